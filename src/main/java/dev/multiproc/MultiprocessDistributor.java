@@ -1,0 +1,234 @@
+package dev.multiproc;
+
+import dev.multiproc.cluster.ClusterDistributor;
+import dev.multiproc.cluster.RemoteExitInfo;
+import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
+import dev.multiproc.config.ConfigFile;
+import dev.multiproc.core.Engine;
+import dev.multiproc.core.EngineSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Runs shell commands as local processes, at most {@code parallelism} at a time, behind Jobmon's
+ * distributor protocol, with every submission, process and exit journaled in an H2 database so that a
+ * new host on the same journal takes over where a dead one stopped.
+ *
+ * <pre>{@code
+ * try (MultiprocessDistributor d = MultiprocessDistributor.builder()
+ *         .clusterName("local").parallelism(4).journalDir(Path.of("journal")).build()) {
+ *     d.start();
+ *     String id = d.submitToBatchDistributor("echo hello", "greeting", Map.of());
+ * }
+ * }</pre>
+ */
+public final class MultiprocessDistributor implements ClusterDistributor {
+    private final Engine engine;
+
+    private MultiprocessDistributor(Engine engine) {
+        this.engine = engine;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A distributor configured by a {@code config.yml}; unknown keys and bad values are errors naming the key. */
+    public static MultiprocessDistributor fromConfig(Path configYml) {
+        return ConfigFile.load(configYml).applyTo(builder()).build();
+    }
+
+    @Override
+    public String clusterName() {
+        return engine.settings().clusterName();
+    }
+
+    @Override
+    public String workerNodeEntryPoint() {
+        return engine.agent().toString();
+    }
+
+    @Override
+    public String expectedJobmonVersion() {
+        return engine.settings().expectedJobmonVersion();
+    }
+
+    @Override
+    public void start() {
+        engine.start();
+    }
+
+    @Override
+    public void stop() {
+        engine.stop();
+    }
+
+    @Override
+    public String submitToBatchDistributor(String command, String name, Map<String, Object> requestedResources) {
+        return engine.submit(command, name, requestedResources);
+    }
+
+    @Override
+    public Map<Integer, String> submitArrayToBatchDistributor(String command, String name, Map<String, Object> requestedResources,
+            int arrayLength) {
+        return engine.submitArray(command, name, requestedResources, arrayLength);
+    }
+
+    @Override
+    public Set<String> getSubmittedOrRunning(List<String> distributorIds) {
+        return engine.active(distributorIds);
+    }
+
+    @Override
+    public void terminateTaskInstances(List<String> distributorIds) {
+        engine.terminate(distributorIds);
+    }
+
+    @Override
+    public Map<String, String> getQueueingErrors(List<String> distributorIds) {
+        return engine.popQueueingErrors(distributorIds);
+    }
+
+    @Override
+    public RemoteExitInfo getRemoteExitInfo(String distributorId) throws RemoteExitInfoNotAvailableException {
+        return engine.exitInfo(distributorId);
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    /** The engine behind this distributor: the journal, recovery results, counts; for tools built on the library. */
+    public Engine engine() {
+        return engine;
+    }
+
+    /** Settings of a distributor; {@link #build()} opens the journal. */
+    public static final class Builder {
+        private String clusterName = "multiprocess";
+        private int parallelism = Runtime.getRuntime().availableProcessors();
+        private Path journalDir;
+        private int exitInfoSizeLimit = 1000;
+        private Path logDir;
+        private OrphanPolicy orphanPolicy = OrphanPolicy.REATTACH;
+        private Duration killGrace = Duration.ofSeconds(5);
+        private Duration sampleInterval = Duration.ofMillis(500);
+        private Integer maxOvertakes;
+        private Path workerNodeEntryPoint;
+        private String expectedJobmonVersion = "3.4.0";
+        private Duration watchInterval = Duration.ofMillis(100);
+
+        private Builder() {
+        }
+
+        public Builder clusterName(String clusterName) {
+            this.clusterName = clusterName;
+            return this;
+        }
+
+        /** Slots: how many tasks run at once, a task with {@code cores: c} counting c times. */
+        public Builder parallelism(int parallelism) {
+            this.parallelism = parallelism;
+            return this;
+        }
+
+        /** Where the H2 journal, the task state files and the supervisor binary live. Required. */
+        public Builder journalDir(Path journalDir) {
+            this.journalDir = journalDir;
+            return this;
+        }
+
+        /** How many exit-info entries the journal keeps (oldest pruned first); older answers come from the task history. */
+        public Builder exitInfoSizeLimit(int exitInfoSizeLimit) {
+            this.exitInfoSizeLimit = exitInfoSizeLimit;
+            return this;
+        }
+
+        /** Default directory for task output ({@code NAME.oID}, {@code NAME.eID}); without one, output is discarded. */
+        public Builder logDir(Path logDir) {
+            this.logDir = logDir;
+            return this;
+        }
+
+        public Builder orphanPolicy(OrphanPolicy orphanPolicy) {
+            this.orphanPolicy = orphanPolicy;
+            return this;
+        }
+
+        /** Time between SIGTERM and SIGKILL when a task is terminated or exceeds a limit. */
+        public Builder killGrace(Duration killGrace) {
+            this.killGrace = killGrace;
+            return this;
+        }
+
+        /** How often a task's memory is sampled (the precision of the memory limit and of peak figures). */
+        public Builder sampleInterval(Duration sampleInterval) {
+            this.sampleInterval = sampleInterval;
+            return this;
+        }
+
+        /** How many later tasks may start ahead of a task waiting for slots; default: parallelism. */
+        public Builder maxOvertakes(int maxOvertakes) {
+            this.maxOvertakes = maxOvertakes;
+            return this;
+        }
+
+        /** Use this supervisor program instead of the one bundled in the jar. */
+        public Builder workerNodeEntryPoint(Path workerNodeEntryPoint) {
+            this.workerNodeEntryPoint = workerNodeEntryPoint;
+            return this;
+        }
+
+        public Builder expectedJobmonVersion(String expectedJobmonVersion) {
+            this.expectedJobmonVersion = expectedJobmonVersion;
+            return this;
+        }
+
+        /** How often tasks that are not children of this host (reattached ones) are checked. */
+        public Builder watchInterval(Duration watchInterval) {
+            this.watchInterval = watchInterval;
+            return this;
+        }
+
+        /** Validates the settings, opens and migrates the journal and starts a host session; does not start dispatching. */
+        public MultiprocessDistributor build() {
+            return new MultiprocessDistributor(Engine.open(settings()));
+        }
+
+        EngineSettings settings() {
+            if (journalDir == null) {
+                throw new IllegalArgumentException("journalDir is required: the directory where the journal lives");
+            }
+            if (clusterName == null || clusterName.isBlank()) {
+                throw new IllegalArgumentException("clusterName must not be empty");
+            }
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+            }
+            if (exitInfoSizeLimit < 1) {
+                throw new IllegalArgumentException("exitInfoSizeLimit must be at least 1, got " + exitInfoSizeLimit);
+            }
+            Objects.requireNonNull(orphanPolicy, "orphanPolicy");
+            positive("killGrace", killGrace);
+            positive("sampleInterval", sampleInterval);
+            positive("watchInterval", watchInterval);
+            int overtakes = maxOvertakes == null ? parallelism : maxOvertakes;
+            if (overtakes < 0) {
+                throw new IllegalArgumentException("maxOvertakes must not be negative, got " + overtakes);
+            }
+            return new EngineSettings(clusterName, parallelism, journalDir, exitInfoSizeLimit, logDir, orphanPolicy, killGrace,
+                    sampleInterval, overtakes, workerNodeEntryPoint, expectedJobmonVersion, watchInterval);
+        }
+
+        private static void positive(String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+            }
+        }
+    }
+}

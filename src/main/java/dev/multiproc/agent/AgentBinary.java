@@ -1,0 +1,60 @@
+package dev.multiproc.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The task supervisor program, {@code mpagent}, built from {@code src/main/c/mpagent.c} and shipped in
+ * the jar. It is installed into the journal's {@code bin} directory, under a name that carries its
+ * content hash, so hosts of different versions never replace each other's running binary.
+ */
+public final class AgentBinary {
+    private static final String RESOURCE = "/dev/multiproc/agent/mpagent";
+
+    private AgentBinary() {
+    }
+
+    /** Installs the bundled supervisor into {@code binDir} (once per version) and returns its path. */
+    public static Path install(Path binDir) {
+        byte[] bytes;
+        try (InputStream in = AgentBinary.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the task supervisor " + RESOURCE + " is missing from the classpath; "
+                        + "build with `mvn package` (it needs a C compiler)");
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the bundled task supervisor: " + e, e);
+        }
+        Path target = binDir.resolve("mpagent-" + shortHash(bytes));
+        if (Files.isExecutable(target)) {
+            return target;
+        }
+        try {
+            Files.createDirectories(binDir);
+            Path tmp = Files.createTempFile(binDir, "mpagent", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return target;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot install the task supervisor into " + binDir + ": " + e, e);
+        }
+    }
+
+    private static String shortHash(byte[] bytes) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+            return HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.multiproc.agent;
+
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's end of one {@code mpagent launcher}: spawn requests go down its stdin, start and exit
+ * events come back on its stdout and are handed to {@link Events} on one reader thread.
+ *
+ * <p>One small C process forks every supervisor, so no task pays for a fork of the JVM or for the
+ * JDK's spawn helper, and the host needs no thread per task to wait for exits.
+ */
+public final class Launcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Launcher.class);
+
+    /** Receives the launcher's events, in order, on the launcher's reader thread. */
+    public interface Events {
+        void started(String key, long pid, long startTicks);
+
+        void exited(String key, long pid, int waitStatus, Optional<TaskRecord> record);
+
+        void failed(String key, int errno, String message);
+
+        /** The launcher ended while the host still used it. */
+        void gone(String reason);
+    }
+
+    private final Process process;
+    private final OutputStream requests;
+    private final Thread reader;
+    private final long clockTicksPerSecond;
+    private volatile boolean closing;
+
+    private Launcher(Process process, long clockTicksPerSecond, BufferedReader events, Events listener) {
+        this.process = process;
+        this.requests = new BufferedOutputStream(process.getOutputStream(), 1 << 16);
+        this.clockTicksPerSecond = clockTicksPerSecond;
+        this.reader = new Thread(() -> readEvents(events, listener), "multiproc-launcher-events");
+        this.reader.setDaemon(true);
+        this.reader.start();
+    }
+
+    /** Starts a launcher; fails with a message naming the program when it cannot run. */
+    public static Launcher start(Path agent, Path stateDir, Path logFile, Map<String, String> environment, Events listener)
+            throws LauncherException {
+        if (!Files.isRegularFile(agent)) {
+            throw new LauncherException("the worker node entry point " + agent + " does not exist");
+        }
+        if (!Files.isExecutable(agent)) {
+            throw new LauncherException("the worker node entry point " + agent + " is not executable");
+        }
+        ProcessBuilder pb = new ProcessBuilder(agent.toString(), "launcher", stateDir.toString());
+        pb.environment().putAll(environment);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new LauncherException("cannot start the worker node entry point " + agent + ": " + e.getMessage());
+        }
+        BufferedReader events = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8), 1 << 16);
+        CompletableFuture<String> hello = CompletableFuture.supplyAsync(() -> {
+            try {
+                return events.readLine();
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        String line;
+        try {
+            line = hello.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            line = null;
+        }
+        if (line == null || !line.startsWith("H ")) {
+            process.destroyForcibly();
+            throw new LauncherException("the worker node entry point " + agent + " did not start: " + lastLine(logFile));
+        }
+        String[] h = line.split(" ");
+        long ticks = h.length > 2 ? Long.parseLong(h[2]) : 100;
+        return new Launcher(process, ticks, events, listener);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public long clockTicksPerSecond() {
+        return clockTicksPerSecond;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive() && !closing;
+    }
+
+    /** Sends spawn requests; they start in order. */
+    public synchronized void send(List<SpawnRequest> batch) throws IOException {
+        for (SpawnRequest r : batch) {
+            requests.write(r.encode());
+        }
+        requests.flush();
+    }
+
+    private void readEvents(BufferedReader in, Events listener) {
+        String reason = "its output ended";
+        try {
+            String line;
+            while ((line = in.readLine()) != null) {
+                try {
+                    dispatch(line, listener);
+                } catch (RuntimeException e) {
+                    log.error("failed to handle launcher event '{}'", line, e);
+                }
+            }
+        } catch (IOException e) {
+            reason = e.toString();
+        }
+        if (!closing) {
+            listener.gone("the launcher (pid " + process.pid() + ") ended unexpectedly: " + reason);
+        }
+    }
+
+    private static void dispatch(String line, Events listener) {
+        String[] f = line.split(" ", 5);
+        switch (f[0]) {
+            case "S" -> listener.started(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]));
+            case "X" -> listener.exited(f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]),
+                    f.length > 4 ? TaskRecord.parse(f[4]) : Optional.empty());
+            case "E" -> listener.failed(f[1], Integer.parseInt(f[2]), f.length > 3 ? line.split(" ", 4)[3] : "");
+            default -> log.warn("unknown launcher event: {}", line);
+        }
+    }
+
+    private static String lastLine(Path logFile) {
+        try {
+            List<String> lines = Files.readAllLines(logFile);
+            return lines.isEmpty() ? "no message" : lines.get(lines.size() - 1);
+        } catch (IOException e) {
+            return "no message";
+        }
+    }
+
+    /** Closes the launcher's input; it exits, and supervisors still running carry on without it. */
+    @Override
+    public void close() {
+        closing = true;
+        synchronized (this) {
+            try {
+                requests.close();
+            } catch (IOException ignored) {
+                // the launcher is gone already
+            }
+        }
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        try {
+            reader.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The launcher cannot be started. */
+    public static final class LauncherException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public LauncherException(String message) {
+            super(message);
+        }
+    }
+}

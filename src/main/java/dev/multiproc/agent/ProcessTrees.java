@@ -1,0 +1,67 @@
+package dev.multiproc.agent;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The host's last resort against a task's processes, for when the task's supervisor cannot do its job
+ * (it was killed, or does not respond). A supervisor starts its own session, so the processes of a
+ * task whose supervisor is gone are still found by their session id.
+ */
+public final class ProcessTrees {
+    private ProcessTrees() {
+    }
+
+    /** SIGKILLs the supervisor (if it is still the same process), its descendants, and its session. Returns how many were signalled. */
+    public static int killTask(ProcessIdentity supervisor) {
+        Set<ProcessHandle> targets = new LinkedHashSet<>();
+        if (supervisor.isAlive()) {
+            ProcessHandle.of(supervisor.pid()).ifPresent(h -> {
+                targets.add(h);
+                h.descendants().forEach(targets::add);
+            });
+        }
+        for (long pid : sessionMembers(supervisor.pid())) {
+            ProcessHandle.of(pid).ifPresent(targets::add);
+        }
+        for (ProcessHandle h : targets) {
+            h.destroyForcibly();
+        }
+        return targets.size();
+    }
+
+    /** Live processes whose session id is {@code sid} (a supervisor's pid), other than the supervisor itself. */
+    public static List<Long> sessionMembers(long sid) {
+        List<Long> members = new ArrayList<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> isNumeric(p.getFileName().toString()))) {
+            for (Path p : procs) {
+                long pid = Long.parseLong(p.getFileName().toString());
+                if (pid == sid) {
+                    continue;
+                }
+                ProcStat.read(pid).filter(s -> s.session() == sid && s.isLive()).ifPresent(s -> members.add(pid));
+            }
+        } catch (IOException e) {
+            // without /proc there is nothing to find
+        }
+        return members;
+    }
+
+    private static boolean isNumeric(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (!Character.isDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,240 @@
+package dev.multiproc.config;
+
+import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.OrphanPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * A {@code config.yml}: the settings of a distributor and of the command line. Every key is checked:
+ * an unknown key or a bad value is an error that names the file and the key. Relative paths are
+ * relative to the working directory.
+ */
+public final class ConfigFile {
+    /** The keys, in the order the README documents them. */
+    public static final Set<String> KEYS = Set.of("cluster_name", "parallelism", "journal_dir", "exit_info_size_limit", "log_dir",
+            "orphan_policy", "kill_grace", "sample_interval", "max_overtakes", "worker_node_entry_point",
+            "expected_jobmon_version", "watch_interval");
+
+    private final String source;
+    private final Map<String, Object> values;
+
+    private ConfigFile(String source, Map<String, Object> values) {
+        this.source = source;
+        this.values = values;
+        validate();
+    }
+
+    public static ConfigFile load(Path file) {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return parse(file.toString(), r);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("configuration file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The configuration shipped in the jar: the same as the repository's {@code config.yml}. */
+    public static ConfigFile defaults() {
+        try (InputStream in = ConfigFile.class.getResourceAsStream("/config.yml")) {
+            if (in == null) {
+                return new ConfigFile("built-in defaults", new LinkedHashMap<>());
+            }
+            return parse("built-in config.yml", new StringReader(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the built-in config.yml: " + e.getMessage(), e);
+        }
+    }
+
+    public static ConfigFile parse(String source, Reader reader) {
+        Object loaded;
+        try {
+            loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+        } catch (YAMLException e) {
+            throw new ConfigException(source + " is not valid YAML: " + e.getMessage().replace('\n', ' '), e);
+        }
+        if (loaded == null) {
+            return new ConfigFile(source, new LinkedHashMap<>());
+        }
+        if (!(loaded instanceof Map<?, ?> map)) {
+            throw new ConfigException(source + " must be a mapping of keys to values, not " + loaded.getClass().getSimpleName());
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            values.put(String.valueOf(e.getKey()), e.getValue());
+        }
+        return new ConfigFile(source, values);
+    }
+
+    private void validate() {
+        for (String key : values.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new ConfigException(source + ": unknown key '" + key + "' (known keys: " + String.join(", ", new TreeSet<>(KEYS)) + ")");
+            }
+        }
+        // parse every value once so that a bad one is reported now, not when it is first used
+        clusterName();
+        parallelism();
+        journalDir();
+        exitInfoSizeLimit();
+        logDir();
+        orphanPolicy();
+        duration("kill_grace");
+        duration("sample_interval");
+        duration("watch_interval");
+        maxOvertakes();
+        path("worker_node_entry_point");
+        text("expected_jobmon_version");
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public boolean has(String key) {
+        return values.get(key) != null;
+    }
+
+    public String clusterName() {
+        return text("cluster_name");
+    }
+
+    public Integer parallelism() {
+        return positiveInt("parallelism");
+    }
+
+    public Path journalDir() {
+        return path("journal_dir");
+    }
+
+    public Integer exitInfoSizeLimit() {
+        return positiveInt("exit_info_size_limit");
+    }
+
+    public Path logDir() {
+        return path("log_dir");
+    }
+
+    public OrphanPolicy orphanPolicy() {
+        String v = text("orphan_policy");
+        if (v == null) {
+            return null;
+        }
+        try {
+            return OrphanPolicy.valueOf(v.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": orphan_policy must be 'reattach' or 'kill', got '" + v + "'");
+        }
+    }
+
+    public Integer maxOvertakes() {
+        Object v = values.get("max_overtakes");
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Integer i && i >= 0) {
+            return i;
+        }
+        throw new ConfigException(source + ": max_overtakes must be a whole number of at least 0, got '" + v + "'");
+    }
+
+    /** Applies every key present to {@code builder}; absent keys keep the builder's defaults. */
+    public MultiprocessDistributor.Builder applyTo(MultiprocessDistributor.Builder builder) {
+        if (clusterName() != null) {
+            builder.clusterName(clusterName());
+        }
+        if (parallelism() != null) {
+            builder.parallelism(parallelism());
+        }
+        if (journalDir() != null) {
+            builder.journalDir(journalDir());
+        }
+        if (exitInfoSizeLimit() != null) {
+            builder.exitInfoSizeLimit(exitInfoSizeLimit());
+        }
+        if (logDir() != null) {
+            builder.logDir(logDir());
+        }
+        if (orphanPolicy() != null) {
+            builder.orphanPolicy(orphanPolicy());
+        }
+        if (duration("kill_grace") != null) {
+            builder.killGrace(duration("kill_grace"));
+        }
+        if (duration("sample_interval") != null) {
+            builder.sampleInterval(duration("sample_interval"));
+        }
+        if (duration("watch_interval") != null) {
+            builder.watchInterval(duration("watch_interval"));
+        }
+        if (maxOvertakes() != null) {
+            builder.maxOvertakes(maxOvertakes());
+        }
+        if (path("worker_node_entry_point") != null) {
+            builder.workerNodeEntryPoint(path("worker_node_entry_point"));
+        }
+        if (text("expected_jobmon_version") != null) {
+            builder.expectedJobmonVersion(text("expected_jobmon_version"));
+        }
+        return builder;
+    }
+
+    private String text(String key) {
+        Object v = values.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof String s && !s.isBlank()) {
+            return s;
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        throw new ConfigException(source + ": " + key + " must be a non-empty string, got '" + v + "'");
+    }
+
+    private Integer positiveInt(String key) {
+        Object v = values.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Integer i && i >= 1) {
+            return i;
+        }
+        throw new ConfigException(source + ": " + key + " must be a whole number of at least 1, got '" + v + "'");
+    }
+
+    private Path path(String key) {
+        String v = text(key);
+        return v == null ? null : Path.of(v);
+    }
+
+    private Duration duration(String key) {
+        Object v = values.get(key);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Durations.parse(key, v);
+        } catch (ConfigException e) {
+            throw new ConfigException(source + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,700 @@
+package dev.multiproc.core;
+
+import dev.multiproc.agent.Launcher;
+import dev.multiproc.agent.ProcessIdentity;
+import dev.multiproc.agent.ProcessTrees;
+import dev.multiproc.agent.SpawnRequest;
+import dev.multiproc.agent.StateFiles;
+import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.cluster.TaskInstanceStatus;
+import dev.multiproc.journal.ExitInfoRow;
+import dev.multiproc.journal.JournalWriter;
+import dev.multiproc.journal.QueueingErrorRow;
+import dev.multiproc.journal.TaskDao;
+import dev.multiproc.journal.TaskEndRow;
+import dev.multiproc.journal.TaskStartRow;
+import dev.multiproc.queue.Resources;
+import dev.multiproc.worker.LogFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves tasks from the queue into slots and follows them until they end.
+ *
+ * <p>Tasks start through one {@link Launcher}; their starts and ends come back as launcher events. A
+ * task that is not a child of the current launcher (reattached after a restart, or orphaned when a
+ * launcher died) is <em>watched</em> instead: a watcher thread reads its state file and checks its
+ * supervisor's identity. Every end goes to the journal in the background and into the exit-info
+ * cache at once, so a task that leaves the active set always has its exit information ready.
+ *
+ * <p>One lock guards all of it. Requests are written to the launcher under the lock; that is safe
+ * because the launcher never blocks on its own output.
+ */
+public final class Dispatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** The supervisor's own SIGKILL phase gives up after 10 s; the host steps in after that. */
+    private static final Duration BACKSTOP_MARGIN = Duration.ofSeconds(12);
+    private static final Duration UNCONFIRMED_PATIENCE = Duration.ofSeconds(2);
+    private static final int MAX_MESSAGE = 4000;
+
+    private final DispatchSettings settings;
+    private final JournalWriter writer;
+    private final ExitInfoCache exitInfos;
+    private final QueueingErrors queueingErrors;
+    private final StateFiles stateFiles;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition settled = lock.newCondition();
+    private final TaskQueue queue;
+    private final Map<String, RunningTask> byKey = new HashMap<>();
+    private final Map<String, RunningTask> byId = new HashMap<>();
+    private final Set<Path> logDirsMade = new HashSet<>();
+    private final Map<RunningTask, Launcher> launcherOf = new HashMap<>();
+    private final Thread watcher;
+    private int usedSlots;
+    private boolean dispatching;
+    private volatile boolean closed;
+    private Launcher launcher;
+
+    Dispatcher(DispatchSettings settings, JournalWriter writer, ExitInfoCache exitInfos, QueueingErrors queueingErrors) {
+        this.settings = settings;
+        this.writer = writer;
+        this.exitInfos = exitInfos;
+        this.queueingErrors = queueingErrors;
+        this.stateFiles = settings.stateFiles();
+        this.queue = new TaskQueue(settings.maxOvertakes());
+        this.watcher = new Thread(this::watch, "multiproc-watcher");
+        this.watcher.setDaemon(true);
+        this.watcher.start();
+    }
+
+    // ------------------------------------------------------------------ the host's calls
+
+    void start() {
+        lock.lock();
+        try {
+            ensureOpen();
+            dispatching = true;
+            fill();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void enqueue(QueuedJob job) {
+        lock.lock();
+        try {
+            ensureOpen();
+            queue.add(job);
+            fill();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Recovery hands over a task whose supervisor outlived the previous host. */
+    void adopt(RunningTask rt) {
+        lock.lock();
+        try {
+            rt.watched = true;
+            register(rt);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records the end of a task recovery settled without running it in this session. */
+    void settle(RunningTask rt, Outcome outcome, TaskRecord record) {
+        lock.lock();
+        try {
+            end(rt, outcome, record);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isDispatching() {
+        lock.lock();
+        try {
+            return dispatching;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The queued or running ids among {@code ids}, or all of them for null. */
+    Set<String> active(Collection<String> ids) {
+        lock.lock();
+        try {
+            if (ids == null) {
+                Set<String> all = new HashSet<>((queue.size() + byId.size()) * 2);
+                queue.forEachId(all::add);
+                all.addAll(byId.keySet());
+                return all;
+            }
+            Set<String> active = new HashSet<>();
+            for (String id : ids) {
+                if (id == null) {
+                    continue;
+                }
+                if (byId.containsKey(id)) {
+                    active.add(id);
+                } else {
+                    TaskId.parse(id).filter(queue::contains).ifPresent(t -> active.add(id));
+                }
+            }
+            return active;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int queuedCount() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int runningCount() {
+        lock.lock();
+        try {
+            return byKey.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Terminates running tasks (SIGTERM to the supervisor, which ends the whole tree) and drops queued ones. */
+    void terminate(Collection<String> ids, Outcomes.TerminateReason reason) {
+        lock.lock();
+        try {
+            for (String id : ids) {
+                Optional<TaskId> tid = TaskId.parse(id);
+                QueuedTask queued = tid.map(queue::remove).orElse(null);
+                if (queued != null) {
+                    endQueued(queued, Outcomes.terminatedWhileQueued(reason));
+                    continue;
+                }
+                RunningTask rt = byId.get(id);
+                if (rt != null) {
+                    requestTerminate(rt, reason);
+                    continue;
+                }
+                log.info("terminate: {} is not queued or running here (unknown, or already ended)", id);
+            }
+            fill();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops dispatching, drops the queue and terminates every running task, then waits for them to end:
+     * the supervisors' grace period, then their SIGKILL, then the host's own.
+     */
+    void stop() {
+        Launcher toClose = null;
+        lock.lock();
+        try {
+            dispatching = false;
+            for (QueuedTask q : queue.drain()) {
+                endQueued(q, Outcomes.terminatedWhileQueued(Outcomes.TerminateReason.STOP));
+            }
+            for (RunningTask rt : List.copyOf(byKey.values())) {
+                requestTerminate(rt, Outcomes.TerminateReason.STOP);
+            }
+            long deadline = System.nanoTime() + settings.killGrace().plus(BACKSTOP_MARGIN).plusSeconds(5).toNanos();
+            while (!byKey.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                settled.awaitNanos(left);
+            }
+            for (RunningTask rt : List.copyOf(byKey.values())) {
+                log.error("task {} did not end after stop(); killing what is left of it", rt.taskId);
+                if (rt.hasStarted()) {
+                    ProcessTrees.killTask(rt.identity());
+                }
+                end(rt, new Outcome(Outcome.TERMINATED, "terminated", TaskInstanceStatus.UNKNOWN_ERROR,
+                        Outcomes.TerminateReason.STOP.text + "; it did not end in time and was killed with SIGKILL", null, 9, null, null),
+                        null);
+            }
+            toClose = launcher;
+            launcher = null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+        if (toClose != null) {
+            toClose.close(); // outside the lock: its reader thread may still be delivering events
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        closed = true;
+        watcher.interrupt();
+        try {
+            watcher.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------ dispatching
+
+    private void fill() {
+        while (dispatching && !closed) {
+            List<RunningTask> batch = new ArrayList<>();
+            QueuedTask next;
+            while ((next = queue.next(settings.parallelism() - usedSlots)) != null) {
+                RunningTask rt = new RunningTask(next);
+                register(rt);
+                batch.add(rt);
+            }
+            if (batch.isEmpty()) {
+                return;
+            }
+            Launcher l;
+            try {
+                l = ensureLauncher();
+            } catch (Launcher.LauncherException e) {
+                log.error("cannot start tasks: {}", e.getMessage());
+                for (RunningTask rt : batch) {
+                    end(rt, Outcomes.queueingError(e.getMessage()), null);
+                }
+                continue;
+            }
+            List<SpawnRequest> requests = new ArrayList<>(batch.size());
+            for (RunningTask rt : batch) {
+                try {
+                    requests.add(request(rt));
+                    launcherOf.put(rt, l);
+                } catch (IOException e) {
+                    end(rt, Outcomes.queueingError("cannot create the log directory: " + e.getMessage()), null);
+                }
+            }
+            try {
+                l.send(requests);
+                return;
+            } catch (IOException e) {
+                log.warn("the launcher stopped taking requests ({}); its tasks are watched from now on", e.toString());
+                launcher = null;
+                loseSightOf(l);
+            }
+        }
+    }
+
+    private Launcher ensureLauncher() throws Launcher.LauncherException {
+        if (launcher != null && launcher.isAlive()) {
+            return launcher;
+        }
+        EventsFromLauncher events = new EventsFromLauncher();
+        launcher = Launcher.start(settings.agent(), stateFiles.dir(), settings.launcherLog(), settings.environment(), events);
+        events.owner = launcher;
+        return launcher;
+    }
+
+    private SpawnRequest request(RunningTask rt) throws IOException {
+        JobSpec spec = rt.task.spec();
+        Resources r = spec.resources();
+        List<String> env = new ArrayList<>(2);
+        env.add("JOB_ID=" + spec.jobId());
+        if (rt.task.step() != null) {
+            env.add("ARRAY_STEP_ID=" + rt.task.step());
+        }
+        return new SpawnRequest(rt.key, spec.command(), env, logPath("stdout", r.stdoutDir(), spec.name(), rt.taskId),
+                logPath("stderr", r.stderrDir(), spec.name(), rt.taskId),
+                r.runtimeSeconds() == null ? 0 : r.runtimeSeconds() * 1000,
+                r.memoryBytes() == null ? 0 : (r.memoryBytes() + 1023) / 1024,
+                settings.killGrace().toMillis(), settings.sampleInterval().toMillis());
+    }
+
+    private String logPath(String type, String requestedDir, String name, String taskId) throws IOException {
+        Path dir = requestedDir != null ? Path.of(requestedDir) : settings.logDir();
+        if (dir == null) {
+            return null;
+        }
+        dir = dir.toAbsolutePath();
+        if (logDirsMade.add(dir)) {
+            Files.createDirectories(dir);
+        }
+        return LogFiles.path(type, dir.toString(), name, taskId);
+    }
+
+    private void register(RunningTask rt) {
+        byKey.put(rt.key, rt);
+        byId.put(rt.taskId, rt);
+        usedSlots += rt.cores();
+    }
+
+    private void unregister(RunningTask rt) {
+        if (byKey.remove(rt.key) != null) {
+            byId.remove(rt.taskId);
+            usedSlots -= rt.cores();
+            launcherOf.remove(rt);
+        }
+    }
+
+    // ------------------------------------------------------------------ terminating
+
+    private void requestTerminate(RunningTask rt, Outcomes.TerminateReason reason) {
+        if (rt.terminateReason != null) {
+            return;
+        }
+        rt.terminateReason = reason;
+        rt.terminateSentNanos = System.nanoTime();
+        if (rt.hasStarted()) {
+            signalTerminate(rt);
+        }
+    }
+
+    private static void signalTerminate(RunningTask rt) {
+        ProcessIdentity id = rt.identity();
+        if (id.isAlive()) {
+            ProcessHandle.of(id.pid()).ifPresent(ProcessHandle::destroy);
+        }
+    }
+
+    // ------------------------------------------------------------------ ends
+
+    /** Records how a task ended. Caller holds the lock, and calls {@link #fill()} afterwards. */
+    private void end(RunningTask rt, Outcome outcome, TaskRecord record) {
+        unregister(rt);
+        long now = System.currentTimeMillis();
+        Long startedMs = record != null && record.t0Ms() > 0 ? Long.valueOf(record.t0Ms()) : rt.startedMs > 0 ? rt.startedMs : null;
+        long endedMs = record != null && record.isFinished() && record.result().t1Ms() > 0 ? record.result().t1Ms() : now;
+        TaskEndRow row = new TaskEndRow(rt.taskId, outcome.state(), rt.hasStarted() ? rt.pid : null,
+                rt.hasStarted() ? rt.startTicks : null, rt.hasStarted() ? rt.pidStartedMs : null, startedMs, endedMs,
+                outcome.exitCode(), outcome.signal(), outcome.endCause(), outcome.status().code(), clip(outcome.message()),
+                outcome.cpuMs(), outcome.peakRssKb(), settings.sessionId());
+        String taskId = rt.taskId;
+        int attempt = rt.task.attempt();
+        if (outcome.isQueueingError()) {
+            queueingErrors.add(taskId, clip(outcome.message()));
+            writer.queueingError(row, new QueueingErrorRow(taskId, clip(outcome.message()), now),
+                    () -> stateFiles.delete(taskId, attempt));
+        } else {
+            exitInfos.ended(taskId, outcome.exitInfo());
+            writer.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now), () -> {
+                exitInfos.committed(taskId);
+                stateFiles.delete(taskId, attempt);
+            });
+        }
+        settled.signalAll();
+    }
+
+    private void endQueued(QueuedTask q, Outcome outcome) {
+        String taskId = q.id().toString();
+        long now = System.currentTimeMillis();
+        TaskEndRow row = new TaskEndRow(taskId, outcome.state(), null, null, null, null, now, null, null, outcome.endCause(),
+                outcome.status().code(), clip(outcome.message()), null, null, settings.sessionId());
+        exitInfos.ended(taskId, outcome.exitInfo());
+        writer.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now),
+                () -> exitInfos.committed(taskId));
+    }
+
+    private static String clip(String message) {
+        return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE - 3) + "...";
+    }
+
+    /** A supervisor ended without recording a result: it was killed, or could not even claim its task. */
+    private Outcome endWithoutResult(RunningTask rt, int waitStatus, TaskRecord record) {
+        if (record == null && exitedWith(waitStatus, 126)) {
+            return Outcomes.queueingError("the task's supervisor could not create its state file in " + stateFiles.dir()
+                    + " (is the disk full or the directory not writable?)");
+        }
+        if (rt.hasStarted()) {
+            int killed = ProcessTrees.killTask(rt.identity());
+            if (killed > 0) {
+                log.warn("task {}: its supervisor is gone; killed {} processes it left behind", rt.taskId, killed);
+            }
+        }
+        String how = waitStatus < 0 ? "vanished" : describeWaitStatus(waitStatus);
+        if (rt.terminateReason != null) {
+            return new Outcome(Outcome.TERMINATED, rt.terminateReason == Outcomes.TerminateReason.RECOVERY ? "recovery_kill" : "terminated",
+                    TaskInstanceStatus.UNKNOWN_ERROR,
+                    rt.terminateReason.text + "; its supervisor " + how + " before recording how the command ended", null, null, null,
+                    null);
+        }
+        return Outcomes.lost(Outcomes.describeProcess(rt.pid, rt.pidStartedMs) + " " + how
+                + " before recording how the command ended");
+    }
+
+    private static boolean exitedWith(int waitStatus, int code) {
+        return (waitStatus & 0x7f) == 0 && ((waitStatus >> 8) & 0xff) == code;
+    }
+
+    private static String describeWaitStatus(int status) {
+        if ((status & 0x7f) == 0) {
+            return "exited with code " + ((status >> 8) & 0xff);
+        }
+        return "was killed by " + Signals.name(status & 0x7f);
+    }
+
+    // ------------------------------------------------------------------ launcher events
+
+    private final class EventsFromLauncher implements Launcher.Events {
+        volatile Launcher owner;
+
+        @Override
+        public void started(String key, long pid, long startTicks) {
+            lock.lock();
+            try {
+                RunningTask rt = byKey.get(key);
+                if (rt == null) {
+                    log.debug("start of {} arrived after its end", key);
+                    return;
+                }
+                markStarted(rt, pid, startTicks, owner.clockTicksPerSecond());
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void exited(String key, long pid, int waitStatus, Optional<TaskRecord> record) {
+            lock.lock();
+            try {
+                RunningTask rt = byKey.get(key);
+                if (rt == null) {
+                    return;
+                }
+                if (!rt.hasStarted()) {
+                    markStarted(rt, pid, record.map(TaskRecord::startTicks).orElse(0L), owner.clockTicksPerSecond());
+                }
+                TaskRecord r = record.orElse(null);
+                Outcome outcome = r != null && r.isFinished() ? Outcomes.fromResult(r, rt.terminateReason)
+                        : endWithoutResult(rt, waitStatus, r);
+                end(rt, outcome, r);
+                fill();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void failed(String key, int errno, String message) {
+            lock.lock();
+            try {
+                RunningTask rt = byKey.get(key);
+                if (rt != null) {
+                    end(rt, Outcomes.queueingError("cannot start the task: " + message), null);
+                    fill();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void gone(String reason) {
+            lock.lock();
+            try {
+                log.warn("{}; its tasks are watched from now on", reason);
+                if (launcher == owner) {
+                    launcher = null;
+                }
+                loseSightOf(owner);
+                fill();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void markStarted(RunningTask rt, long pid, long startTicks, long clockTicksPerSecond) {
+        rt.pid = pid;
+        rt.startTicks = startTicks;
+        rt.startedMs = System.currentTimeMillis();
+        rt.pidStartedMs = ProcessIdentity.startInstant(startTicks, clockTicksPerSecond);
+        rt.unconfirmedSince = 0;
+        writer.started(new TaskStartRow(rt.taskId, pid, startTicks, rt.pidStartedMs, rt.startedMs, settings.sessionId()));
+        if (rt.terminateReason != null) {
+            signalTerminate(rt);
+        }
+    }
+
+    /** The tasks a launcher had started become watched; those it never confirmed get checked before they are retried. */
+    private void loseSightOf(Launcher gone) {
+        long now = System.nanoTime();
+        for (RunningTask rt : byKey.values()) {
+            if (!rt.watched && launcherOf.get(rt) == gone) {
+                rt.watched = true;
+                if (!rt.hasStarted()) {
+                    rt.unconfirmedSince = now;
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the watcher
+
+    private void watch() {
+        long interval = settings.watchInterval().toMillis();
+        while (!closed) {
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                if (closed) {
+                    return;
+                }
+            }
+            List<RunningTask> snapshot = new ArrayList<>();
+            lock.lock();
+            try {
+                for (RunningTask rt : byKey.values()) {
+                    if (rt.watched || rt.terminateReason != null) {
+                        snapshot.add(rt);
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (RunningTask rt : snapshot) {
+                try {
+                    check(rt);
+                } catch (RuntimeException e) {
+                    log.error("watching task {} failed", rt.taskId, e);
+                }
+            }
+        }
+    }
+
+    private void check(RunningTask rt) {
+        if (rt.terminateReason != null && !rt.forceKilled && rt.hasStarted()
+                && System.nanoTime() - rt.terminateSentNanos > settings.killGrace().plus(BACKSTOP_MARGIN).toNanos()) {
+            log.warn("task {} did not end {} after SIGTERM; killing its processes", rt.taskId,
+                    settings.killGrace().plus(BACKSTOP_MARGIN));
+            ProcessTrees.killTask(rt.identity());
+            rt.forceKilled = true;
+        }
+        if (!rt.watched) {
+            return;
+        }
+        Optional<TaskRecord> record = stateFiles.read(rt.taskId, rt.task.attempt());
+        if (record.isPresent() && record.get().isFinished()) {
+            endIfStill(rt, () -> Outcomes.fromResult(record.get(), rt.terminateReason), record.get());
+            return;
+        }
+        if (record.isPresent()) {
+            TaskRecord r = record.get();
+            if (!rt.hasStarted()) {
+                lock.lock();
+                try {
+                    if (byKey.get(rt.key) == rt && !rt.hasStarted()) {
+                        markStarted(rt, r.pid(), r.startTicks(), 100);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+            if (!r.identity().isAlive()) {
+                Optional<TaskRecord> again = stateFiles.read(rt.taskId, rt.task.attempt());
+                if (again.isPresent() && again.get().isFinished()) {
+                    endIfStill(rt, () -> Outcomes.fromResult(again.get(), rt.terminateReason), again.get());
+                } else {
+                    endIfStill(rt, () -> endWithoutResult(rt, -1, r), r);
+                }
+            }
+            return;
+        }
+        if (rt.hasStarted()) {
+            if (!rt.identity().isAlive()) {
+                endIfStill(rt, () -> endWithoutResult(rt, -1, null), null);
+            }
+            return;
+        }
+        if (rt.unconfirmedSince != 0 && System.nanoTime() - rt.unconfirmedSince > UNCONFIRMED_PATIENCE.toNanos()) {
+            retryUnconfirmed(rt);
+        }
+    }
+
+    private void endIfStill(RunningTask rt, java.util.function.Supplier<Outcome> outcome, TaskRecord record) {
+        lock.lock();
+        try {
+            if (byKey.get(rt.key) == rt) {
+                end(rt, outcome.get(), record);
+                fill();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A request the launcher may or may not have acted on: claim its state file; if that works, it never ran. */
+    private void retryUnconfirmed(RunningTask rt) {
+        boolean claimed;
+        try {
+            claimed = stateFiles.claim(rt.taskId, rt.task.attempt());
+        } catch (IOException e) {
+            log.warn("cannot claim the state file of task {}: {}", rt.taskId, e.toString());
+            return;
+        }
+        if (!claimed) {
+            return; // a supervisor got there first: the next round reads its file
+        }
+        String taskId = rt.taskId;
+        writer.call(h -> {
+            h.attach(TaskDao.class).requeue(List.of(taskId));
+            return null;
+        }).join();
+        lock.lock();
+        try {
+            if (byKey.get(rt.key) == rt) {
+                unregister(rt);
+                QueuedJob again = QueuedJob.none(rt.task.spec());
+                again.add(rt.task.step(), rt.task.attempt() + 1);
+                queue.add(again);
+                log.info("task {} never started; queued again as attempt {}", taskId, rt.task.attempt() + 1);
+                fill();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the distributor is closed");
+        }
+    }
+
+    /** Waits until no task is queued or running, or the timeout passes; true when idle. For the CLI and tests. */
+    boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (!byKey.isEmpty() || !queue.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                settled.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,399 @@
+package dev.multiproc.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.multiproc.agent.AgentBinary;
+import dev.multiproc.agent.StateFiles;
+import dev.multiproc.cluster.RemoteExitInfo;
+import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
+import dev.multiproc.cluster.TaskInstanceStatus;
+import dev.multiproc.journal.ExitInfoDao;
+import dev.multiproc.journal.ExitInfoRow;
+import dev.multiproc.journal.HostLock;
+import dev.multiproc.journal.JobRow;
+import dev.multiproc.journal.Journal;
+import dev.multiproc.journal.JournalDirectory;
+import dev.multiproc.journal.JournalException;
+import dev.multiproc.journal.JournalWriter;
+import dev.multiproc.journal.MetaDao;
+import dev.multiproc.journal.QueueingErrorDao;
+import dev.multiproc.journal.QueueingErrorRow;
+import dev.multiproc.journal.RecoveryCounts;
+import dev.multiproc.journal.SessionDao;
+import dev.multiproc.journal.SessionRow;
+import dev.multiproc.journal.TaskDao;
+import dev.multiproc.journal.TaskOutcomeRow;
+import dev.multiproc.queue.Resources;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything behind the protocol: the journal, the dispatcher, recovery, and the answers to the host's
+ * questions. {@code MultiprocessDistributor} is its public face.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    /** The longest array one submit may create. */
+    public static final int MAX_ARRAY_LENGTH = 1_000_000;
+    /** The longest command the journal stores; the operating system's own limit (128 KiB per argument) is lower. */
+    public static final int MAX_COMMAND_LENGTH = 1_000_000;
+    public static final int MAX_NAME_LENGTH = 100_000;
+    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    private final EngineSettings settings;
+    private final HostLock hostLock;
+    private final Journal journal;
+    private final JournalWriter writer;
+    private final Dispatcher dispatcher;
+    private final ExitInfoCache exitInfos;
+    private final QueueingErrors queueingErrors;
+    private final StateFiles stateFiles;
+    private final Path agent;
+    private final int sessionId;
+    private final AtomicLong nextJobId;
+    private final Object lifecycle = new Object();
+    private boolean recovered;
+    private RecoveryCounts recovery;
+    private volatile boolean closed;
+
+    private Engine(EngineSettings settings, HostLock hostLock, Journal journal) {
+        this.settings = settings;
+        this.hostLock = hostLock;
+        this.journal = journal;
+        JournalDirectory dir = journal.directory();
+        this.stateFiles = new StateFiles(dir.stateDir());
+        this.agent = settings.workerNodeEntryPoint() != null ? settings.workerNodeEntryPoint().toAbsolutePath()
+                : AgentBinary.install(dir.binDir());
+        long next = journal.jdbi().withExtension(MetaDao.class, m -> m.get("next_job_id"));
+        this.nextJobId = new AtomicLong(next);
+        this.writer = new JournalWriter(journal, settings.exitInfoSizeLimit(), next);
+        this.sessionId = openSession();
+        Map<String, String> unpopped = new LinkedHashMap<>();
+        for (QueueingErrorRow e : journal.jdbi().withExtension(QueueingErrorDao.class, QueueingErrorDao::all)) {
+            unpopped.put(e.taskId(), e.message());
+        }
+        this.queueingErrors = new QueueingErrors(writer, unpopped);
+        this.exitInfos = new ExitInfoCache(settings.exitInfoSizeLimit());
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("MULTIPROC_JOURNAL", dir.root().toString());
+        DispatchSettings ds = new DispatchSettings(settings.parallelism(), settings.maxOvertakes(), settings.killGrace(),
+                settings.sampleInterval(), settings.logDir(), stateFiles, agent, dir.root().resolve("agent.log"), env, sessionId,
+                settings.watchInterval());
+        this.dispatcher = new Dispatcher(ds, writer, exitInfos, queueingErrors);
+    }
+
+    /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */
+    public static Engine open(EngineSettings settings) {
+        JournalDirectory dir = JournalDirectory.prepare(settings.journalDir());
+        HostLock lock = HostLock.acquire(dir);
+        Journal journal = null;
+        try {
+            journal = Journal.open(dir);
+            if (settings.logDir() != null) {
+                Files.createDirectories(settings.logDir());
+            }
+            return new Engine(settings, lock, journal);
+        } catch (IOException e) {
+            closeAll(journal, lock);
+            throw new JournalException("cannot create the log directory " + settings.logDir() + ": " + e, e);
+        } catch (RuntimeException e) {
+            closeAll(journal, lock);
+            throw e;
+        }
+    }
+
+    private static void closeAll(Journal journal, HostLock lock) {
+        if (journal != null) {
+            journal.close();
+        }
+        lock.close();
+    }
+
+    private int openSession() {
+        return writer.call(h -> {
+            SessionDao dao = h.attach(SessionDao.class);
+            int id = dao.lastSessionId() + 1;
+            Boolean previousClean = dao.lastEndedCleanly().orElse(null);
+            dao.insert(new SessionRow(id, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
+                    settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(), previousClean));
+            return id;
+        }).join();
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    public EngineSettings settings() {
+        return settings;
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public int sessionId() {
+        return sessionId;
+    }
+
+    public Path agent() {
+        return agent;
+    }
+
+    /** What recovery found when this session started; empty before {@link #start()}. */
+    public Optional<RecoveryCounts> recovery() {
+        synchronized (lifecycle) {
+            return Optional.ofNullable(recovery);
+        }
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    public void start() {
+        synchronized (lifecycle) {
+            ensureOpen();
+            if (!recovered) {
+                recovered = true;
+                try {
+                    recovery = new Recovery(journal, writer, stateFiles, dispatcher, settings.orphanPolicy(), sessionId).run();
+                } catch (IOException e) {
+                    throw new JournalException("recovery failed: cannot read the task state files in " + stateFiles.dir() + ": " + e, e);
+                }
+                logRecovery(recovery);
+            }
+            dispatcher.start();
+        }
+    }
+
+    private void logRecovery(RecoveryCounts c) {
+        if (c.total() == 0) {
+            log.debug("recovery: nothing to recover ({} ms)", c.recoveryMs());
+            return;
+        }
+        log.info("recovery of journal {}: {} reattached, {} finished while no host watched, {} lost, {} queued again, {} killed "
+                + "(orphan policy {}) in {} ms", journal.directory().root(), c.reattached(), c.finishedWhileDown(), c.lost(),
+                c.requeued(), c.killed(), settings.orphanPolicy().name().toLowerCase(), c.recoveryMs());
+    }
+
+    public void stop() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            dispatcher.stop();
+            writer.flush();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            try {
+                dispatcher.close();
+                writer.call(h -> {
+                    h.attach(SessionDao.class).end(sessionId, System.currentTimeMillis());
+                    return null;
+                }).join();
+            } catch (RuntimeException e) {
+                log.warn("closing the journal: {}", e.getMessage());
+            } finally {
+                closed = true;
+                writer.close();
+                journal.close();
+                hostLock.close();
+            }
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------ submissions
+
+    /** Journals one single task (durably) and queues it; returns its id. */
+    public String submit(String command, String name, Map<String, Object> requestedResources) {
+        JobSpec spec = validate(command, name, requestedResources, null);
+        journalSubmission(spec, requestedResources);
+        dispatcher.enqueue(QueuedJob.all(spec));
+        return Long.toString(spec.jobId());
+    }
+
+    /** Journals an array (one statement for all its steps) and queues it; returns step to id. */
+    public Map<Integer, String> submitArray(String command, String name, Map<String, Object> requestedResources, int arrayLength) {
+        if (arrayLength < 1) {
+            throw new IllegalArgumentException("arrayLength must be at least 1, got " + arrayLength);
+        }
+        if (arrayLength > MAX_ARRAY_LENGTH) {
+            throw new IllegalArgumentException("arrayLength " + arrayLength + " exceeds the limit of " + MAX_ARRAY_LENGTH
+                    + " steps per array; submit several arrays");
+        }
+        JobSpec spec = validate(command, name, requestedResources, arrayLength);
+        journalSubmission(spec, requestedResources);
+        dispatcher.enqueue(QueuedJob.all(spec));
+        Map<Integer, String> ids = new TreeMap<>();
+        String prefix = spec.jobId() + "_";
+        for (int step = 0; step < arrayLength; step++) {
+            ids.put(step, prefix + step);
+        }
+        return ids;
+    }
+
+    private JobSpec validate(String command, String name, Map<String, Object> requested, Integer arrayLength) {
+        ensureOpen();
+        if (command == null) {
+            throw new IllegalArgumentException("command must not be null");
+        }
+        if (command.isBlank()) {
+            throw new IllegalArgumentException("command must not be empty or blank");
+        }
+        int nul = command.indexOf('\0');
+        if (nul >= 0) {
+            throw new IllegalArgumentException("command must not contain NUL characters (found one at index " + nul + ")");
+        }
+        if (command.length() > MAX_COMMAND_LENGTH) {
+            throw new IllegalArgumentException("command is " + command.length() + " characters long; the limit is " + MAX_COMMAND_LENGTH);
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("name must not be null");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("name is " + name.length() + " characters long; the limit is " + MAX_NAME_LENGTH);
+        }
+        if (name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("name must not contain NUL characters");
+        }
+        Resources resources = Resources.parse(requested);
+        if (resources.cores() > settings.parallelism()) {
+            throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
+                    + settings.parallelism() + " slots (parallelism) of this distributor");
+        }
+        return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength);
+    }
+
+    private void journalSubmission(JobSpec spec, Map<String, Object> requested) {
+        Resources r = spec.resources();
+        JobRow row = new JobRow(spec.jobId(), spec.name(), spec.command(), json(requested), r.cores(), r.memoryBytes(),
+                r.runtimeSeconds(), r.stdoutDir(), r.stderrDir(), spec.arrayLength(), System.currentTimeMillis(), sessionId);
+        try {
+            writer.submit(row).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof JournalException je) {
+                throw new JournalException("the submission was not accepted: " + je.getMessage(), je);
+            }
+            throw e;
+        }
+    }
+
+    private static String json(Map<String, Object> requested) {
+        try {
+            return JSON.writeValueAsString(requested == null ? Map.of() : requested);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("requested resources cannot be written as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ questions
+
+    public Set<String> active(List<String> ids) {
+        ensureOpen();
+        return dispatcher.active(ids);
+    }
+
+    public void terminate(List<String> ids) {
+        ensureOpen();
+        dispatcher.terminate(distinct("distributorIds", ids), Outcomes.TerminateReason.REQUEST);
+    }
+
+    public Map<String, String> popQueueingErrors(List<String> ids) {
+        ensureOpen();
+        return queueingErrors.pop(new ArrayList<>(distinct("distributorIds", ids)));
+    }
+
+    public RemoteExitInfo exitInfo(String id) throws RemoteExitInfoNotAvailableException {
+        ensureOpen();
+        if (id == null) {
+            throw new IllegalArgumentException("distributorId must not be null");
+        }
+        if (TaskId.parse(id).isEmpty()) {
+            throw new RemoteExitInfoNotAvailableException("remote exit info not available: '" + id + "' is not a distributor id");
+        }
+        if (!dispatcher.active(List.of(id)).isEmpty()) {
+            throw new RemoteExitInfoNotAvailableException("remote exit info not available: task " + id + " has not finished");
+        }
+        Optional<RemoteExitInfo> cached = exitInfos.find(id);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        Optional<ExitInfoRow> row = journal.jdbi().withExtension(ExitInfoDao.class, d -> d.find(id));
+        if (row.isPresent()) {
+            return new RemoteExitInfo(TaskInstanceStatus.fromCode(row.get().statusCode()), row.get().message());
+        }
+        Optional<TaskOutcomeRow> history = journal.jdbi().withExtension(TaskDao.class, d -> d.outcome(id));
+        if (history.isPresent() && history.get().statusCode() != null) {
+            return new RemoteExitInfo(TaskInstanceStatus.fromCode(history.get().statusCode()), history.get().message());
+        }
+        throw new RemoteExitInfoNotAvailableException("remote exit info not available: "
+                + (history.isPresent() ? "task " + id + " has not finished" : "no task " + id + " in this journal"));
+    }
+
+    public int queuedCount() {
+        return dispatcher.queuedCount();
+    }
+
+    public int runningCount() {
+        return dispatcher.runningCount();
+    }
+
+    /** Waits until nothing is queued or running; for the CLI and tests. */
+    public boolean awaitIdle(java.time.Duration timeout) throws InterruptedException {
+        return dispatcher.awaitIdle(timeout);
+    }
+
+    /** Commits everything journaled so far. */
+    public void flushJournal() {
+        writer.flush();
+    }
+
+    private static Set<String> distinct(String what, List<String> ids) {
+        if (ids == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        Set<String> unique = new LinkedHashSet<>();
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
+            if (id == null) {
+                throw new IllegalArgumentException(what + "[" + i + "] is null");
+            }
+            unique.add(id);
+        }
+        return unique;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the distributor is closed");
+        }
+    }
+}

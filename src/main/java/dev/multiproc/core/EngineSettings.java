@@ -1,0 +1,15 @@
+package dev.multiproc.core;
+
+import dev.multiproc.OrphanPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The settings of a distributor, validated by its builder.
+ *
+ * @param workerNodeEntryPoint the supervisor program; null installs the one bundled in the jar
+ */
+public record EngineSettings(String clusterName, int parallelism, Path journalDir, int exitInfoSizeLimit, Path logDir,
+        OrphanPolicy orphanPolicy, Duration killGrace, Duration sampleInterval, int maxOvertakes, Path workerNodeEntryPoint,
+        String expectedJobmonVersion, Duration watchInterval) {
+}

@@ -1,0 +1,136 @@
+package dev.multiproc.core;
+
+import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.cluster.TaskInstanceStatus;
+import java.time.Instant;
+import java.util.Locale;
+
+/** Turns what a supervisor recorded, or failed to record, into an {@link Outcome}. */
+final class Outcomes {
+    static final int KILL_SELF_EXIT_CODE = 199;
+
+    private Outcomes() {
+    }
+
+    /** Why the host asked a task to end; null when it did not. */
+    enum TerminateReason {
+        REQUEST("terminated by request"),
+        STOP("terminated by stop() of the distributor"),
+        RECOVERY("terminated by recovery: its host had died and orphan_policy is kill");
+
+        final String text;
+
+        TerminateReason(String text) {
+            this.text = text;
+        }
+    }
+
+    static Outcome fromResult(TaskRecord record, TerminateReason reason) {
+        TaskRecord.Result r = record.result();
+        long t0 = record.t0Ms();
+        Long cpu = r.cpuMs();
+        Long peak = r.peakKb();
+        switch (r.cause()) {
+            case "spawn_error" -> {
+                return new Outcome(Outcome.ERROR, "spawn_error", TaskInstanceStatus.UNKNOWN_ERROR, spawnError(r), null, null, null, null);
+            }
+            case "runtime" -> {
+                return new Outcome(Outcome.FAILED, "runtime", TaskInstanceStatus.RESOURCE_ERROR,
+                        "runtime limit of " + seconds(r.limit()) + " exceeded after running " + seconds(r.t1Ms() - t0) + "; "
+                                + howEnded(r), r.exitCode(), sig(r), cpu, peak);
+            }
+            case "memory" -> {
+                return new Outcome(Outcome.FAILED, "memory", TaskInstanceStatus.RESOURCE_ERROR,
+                        "memory limit of " + kib(r.limit()) + " exceeded: the task's processes reached " + kib(r.peakKb())
+                                + "; " + howEnded(r),
+                        r.exitCode(), sig(r), cpu, peak);
+            }
+            case "terminated" -> {
+                String who = reason != null ? reason.text
+                        : "terminated by " + Signals.name(r.termSignal()) + " sent to its supervisor from outside the host";
+                String cause = reason == TerminateReason.RECOVERY ? "recovery_kill" : "terminated";
+                return new Outcome(Outcome.TERMINATED, cause, TaskInstanceStatus.UNKNOWN_ERROR, who + "; " + howEnded(r),
+                        r.exitCode(), sig(r), cpu, peak);
+            }
+            default -> {
+                if (reason != null) {
+                    // asked to end, but the command ended on its own first
+                    return exit(r, cpu, peak, reason == TerminateReason.RECOVERY ? "recovery_kill" : "terminated", Outcome.TERMINATED,
+                            reason.text + "; " + exitText(r));
+                }
+                return exit(r, cpu, peak, r.signal() != 0 ? "signal" : "exit",
+                        r.exitCode() == 0 ? Outcome.DONE : Outcome.FAILED, exitText(r));
+            }
+        }
+    }
+
+    /** A task whose supervisor vanished without recording an exit: lost. */
+    static Outcome lost(String what) {
+        return new Outcome(Outcome.LOST, "lost", TaskInstanceStatus.UNKNOWN_ERROR, "task lost: " + what, null, null, null, null);
+    }
+
+    /** A task terminated before it started. */
+    static Outcome terminatedWhileQueued(TerminateReason reason) {
+        return new Outcome(Outcome.TERMINATED, reason == TerminateReason.RECOVERY ? "recovery_kill" : "terminated",
+                TaskInstanceStatus.UNKNOWN_ERROR, reason.text + " before it started", null, null, null, null);
+    }
+
+    static Outcome queueingError(String message) {
+        return new Outcome(Outcome.ERROR, "spawn_error", TaskInstanceStatus.UNKNOWN_ERROR, message, null, null, null, null);
+    }
+
+    static String describeProcess(long pid, long startedMs) {
+        return "supervisor pid " + pid + (startedMs > 0 ? " started at " + Instant.ofEpochMilli(startedMs) : "");
+    }
+
+    private static Outcome exit(TaskRecord.Result r, Long cpu, Long peak, String cause, String state, String message) {
+        return new Outcome(state, cause, TaskInstanceStatus.UNKNOWN_ERROR, message, r.exitCode(), sig(r), cpu, peak);
+    }
+
+    private static String exitText(TaskRecord.Result r) {
+        if (r.signal() != 0) {
+            return "Process exited with code " + r.exitCode() + " (killed by " + Signals.name(r.signal()) + ")";
+        }
+        if (r.exitCode() == KILL_SELF_EXIT_CODE) {
+            return "job was in kill self state";
+        }
+        return "Process exited with code " + r.exitCode();
+    }
+
+    private static String howEnded(TaskRecord.Result r) {
+        if (r.signal() != 0) {
+            return "the command ended by " + Signals.name(r.signal()) + " (exit code " + r.exitCode() + ")";
+        }
+        return "the command exited with code " + r.exitCode();
+    }
+
+    private static String spawnError(TaskRecord.Result r) {
+        String what = switch (r.stage()) {
+            case "stdout" -> "cannot open the stdout log";
+            case "stderr" -> "cannot open the stderr log";
+            default -> "cannot start /bin/sh";
+        };
+        return what + ": " + Signals.errno(r.errno());
+    }
+
+    private static Integer sig(TaskRecord.Result r) {
+        return r.signal() == 0 ? null : r.signal();
+    }
+
+    static String seconds(long ms) {
+        if (ms % 1000 == 0) {
+            return (ms / 1000) + "s";
+        }
+        return String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
+    }
+
+    static String kib(long kib) {
+        if (kib >= 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f GiB", kib / (1024.0 * 1024));
+        }
+        if (kib >= 1024) {
+            return String.format(Locale.ROOT, "%.1f MiB", kib / 1024.0);
+        }
+        return kib + " KiB";
+    }
+}

@@ -1,0 +1,43 @@
+package dev.multiproc.core;
+
+import dev.multiproc.agent.ProcessIdentity;
+import dev.multiproc.agent.StateFiles;
+
+/**
+ * A task that left the queue: handed to the launcher, running, or reattached after a restart. Guarded
+ * by the {@link Dispatcher}'s lock.
+ */
+final class RunningTask {
+    final QueuedTask task;
+    final String taskId;
+    final String key;
+    long pid;
+    long startTicks;
+    long pidStartedMs;
+    long startedMs;
+    /** Not a child of the current launcher: its end is found by watching its state file and pid. */
+    boolean watched;
+    /** When the host lost sight of the dispatch (launcher gone before confirming it), in nanos; 0 otherwise. */
+    long unconfirmedSince;
+    Outcomes.TerminateReason terminateReason;
+    long terminateSentNanos;
+    boolean forceKilled;
+
+    RunningTask(QueuedTask task) {
+        this.task = task;
+        this.taskId = task.id().toString();
+        this.key = StateFiles.key(taskId, task.attempt());
+    }
+
+    boolean hasStarted() {
+        return pid > 0;
+    }
+
+    ProcessIdentity identity() {
+        return new ProcessIdentity(pid, startTicks);
+    }
+
+    int cores() {
+        return task.spec().cores();
+    }
+}

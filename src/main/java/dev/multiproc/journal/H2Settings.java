@@ -1,0 +1,32 @@
+package dev.multiproc.journal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** JVM-wide H2 settings that must be in place before H2 reads them, once, when it loads. */
+public final class H2Settings {
+    private static final Logger log = LoggerFactory.getLogger(H2Settings.class);
+    static final String BIND_ADDRESS = "h2.bindAddress";
+    static final String LOOPBACK = "127.0.0.1";
+
+    private H2Settings() {
+    }
+
+    /**
+     * H2 has no per-server bind option: every server socket it opens listens where the system property
+     * {@code h2.bindAddress} says, on all interfaces when it is unset. Loopback unless the embedding
+     * program chose otherwise; a journal server refuses to start on anything but loopback.
+     */
+    static void bindServersToLoopback() {
+        if (System.getProperty(BIND_ADDRESS) == null) {
+            System.setProperty(BIND_ADDRESS, LOOPBACK);
+        } else if (!LOOPBACK.equals(System.getProperty(BIND_ADDRESS))) {
+            log.warn("h2.bindAddress is {}: multiproc will not start a journal server on it", System.getProperty(BIND_ADDRESS));
+        }
+    }
+
+    /** Whether H2 servers in this JVM listen on loopback only. */
+    public static boolean serversBoundToLoopback() {
+        return LOOPBACK.equals(System.getProperty(BIND_ADDRESS));
+    }
+}

@@ -1,0 +1,67 @@
+package dev.multiproc.journal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Properties;
+
+/**
+ * The passwords of one journal, generated when the journal is created and kept in a 0600 file
+ * beside it. The owner of the database, a read-only reader (for {@code multiproc sql} and the other
+ * inspection commands), and the secret name under which a journal server publishes the database.
+ * They never appear in logs, in task environments, or in exception messages.
+ */
+public record JournalCredentials(String ownerPassword, String readerPassword, String serverKey) {
+    public static final String OWNER = "MULTIPROC";
+    public static final String READER = "READER";
+
+    @Override
+    public String toString() {
+        return "JournalCredentials[redacted]";
+    }
+
+    static JournalCredentials loadOrCreate(Path file) {
+        try {
+            if (JournalDirectory.createPrivateFile(file)) {
+                JournalCredentials fresh = new JournalCredentials(secret(), secret(), "mp" + secret().replace('-', 'x').replace('_', 'y'));
+                Properties p = new Properties();
+                p.setProperty("owner.password", fresh.ownerPassword);
+                p.setProperty("reader.password", fresh.readerPassword);
+                p.setProperty("server.key", fresh.serverKey);
+                try (OutputStream out = Files.newOutputStream(file)) {
+                    p.store(out, "multiproc journal credentials: keep private (0600)");
+                }
+                return fresh;
+            }
+            return load(file);
+        } catch (IOException e) {
+            throw new JournalException("cannot create the journal credentials " + file + ": " + e, e);
+        }
+    }
+
+    public static JournalCredentials load(Path file) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new JournalException("cannot read the journal credentials " + file + ": " + e, e);
+        }
+        String owner = p.getProperty("owner.password");
+        String reader = p.getProperty("reader.password");
+        String key = p.getProperty("server.key");
+        if (owner == null || reader == null || key == null) {
+            throw new JournalException("the journal credentials " + file + " are incomplete");
+        }
+        return new JournalCredentials(owner, reader, key);
+    }
+
+    private static String secret() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.multiproc.journal;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The files of one journal. The directory is private to its owner (0700) and every file in it is
+ * created 0600, so neither the task history nor the credentials are readable by other users.
+ */
+public final class JournalDirectory {
+    static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+
+    private final Path root;
+
+    private JournalDirectory(Path root) {
+        this.root = root;
+    }
+
+    /** Creates the directory (0700) if needed and tightens its mode if it exists. */
+    public static JournalDirectory prepare(Path dir) {
+        Path root = dir.toAbsolutePath().normalize();
+        try {
+            if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
+                throw new JournalException("journal directory " + root + " exists and is not a directory");
+            }
+            Files.createDirectories(root);
+            Files.setPosixFilePermissions(root, DIR_MODE);
+            JournalDirectory journalDir = new JournalDirectory(root);
+            journalDir.privateDirectory(journalDir.stateDir());
+            journalDir.privateDirectory(root.resolve("bin"));
+            return journalDir;
+        } catch (IOException e) {
+            throw new JournalException("cannot prepare journal directory " + root + ": " + e, e);
+        }
+    }
+
+    /** Opens an existing journal directory without creating anything; for readers such as the CLI. */
+    public static JournalDirectory existing(Path dir) {
+        Path root = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(root)) {
+            throw new JournalException("no journal at " + root + " (the directory does not exist)");
+        }
+        return new JournalDirectory(root);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** H2's database name: the H2 file is this path plus ".mv.db". */
+    public Path databaseBase() {
+        return root.resolve("journal");
+    }
+
+    public Path databaseFile() {
+        return root.resolve("journal.mv.db");
+    }
+
+    public Path generationFile() {
+        return root.resolve("journal.gen");
+    }
+
+    public Path credentialsFile() {
+        return root.resolve("credentials");
+    }
+
+    public Path lockFile() {
+        return root.resolve("host.lock");
+    }
+
+    public Path serverFile() {
+        return root.resolve("server");
+    }
+
+    /** Where task supervisors write their identity and result; see {@code mpagent.c}. */
+    public Path stateDir() {
+        return root.resolve("run");
+    }
+
+    public Path binDir() {
+        return root.resolve("bin");
+    }
+
+    private void privateDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, DIR_MODE);
+    }
+
+    /** Creates {@code file} with mode 0600 unless it exists; returns true if it was created. */
+    static boolean createPrivateFile(Path file) throws IOException {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(FILE_MODE));
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+    }
+
+    /** Sets 0600 on every regular file directly in the journal directory (H2 creates its files with the umask). */
+    public void tightenFileModes() {
+        try (var files = Files.list(root)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.setPosixFilePermissions(f, FILE_MODE);
+                }
+            }
+        } catch (IOException e) {
+            throw new JournalException("cannot set the modes of the files in " + root + ": " + e, e);
+        }
+    }
+}

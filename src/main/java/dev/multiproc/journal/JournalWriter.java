@@ -1,0 +1,306 @@
+package dev.multiproc.journal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only writer of the journal: one thread that commits everything queued since its last commit
+ * in one transaction (group commit).
+ *
+ * <p>Two kinds of work arrive. <em>Durable</em> requests (submissions, pops, recovery) have a caller
+ * waiting for the commit; they are committed at once and fail with the transaction. <em>Background</em>
+ * rows (a task started, a task ended) have nobody waiting: the task's state file is the truth until
+ * they are committed, so they wait a few milliseconds to share a commit, and a failed commit keeps them
+ * for the next attempt instead of dropping them.
+ */
+public final class JournalWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
+    private static final long BACKGROUND_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long MAX_BACKOFF_MS = 2_000;
+
+    private final Journal journal;
+    private final int exitInfoLimit;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Thread thread;
+    private Batch pending = new Batch();
+    private long generation;
+    private long nextJobId;
+    private boolean closing;
+    private int failuresInARow;
+
+    public JournalWriter(Journal journal, int exitInfoLimit, long nextJobId) {
+        this.journal = journal;
+        this.exitInfoLimit = exitInfoLimit;
+        this.generation = journal.generationAtOpen();
+        this.nextJobId = nextJobId;
+        this.thread = new Thread(this::run, "multiproc-journal-writer");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Journals a submission; the future completes when its rows are durable. */
+    public CompletableFuture<Void> submit(JobRow job) {
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        enqueue(b -> {
+            b.durable.add(new Durable(job, null, done));
+            b.nextJobId = Math.max(b.nextJobId, job.jobId() + 1);
+        });
+        return done.thenApply(ignored -> null);
+    }
+
+    /** Runs {@code work} in the next commit, after the rows queued before it; completes with its result once durable. */
+    public <T> CompletableFuture<T> call(HandleCallback<T, Exception> work) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        @SuppressWarnings("unchecked")
+        HandleCallback<Object, Exception> erased = (HandleCallback<Object, Exception>) (HandleCallback<?, Exception>) work;
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Object> erasedDone = (CompletableFuture<Object>) (CompletableFuture<?>) done;
+        enqueue(b -> b.durable.add(new Durable(null, erased, erasedDone)));
+        return done;
+    }
+
+    /** Waits until everything queued before this call is durable. */
+    public void flush() {
+        call(h -> null).join();
+    }
+
+    public void started(TaskStartRow row) {
+        enqueue(b -> b.starts.add(row));
+    }
+
+    /** A task ended; {@code afterCommit} runs once the end is durable (it deletes the task's state file). */
+    public void ended(TaskEndRow row, ExitInfoRow exitInfo, Runnable afterCommit) {
+        enqueue(b -> {
+            b.ends.add(row);
+            if (exitInfo != null) {
+                b.exitInfos.add(exitInfo);
+            }
+            if (afterCommit != null) {
+                b.afterCommit.add(afterCommit);
+            }
+        });
+    }
+
+    /** A task could not start: its end row (state ERROR) and the error the host will pop. */
+    public void queueingError(TaskEndRow row, QueueingErrorRow error, Runnable afterCommit) {
+        enqueue(b -> {
+            b.ends.add(row);
+            b.queueingErrors.add(error);
+            if (afterCommit != null) {
+                b.afterCommit.add(afterCommit);
+            }
+        });
+    }
+
+    private void enqueue(java.util.function.Consumer<Batch> add) {
+        lock.lock();
+        try {
+            if (closing) {
+                throw new IllegalStateException("the journal writer is closed");
+            }
+            add.accept(pending);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            Batch batch;
+            lock.lock();
+            try {
+                while (pending.isEmpty() && !closing) {
+                    work.awaitUninterruptibly();
+                }
+                if (pending.isEmpty()) {
+                    return;
+                }
+                if (pending.durable.isEmpty() && !closing) {
+                    long left = BACKGROUND_WINDOW_NANOS;
+                    while (left > 0 && pending.durable.isEmpty() && !closing) {
+                        try {
+                            left = work.awaitNanos(left);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                }
+                batch = pending;
+                pending = new Batch();
+            } finally {
+                lock.unlock();
+            }
+            commit(batch);
+        }
+    }
+
+    private void commit(Batch batch) {
+        long nextGeneration = generation + 1;
+        List<Object> results = new ArrayList<>(batch.durable.size());
+        try {
+            journal.jdbi().useTransaction(h -> apply(h, batch, nextGeneration, results));
+        } catch (Exception e) {
+            onFailure(batch, e);
+            return;
+        }
+        generation = nextGeneration;
+        if (batch.nextJobId > nextJobId) {
+            nextJobId = batch.nextJobId;
+        }
+        try {
+            journal.generationFile().record(generation);
+        } catch (IOException e) {
+            log.warn("cannot record journal generation {}: {}", generation, e.toString());
+        }
+        if (failuresInARow > 0) {
+            log.info("journal writes succeed again after {} failed attempts", failuresInARow);
+            failuresInARow = 0;
+        }
+        for (int i = 0; i < batch.durable.size(); i++) {
+            batch.durable.get(i).done.complete(results.get(i));
+        }
+        for (Runnable r : batch.afterCommit) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.warn("after-commit action failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void apply(Handle h, Batch batch, long nextGeneration, List<Object> results) throws Exception {
+        List<JobRow> jobs = new ArrayList<>();
+        List<Long> singles = new ArrayList<>();
+        for (Durable d : batch.durable) {
+            if (d.job != null) {
+                jobs.add(d.job);
+                if (d.job.arrayLength() == null) {
+                    singles.add(d.job.jobId());
+                }
+            }
+        }
+        TaskDao tasks = h.attach(TaskDao.class);
+        if (!jobs.isEmpty()) {
+            tasks.insertJobs(jobs);
+            if (!singles.isEmpty()) {
+                tasks.insertSingleTasks(singles);
+            }
+            for (JobRow job : jobs) {
+                if (job.arrayLength() != null) {
+                    tasks.insertArraySteps(job.jobId(), job.arrayLength());
+                }
+            }
+        }
+        if (!batch.starts.isEmpty()) {
+            tasks.markStarted(batch.starts);
+        }
+        if (!batch.ends.isEmpty()) {
+            tasks.markEnded(batch.ends);
+        }
+        if (!batch.exitInfos.isEmpty()) {
+            ExitInfoDao exitInfo = h.attach(ExitInfoDao.class);
+            exitInfo.insert(batch.exitInfos);
+            exitInfo.prune(exitInfoLimit);
+        }
+        if (!batch.queueingErrors.isEmpty()) {
+            h.attach(QueueingErrorDao.class).insert(batch.queueingErrors);
+        }
+        for (Durable d : batch.durable) {
+            results.add(d.work == null ? null : d.work.withHandle(h));
+        }
+        MetaDao meta = h.attach(MetaDao.class);
+        if (batch.nextJobId > nextJobId) {
+            meta.set("next_job_id", batch.nextJobId);
+        }
+        meta.set("generation", nextGeneration);
+    }
+
+    private void onFailure(Batch batch, Exception e) {
+        failuresInARow++;
+        JournalException failure = new JournalException("journal write failed: " + Journal.rootMessage(e), e);
+        if (failuresInARow == 1) {
+            log.warn("journal write failed, will retry the task updates: {}", Journal.rootMessage(e));
+        }
+        for (Durable d : batch.durable) {
+            d.done.completeExceptionally(failure);
+        }
+        batch.durable.clear();
+        batch.nextJobId = 0;
+        lock.lock();
+        try {
+            Batch newer = pending;
+            batch.append(newer);
+            pending = batch;
+        } finally {
+            lock.unlock();
+        }
+        if (!batch.isEmpty()) {
+            long backoff = Math.min(MAX_BACKOFF_MS, 25L << Math.min(failuresInARow, 10));
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Commits what is queued, then stops the writer thread. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private record Durable(JobRow job, HandleCallback<Object, Exception> work, CompletableFuture<Object> done) {
+    }
+
+    private static final class Batch {
+        final List<Durable> durable = new ArrayList<>();
+        final List<TaskStartRow> starts = new ArrayList<>();
+        final List<TaskEndRow> ends = new ArrayList<>();
+        final List<ExitInfoRow> exitInfos = new ArrayList<>();
+        final List<QueueingErrorRow> queueingErrors = new ArrayList<>();
+        final List<Runnable> afterCommit = new ArrayList<>();
+        long nextJobId;
+
+        boolean isEmpty() {
+            return durable.isEmpty() && starts.isEmpty() && ends.isEmpty() && exitInfos.isEmpty()
+                    && queueingErrors.isEmpty() && afterCommit.isEmpty();
+        }
+
+        void append(Batch newer) {
+            durable.addAll(newer.durable);
+            starts.addAll(newer.starts);
+            ends.addAll(newer.ends);
+            exitInfos.addAll(newer.exitInfos);
+            queueingErrors.addAll(newer.queueingErrors);
+            afterCommit.addAll(newer.afterCommit);
+            nextJobId = Math.max(nextJobId, newer.nextJobId);
+        }
+    }
+}

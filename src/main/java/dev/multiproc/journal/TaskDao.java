@@ -1,0 +1,54 @@
+package dev.multiproc.journal;
+
+import java.util.List;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindList;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlBatch;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** Jobs and tasks: submissions, starts and ends. */
+public interface TaskDao {
+
+    @SqlBatch("INSERT INTO job (job_id, name, command, resources, cores, memory_bytes, runtime_s, stdout_path, stderr_path, "
+            + "array_length, submitted_ms, session_id) VALUES (:jobId, :name, :command, :resources, :cores, :memoryBytes, "
+            + ":runtimeS, :stdoutPath, :stderrPath, :arrayLength, :submittedMs, :sessionId)")
+    void insertJobs(@BindMethods List<JobRow> jobs);
+
+    @SqlBatch("INSERT INTO task (task_id, job_id, step, state) VALUES (CAST(:jobId AS VARCHAR), :jobId, NULL, 'QUEUED')")
+    void insertSingleTasks(@Bind("jobId") List<Long> jobIds);
+
+    /** All steps of an array in one statement: the rows are generated inside the database. */
+    @SqlUpdate("INSERT INTO task (task_id, job_id, step, state) "
+            + "SELECT CONCAT(:jobId, '_', X), :jobId, X, 'QUEUED' FROM SYSTEM_RANGE(0, :length - 1)")
+    void insertArraySteps(@Bind("jobId") long jobId, @Bind("length") int length);
+
+    @SqlBatch("UPDATE task SET state = 'RUNNING', pid = :pid, pid_start_ticks = :pidStartTicks, pid_started_ms = :pidStartedMs, "
+            + "started_ms = :startedMs, session_id = :sessionId WHERE task_id = :taskId AND state IN ('QUEUED', 'RUNNING')")
+    void markStarted(@BindMethods List<TaskStartRow> rows);
+
+    @SqlBatch("UPDATE task SET state = :state, pid = COALESCE(:pid, pid), pid_start_ticks = COALESCE(:pidStartTicks, pid_start_ticks), "
+            + "pid_started_ms = COALESCE(:pidStartedMs, pid_started_ms), started_ms = COALESCE(:startedMs, started_ms), "
+            + "ended_ms = :endedMs, exit_code = :exitCode, signal = :signal, end_cause = :endCause, status_code = :statusCode, "
+            + "message = :message, cpu_ms = :cpuMs, peak_rss_kb = :peakRssKb, session_id = :sessionId WHERE task_id = :taskId")
+    void markEnded(@BindMethods List<TaskEndRow> rows);
+
+    @SqlUpdate("UPDATE task SET attempt = attempt + 1, state = 'QUEUED' WHERE task_id IN (<taskIds>)")
+    void requeue(@BindList("taskIds") List<String> taskIds);
+
+    @RegisterConstructorMapper(UnfinishedTaskRow.class)
+    @SqlQuery("SELECT t.task_id, t.job_id, t.step, t.state, t.attempt, t.pid, t.pid_start_ticks, t.pid_started_ms, t.started_ms "
+            + "FROM task t WHERE t.state IN ('QUEUED', 'RUNNING') ORDER BY t.job_id, t.step")
+    List<UnfinishedTaskRow> unfinished();
+
+    @RegisterConstructorMapper(JobRow.class)
+    @SqlQuery("SELECT job_id, name, command, resources, cores, memory_bytes, runtime_s, stdout_path, stderr_path, array_length, "
+            + "submitted_ms, session_id FROM job WHERE job_id IN (SELECT DISTINCT job_id FROM task WHERE state IN ('QUEUED', 'RUNNING'))")
+    List<JobRow> jobsWithUnfinishedTasks();
+
+    @RegisterConstructorMapper(TaskOutcomeRow.class)
+    @SqlQuery("SELECT state, status_code, message, end_cause FROM task WHERE task_id = :taskId")
+    java.util.Optional<TaskOutcomeRow> outcome(@Bind("taskId") String taskId);
+}

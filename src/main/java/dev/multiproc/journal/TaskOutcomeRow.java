@@ -1,0 +1,5 @@
+package dev.multiproc.journal;
+
+/** What the history says about how a task ended, if it did. */
+public record TaskOutcomeRow(String state, String statusCode, String message, String endCause) {
+}
