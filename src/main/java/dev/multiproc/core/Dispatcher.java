@@ -64,6 +64,7 @@ public final class Dispatcher implements AutoCloseable {
     private final Map<String, RunningTask> byId = new HashMap<>();
     private final Set<Path> logDirsMade = new HashSet<>();
     private final Map<RunningTask, Launcher> launcherOf = new HashMap<>();
+    private final List<TaskEndListener> endListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread watcher;
     private int usedSlots;
     private boolean dispatching;
@@ -114,6 +115,20 @@ public final class Dispatcher implements AutoCloseable {
             register(rt);
         } finally {
             lock.unlock();
+        }
+    }
+
+    void addEndListener(TaskEndListener listener) {
+        endListeners.add(listener);
+    }
+
+    private void tell(String taskId, Outcome outcome) {
+        for (TaskEndListener l : endListeners) {
+            try {
+                l.ended(taskId, outcome);
+            } catch (RuntimeException e) {
+                log.warn("a task end listener failed: {}", e.toString());
+            }
         }
     }
 
@@ -402,6 +417,7 @@ public final class Dispatcher implements AutoCloseable {
             });
         }
         settled.signalAll();
+        tell(taskId, outcome);
     }
 
     private void endQueued(QueuedTask q, Outcome outcome) {
@@ -412,6 +428,7 @@ public final class Dispatcher implements AutoCloseable {
         exitInfos.ended(taskId, outcome.exitInfo());
         writer.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now),
                 () -> exitInfos.committed(taskId));
+        tell(taskId, outcome);
     }
 
     private static String clip(String message) {

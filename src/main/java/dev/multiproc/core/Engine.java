@@ -240,6 +240,36 @@ public final class Engine implements AutoCloseable {
         return Long.toString(spec.jobId());
     }
 
+    /**
+     * Journals many single tasks in one commit and queues them; returns their ids in order. All or
+     * nothing: a bad command is reported before anything is journaled.
+     */
+    public List<String> submitAll(List<String> commands, String name, Map<String, Object> requestedResources) {
+        List<JobSpec> specs = new ArrayList<>(commands.size());
+        for (int i = 0; i < commands.size(); i++) {
+            try {
+                specs.add(validate(commands.get(i), name, requestedResources, null));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("command " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        String resources = json(requestedResources);
+        long now = System.currentTimeMillis();
+        List<JobRow> rows = new ArrayList<>(specs.size());
+        for (JobSpec spec : specs) {
+            Resources r = spec.resources();
+            rows.add(new JobRow(spec.jobId(), spec.name(), spec.command(), resources, r.cores(), r.memoryBytes(), r.runtimeSeconds(),
+                    r.stdoutDir(), r.stderrDir(), null, now, sessionId));
+        }
+        await(writer.submitAll(rows));
+        List<String> ids = new ArrayList<>(specs.size());
+        for (JobSpec spec : specs) {
+            dispatcher.enqueue(QueuedJob.all(spec));
+            ids.add(Long.toString(spec.jobId()));
+        }
+        return ids;
+    }
+
     /** Journals an array (one statement for all its steps) and queues it; returns step to id. */
     public Map<Integer, String> submitArray(String command, String name, Map<String, Object> requestedResources, int arrayLength) {
         if (arrayLength < 1) {
@@ -296,8 +326,12 @@ public final class Engine implements AutoCloseable {
         Resources r = spec.resources();
         JobRow row = new JobRow(spec.jobId(), spec.name(), spec.command(), json(requested), r.cores(), r.memoryBytes(),
                 r.runtimeSeconds(), r.stdoutDir(), r.stderrDir(), spec.arrayLength(), System.currentTimeMillis(), sessionId);
+        await(writer.submit(row));
+    }
+
+    private static void await(java.util.concurrent.CompletableFuture<Void> durable) {
         try {
-            writer.submit(row).join();
+            durable.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof JournalException je) {
                 throw new JournalException("the submission was not accepted: " + je.getMessage(), je);
@@ -356,6 +390,11 @@ public final class Engine implements AutoCloseable {
         }
         throw new RemoteExitInfoNotAvailableException("remote exit info not available: "
                 + (history.isPresent() ? "task " + id + " has not finished" : "no task " + id + " in this journal"));
+    }
+
+    /** Registers a listener told of every task end from now on. */
+    public void addEndListener(TaskEndListener listener) {
+        dispatcher.addEndListener(listener);
     }
 
     public int queuedCount() {

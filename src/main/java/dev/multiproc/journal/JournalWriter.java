@@ -58,6 +58,22 @@ public final class JournalWriter implements AutoCloseable {
         return done.thenApply(ignored -> null);
     }
 
+    /** Journals many submissions in one commit; the future completes when all their rows are durable. */
+    public CompletableFuture<Void> submitAll(List<JobRow> jobs) {
+        if (jobs.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        enqueue(b -> {
+            for (int i = 0; i < jobs.size(); i++) {
+                // one future for all: the rows commit or fail together
+                b.durable.add(new Durable(jobs.get(i), null, i == jobs.size() - 1 ? done : new CompletableFuture<>()));
+                b.nextJobId = Math.max(b.nextJobId, jobs.get(i).jobId() + 1);
+            }
+        });
+        return done.thenApply(ignored -> null);
+    }
+
     /** Runs {@code work} in the next commit, after the rows queued before it; completes with its result once durable. */
     public <T> CompletableFuture<T> call(HandleCallback<T, Exception> work) {
         CompletableFuture<T> done = new CompletableFuture<>();
