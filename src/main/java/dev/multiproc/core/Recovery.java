@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Settles every task the journal does not show as finished, when a host starts on a journal.
  *
- * <p>The state file of a task attempt decides, because a supervisor writes it before the command runs
+ * <p>Only tasks submitted by earlier sessions are settled: what this session submitted before
+ * {@code start()} is already queued. The state file of a task attempt decides, because a supervisor writes it before the command runs
  * and replaces it when the command ends, whether or not a host is alive to see it:
  * <ul>
  * <li>a result in the file: the task finished while no host watched; its true exit is recorded;</li>
@@ -62,10 +63,10 @@ final class Recovery {
 
     RecoveryCounts run() throws IOException {
         long t0 = System.nanoTime();
-        List<UnfinishedTaskRow> rows = journal.jdbi().withExtension(TaskDao.class, TaskDao::unfinished);
+        List<UnfinishedTaskRow> rows = journal.jdbi().withExtension(TaskDao.class, d -> d.unfinishedBefore(sessionId));
         Map<Long, JobSpec> specs = new HashMap<>();
         if (!rows.isEmpty()) {
-            for (JobRow job : journal.jdbi().withExtension(TaskDao.class, TaskDao::jobsWithUnfinishedTasks)) {
+            for (JobRow job : journal.jdbi().withExtension(TaskDao.class, d -> d.jobsWithUnfinishedTasksBefore(sessionId))) {
                 specs.put(job.jobId(), spec(job));
             }
         }

@@ -39,14 +39,17 @@ public interface TaskDao {
     void requeue(@BindList("taskIds") List<String> taskIds);
 
     @RegisterConstructorMapper(UnfinishedTaskRow.class)
+    /** Tasks of earlier sessions that the journal does not show as finished, in submission order. */
     @SqlQuery("SELECT t.task_id, t.job_id, t.step, t.state, t.attempt, t.pid, t.pid_start_ticks, t.pid_started_ms, t.started_ms "
-            + "FROM task t WHERE t.state IN ('QUEUED', 'RUNNING') ORDER BY t.job_id, t.step")
-    List<UnfinishedTaskRow> unfinished();
+            + "FROM task t JOIN job j ON j.job_id = t.job_id WHERE t.state IN ('QUEUED', 'RUNNING') AND j.session_id <> :session "
+            + "ORDER BY t.job_id, t.step")
+    List<UnfinishedTaskRow> unfinishedBefore(@Bind("session") int session);
 
     @RegisterConstructorMapper(JobRow.class)
     @SqlQuery("SELECT job_id, name, command, resources, cores, memory_bytes, runtime_s, stdout_path, stderr_path, array_length, "
-            + "submitted_ms, session_id FROM job WHERE job_id IN (SELECT DISTINCT job_id FROM task WHERE state IN ('QUEUED', 'RUNNING'))")
-    List<JobRow> jobsWithUnfinishedTasks();
+            + "submitted_ms, session_id FROM job WHERE session_id <> :session AND job_id IN "
+            + "(SELECT DISTINCT job_id FROM task WHERE state IN ('QUEUED', 'RUNNING'))")
+    List<JobRow> jobsWithUnfinishedTasksBefore(@Bind("session") int session);
 
     @RegisterConstructorMapper(TaskOutcomeRow.class)
     @SqlQuery("SELECT state, status_code, message, end_cause FROM task WHERE task_id = :taskId")

@@ -1,0 +1,343 @@
+package dev.multiproc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiproc.cluster.RemoteExitInfo;
+import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
+import dev.multiproc.cluster.TaskInstanceStatus;
+import dev.multiproc.testing.Hosts;
+import dev.multiproc.testing.Leftovers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each protocol call with its edge cases, against real processes and a real H2 journal. */
+class DistributorProtocolTest {
+    @TempDir
+    Path tmp;
+
+    private Path journal() {
+        return tmp.resolve("journal");
+    }
+
+    @AfterEach
+    void nothingLeftBehind() throws InterruptedException {
+        assertEquals(List.of(), Leftovers.awaitNone(journal(), 5_000), "processes left behind");
+    }
+
+    private static void awaitIdle(MultiprocessDistributor d) throws InterruptedException {
+        assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)), "tasks did not finish");
+    }
+
+    private static void awaitFile(Path file) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!Files.exists(file)) {
+            assertTrue(System.currentTimeMillis() < deadline, "timed out waiting for " + file);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void singleAndArrayTasksSeeTheirIdsInTheEnvironment() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            String single = d.submitToBatchDistributor("echo \"${JOB_ID}|${ARRAY_STEP_ID-unset}\" > " + tmp + "/single", "s", Map.of());
+            Map<Integer, String> steps = d.submitArrayToBatchDistributor(
+                    "echo \"${JOB_ID}|${ARRAY_STEP_ID-unset}\" > " + tmp + "/step$ARRAY_STEP_ID", "a", Map.of(), 3);
+            awaitIdle(d);
+            assertEquals(single + "|unset", Files.readString(tmp.resolve("single")).trim());
+            String job = steps.get(0).substring(0, steps.get(0).indexOf('_'));
+            assertEquals(Set.of(0, 1, 2), steps.keySet());
+            for (int step = 0; step < 3; step++) {
+                assertEquals(job + "_" + step, steps.get(step));
+                assertEquals(job + "|" + step, Files.readString(tmp.resolve("step" + step)).trim());
+            }
+            assertTrue(Long.parseLong(job) > Long.parseLong(single), "ids increase");
+        }
+    }
+
+    @Test
+    void parallelismIsNeverExceededAndIsReached() throws Exception {
+        int p = 3;
+        Path marks = Files.createDirectories(tmp.resolve("marks"));
+        try (MultiprocessDistributor d = Hosts.open(journal(), p)) {
+            d.start();
+            d.submitArrayToBatchDistributor("date +%s%N > " + marks + "/$ARRAY_STEP_ID.start; sleep 0.4; date +%s%N > " + marks
+                    + "/$ARRAY_STEP_ID.end", "overlap", Map.of(), 12);
+            awaitIdle(d);
+        }
+        List<long[]> events = new ArrayList<>();
+        for (int step = 0; step < 12; step++) {
+            events.add(new long[] {Long.parseLong(Files.readString(marks.resolve(step + ".start")).trim()), +1});
+            events.add(new long[] {Long.parseLong(Files.readString(marks.resolve(step + ".end")).trim()), -1});
+        }
+        events.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        int now = 0;
+        int max = 0;
+        for (long[] e : events) {
+            now += (int) e[1];
+            max = Math.max(max, now);
+        }
+        assertEquals(p, max, "the most tasks running at once, as the tasks saw it");
+    }
+
+    @Test
+    void terminateKillsTheTaskWithItsBackgroundChildren() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            String id = d.submitToBatchDistributor("sleep 300 & echo $! > " + tmp + "/child; (sleep 300 &) ; sleep 300", "tree", Map.of());
+            awaitFile(tmp.resolve("child"));
+            Thread.sleep(100);
+            long child = Long.parseLong(Files.readString(tmp.resolve("child")).trim());
+            assertTrue(ProcessHandle.of(child).isPresent());
+            d.terminateTaskInstances(List.of(id));
+            awaitIdle(d);
+            assertEquals(Set.of(), d.getSubmittedOrRunning(null));
+            assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "background child survived");
+            RemoteExitInfo info = d.getRemoteExitInfo(id);
+            assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
+            assertTrue(info.message().startsWith("terminated by request"), info.message());
+            assertTrue(info.message().contains("SIGTERM"), info.message());
+        }
+    }
+
+    @Test
+    void aTerminatedQueuedTaskNeverRuns() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            d.start();
+            String blocker = d.submitToBatchDistributor("sleep 300", "blocker", Map.of());
+            String queued = d.submitToBatchDistributor("touch " + tmp + "/ran", "queued", Map.of());
+            assertEquals(Set.of(blocker, queued), d.getSubmittedOrRunning(null));
+            d.terminateTaskInstances(List.of(queued));
+            assertEquals(Set.of(blocker), d.getSubmittedOrRunning(null));
+            d.terminateTaskInstances(List.of(blocker));
+            awaitIdle(d);
+            Thread.sleep(200);
+            assertFalse(Files.exists(tmp.resolve("ran")), "the terminated queued task ran");
+            assertEquals("terminated by request before it started", d.getRemoteExitInfo(queued).message());
+        }
+    }
+
+    @Test
+    void exitCodesKillSelfAndSignalsAreReported() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 4)) {
+            d.start();
+            Map<String, String> expected = new HashMap<>();
+            expected.put(d.submitToBatchDistributor("exit 0", "ok", Map.of()), "Process exited with code 0");
+            expected.put(d.submitToBatchDistributor("exit 1", "one", Map.of()), "Process exited with code 1");
+            expected.put(d.submitToBatchDistributor("exit 255", "max", Map.of()), "Process exited with code 255");
+            expected.put(d.submitToBatchDistributor("exit 199", "kill self", Map.of()), "job was in kill self state");
+            expected.put(d.submitToBatchDistributor("kill -9 $$", "killed", Map.of()), "Process exited with code 137 (killed by SIGKILL)");
+            expected.put(d.submitToBatchDistributor("kill -SEGV $$", "segv", Map.of()), "Process exited with code 139 (killed by SIGSEGV)");
+            awaitIdle(d);
+            for (Map.Entry<String, String> e : expected.entrySet()) {
+                RemoteExitInfo info = d.getRemoteExitInfo(e.getKey());
+                assertEquals(e.getValue(), info.message());
+                assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
+            }
+            d.engine().flushJournal();
+            Map<String, Integer> codes = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT task_id, exit_code FROM task").reduceRows(new HashMap<String, Integer>(), (m, row) -> {
+                        m.put(row.getColumn("task_id", String.class), row.getColumn("exit_code", Integer.class));
+                        return m;
+                    }));
+            assertEquals(Set.of(0, 1, 255, 199, 137, 139), Set.copyOf(codes.values()));
+        }
+    }
+
+    @Test
+    void exitInfoIsPrunedToItsLimitInSqlButHistoryStillAnswers() throws Exception {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 4).exitInfoSizeLimit(5).build()) {
+            d.start();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                ids.add(d.submitToBatchDistributor("exit " + i, "t" + i, Map.of()));
+                awaitIdle(d); // one at a time, so that ends happen in submission order
+            }
+            d.engine().flushJournal();
+            List<String> kept = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT task_id FROM exit_info ORDER BY seq").mapTo(String.class).list());
+            assertEquals(ids.subList(7, 12), kept, "the newest five, oldest pruned first");
+            assertEquals(12, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT COUNT(*) FROM task WHERE state IN ('DONE', 'FAILED')").mapTo(Integer.class).one()));
+            assertEquals("Process exited with code 0", d.getRemoteExitInfo(ids.get(0)).message(), "answered from history");
+        }
+    }
+
+    @Test
+    void stateSurvivesACleanCloseAndReopen() throws Exception {
+        String id;
+        Map<Integer, String> array;
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            id = d.submitToBatchDistributor("exit 7", "seven", Map.of());
+            array = d.submitArrayToBatchDistributor("exit $ARRAY_STEP_ID", "arr", Map.of(), 2);
+            awaitIdle(d);
+        }
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            assertEquals("Process exited with code 7", d.getRemoteExitInfo(id).message());
+            assertEquals("Process exited with code 1", d.getRemoteExitInfo(array.get(1)).message());
+            String next = d.submitToBatchDistributor("true", "next", Map.of());
+            long arrayJob = Long.parseLong(array.get(0).split("_")[0]);
+            assertTrue(Long.parseLong(next) > arrayJob, "ids are never reused: " + next + " after " + arrayJob);
+            d.start();
+            awaitIdle(d);
+            assertTrue(d.engine().recovery().orElseThrow().total() == 0, "a clean close leaves nothing to recover");
+        }
+    }
+
+    @Test
+    void twoThousandInstantTasksAllLeaveTheActiveSet() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 8)) {
+            d.start();
+            List<String> ids = new ArrayList<>(d.submitArrayToBatchDistributor("true", "instant", Map.of(), 1000).values());
+            ids.addAll(d.engine().submitAll(java.util.Collections.nCopies(1000, "true"), "instant", Map.of()));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (!d.getSubmittedOrRunning(ids).isEmpty()) {
+                assertTrue(System.currentTimeMillis() < deadline, "phantom tasks: " + d.getSubmittedOrRunning(ids).size());
+                Thread.sleep(20);
+            }
+            assertEquals(Set.of(), d.getSubmittedOrRunning(null));
+            for (String id : ids) {
+                assertEquals("Process exited with code 0", d.getRemoteExitInfo(id).message());
+            }
+        }
+    }
+
+    @Test
+    void getSubmittedOrRunningAnswersForTheGivenIds() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            String done = d.submitToBatchDistributor("true", "done", Map.of());
+            d.start();
+            awaitIdle(d);
+            String running = d.submitToBatchDistributor("sleep 300", "running", Map.of());
+            Map<Integer, String> queued = d.submitArrayToBatchDistributor("true", "queued", Map.of(), 3);
+            List<String> asked = new ArrayList<>(List.of(done, running, "999999", "not-an-id", queued.get(1)));
+            assertEquals(Set.of(running, queued.get(1)), d.getSubmittedOrRunning(asked));
+            assertEquals(Set.of(running, queued.get(0), queued.get(1), queued.get(2)), d.getSubmittedOrRunning(null));
+            assertEquals(Set.of(), d.getSubmittedOrRunning(List.of()));
+            d.terminateTaskInstances(List.of(running));
+            awaitIdle(d);
+        }
+    }
+
+    @Test
+    void submissionsBeforeStartAreJournaledAndWait() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            String id = d.submitToBatchDistributor("touch " + tmp + "/ran", "early", Map.of());
+            assertEquals("QUEUED", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT state FROM task WHERE task_id = :id").bind("id", id).mapTo(String.class).one()));
+            Thread.sleep(300);
+            assertFalse(Files.exists(tmp.resolve("ran")));
+            assertEquals(Set.of(id), d.getSubmittedOrRunning(null));
+            d.start();
+            d.start(); // idempotent
+            awaitIdle(d);
+            assertTrue(Files.exists(tmp.resolve("ran")));
+        }
+    }
+
+    @Test
+    void queueingErrorsArePoppedOnce() throws Exception {
+        Path notADir = Files.writeString(tmp.resolve("file"), "x");
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            String tooLong = d.submitToBatchDistributor("echo " + "x".repeat(200_000), "long", Map.of());
+            String badLog = d.submitToBatchDistributor("true", "badlog", Map.of("stdout", notADir.resolve("sub").toString()));
+            String fine = d.submitToBatchDistributor("true", "fine", Map.of());
+            awaitIdle(d);
+            Map<String, String> errors = d.getQueueingErrors(List.of(tooLong, badLog, fine, "12345"));
+            assertEquals(Set.of(tooLong, badLog), errors.keySet());
+            assertTrue(errors.get(tooLong).contains("E2BIG"), errors.get(tooLong));
+            assertTrue(errors.get(badLog).contains("log directory"), errors.get(badLog));
+            assertEquals(Map.of(), d.getQueueingErrors(List.of(tooLong, badLog)), "popped errors are forgotten");
+            assertEquals(0, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT COUNT(*) FROM queueing_error").mapTo(Integer.class).one()));
+            assertEquals("ERROR", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT state FROM task WHERE task_id = :id").bind("id", tooLong).mapTo(String.class).one()));
+        }
+    }
+
+    @Test
+    void unknownIdsAreToleratedWhereTheProtocolSaysSo() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            d.start();
+            d.terminateTaskInstances(List.of("424242", "x_y", "424242"));
+            assertEquals(Map.of(), d.getQueueingErrors(List.of("424242")));
+            RemoteExitInfoNotAvailableException unknown = assertThrows(RemoteExitInfoNotAvailableException.class,
+                    () -> d.getRemoteExitInfo("424242"));
+            assertTrue(unknown.getMessage().contains("424242"));
+            assertThrows(RemoteExitInfoNotAvailableException.class, () -> d.getRemoteExitInfo("garbage"));
+            assertThrows(IllegalArgumentException.class, () -> d.getRemoteExitInfo(null));
+            assertThrows(IllegalArgumentException.class, () -> d.terminateTaskInstances(Arrays.asList("1", null)));
+            assertThrows(IllegalArgumentException.class, () -> d.getQueueingErrors(null));
+            String running = d.submitToBatchDistributor("sleep 300", "r", Map.of());
+            RemoteExitInfoNotAvailableException notYet = assertThrows(RemoteExitInfoNotAvailableException.class,
+                    () -> d.getRemoteExitInfo(running));
+            assertTrue(notYet.getMessage().contains("not finished"), notYet.getMessage());
+            d.terminateTaskInstances(List.of(running));
+            awaitIdle(d);
+        }
+    }
+
+    @Test
+    void stopTerminatesQueuedAndRunningAndLeavesNothing() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            Map<Integer, String> ids = d.submitArrayToBatchDistributor("sleep 300 & sleep 300", "long", Map.of(), 5);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task WHERE state = 'RUNNING'")
+                    .mapTo(Integer.class).one()) < 2) {
+                assertTrue(System.currentTimeMillis() < deadline);
+                Thread.sleep(20);
+            }
+            d.stop();
+            assertEquals(Set.of(), d.getSubmittedOrRunning(null));
+            assertEquals(List.of(), Leftovers.of(journal()));
+            for (String id : ids.values()) {
+                assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by stop()"), d.getRemoteExitInfo(id).message());
+            }
+            d.stop(); // twice is fine
+            d.start(); // and it can start again
+            String after = d.submitToBatchDistributor("true", "after", Map.of());
+            awaitIdle(d);
+            assertEquals("Process exited with code 0", d.getRemoteExitInfo(after).message());
+        }
+    }
+
+    @Test
+    void callsAfterCloseFailClearly() {
+        MultiprocessDistributor d = Hosts.open(journal(), 1);
+        d.close();
+        d.close(); // idempotent
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.submitToBatchDistributor("true", "x", Map.of()));
+        assertEquals("the distributor is closed", e.getMessage());
+        assertThrows(IllegalStateException.class, d::start);
+        assertThrows(IllegalStateException.class, () -> d.getSubmittedOrRunning(null));
+    }
+
+    @Test
+    void workerNodeCommandsAndEntryPoint() {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 1).expectedJobmonVersion("3.4.1").build()) {
+            assertEquals("worker_node_job --task_instance_id 12 --expected_jobmon_version 3.4.1 --cluster_name test",
+                    d.buildWorkerNodeCommand(12, null, null));
+            assertEquals("worker_node_array --array_id 3 --batch_number 4 --expected_jobmon_version 3.4.1 --cluster_name test",
+                    d.buildWorkerNodeCommand(null, 3, 4));
+            assertThrows(IllegalArgumentException.class, () -> d.buildWorkerNodeCommand(null, 3, null));
+            assertTrue(Files.isExecutable(Path.of(d.workerNodeEntryPoint())));
+            assertEquals("test", d.clusterName());
+        }
+    }
+}
