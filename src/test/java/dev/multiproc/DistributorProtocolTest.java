@@ -9,6 +9,7 @@ import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.testing.Hosts;
+import dev.multiproc.testing.JournalTest;
 import dev.multiproc.testing.Leftovers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,23 +20,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Each protocol call with its edge cases, against real processes and a real H2 journal. */
-class DistributorProtocolTest {
-    @TempDir
-    Path tmp;
-
-    private Path journal() {
-        return tmp.resolve("journal");
-    }
-
-    @AfterEach
-    void nothingLeftBehind() throws InterruptedException {
-        assertEquals(List.of(), Leftovers.awaitNone(journal(), 5_000), "processes left behind");
-    }
+class DistributorProtocolTest extends JournalTest {
 
     private static void awaitIdle(MultiprocessDistributor d) throws InterruptedException {
         assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)), "tasks did not finish");

@@ -14,7 +14,7 @@ public record ProcStat(long pid, char state, long ppid, long session, long start
     public static Optional<ProcStat> read(long pid) {
         String text;
         try {
-            text = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            text = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.ISO_8859_1);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -26,6 +26,10 @@ public final class ProcessTrees {
                 targets.add(h);
                 h.descendants().forEach(targets::add);
             });
+        } else if (ProcStat.read(supervisor.pid()).map(ProcStat::isLive).orElse(false)) {
+            // the pid belongs to another process now: Linux reuses a pid only once no process has it as
+            // session id, so nothing of our task is left in that session, and what is there is not ours
+            return 0;
         }
         for (long pid : sessionMembers(supervisor.pid())) {
             ProcessHandle.of(pid).ifPresent(targets::add);

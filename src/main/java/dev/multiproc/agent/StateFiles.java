@@ -44,7 +44,7 @@ public final class StateFiles {
 
     Optional<TaskRecord> readKey(String key) {
         try {
-            return TaskRecord.parse(Files.readString(dir.resolve(key), StandardCharsets.US_ASCII));
+            return TaskRecord.parse(Files.readString(dir.resolve(key), StandardCharsets.ISO_8859_1));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -205,7 +205,8 @@ public final class ConfigFile {
             return s;
         }
         if (v instanceof Number || v instanceof Boolean) {
-            return v.toString();
+            // YAML would have changed it already (3.10 reads as 3.1, 010 as 8): ask for quotes
+            throw new ConfigException(source + ": " + key + " must be a string; write it in quotes, as " + key + ": \"...\"");
         }
         throw new ConfigException(source + ": " + key + " must be a non-empty string, got '" + v + "'");
     }

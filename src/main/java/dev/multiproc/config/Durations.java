@@ -34,9 +34,10 @@ public final class Durations {
     }
 
     private static Duration ofSeconds(String key, double seconds, Object given) {
-        if (!(seconds > 0) || Double.isInfinite(seconds)) {
+        long nanos = (long) (seconds * 1e9);
+        if (!(seconds > 0) || Double.isInfinite(seconds) || nanos <= 0 || seconds > 1e9) {
             throw new ConfigException(key + " must be a positive duration, got '" + given + "'");
         }
-        return Duration.ofNanos((long) (seconds * 1e9));
+        return Duration.ofNanos(nanos);
     }
 }

@@ -89,36 +89,49 @@ public record Resources(int cores, Long memoryBytes, Long runtimeSeconds, String
             seconds = toDouble("runtime", n);
         } else if (value instanceof String s) {
             String t = s.trim().toLowerCase(Locale.ROOT);
-            Matcher clock = CLOCK.matcher(t);
-            if (t.matches("\\d+(\\.\\d+)?")) {
-                seconds = Double.parseDouble(t);
-            } else if (clock.matches()) {
-                seconds = Long.parseLong(clock.group(1)) * 3600 + Long.parseLong(clock.group(2)) * 60 + Long.parseLong(clock.group(3));
-            } else if (t.matches("(\\d+(\\.\\d+)?[dhms])+")) {
-                seconds = 0;
-                Matcher part = DURATION_PART.matcher(t);
-                while (part.find()) {
-                    double amount = Double.parseDouble(part.group(1));
-                    seconds += switch (part.group(2)) {
-                        case "d" -> amount * 86_400;
-                        case "h" -> amount * 3_600;
-                        case "m" -> amount * 60;
-                        default -> amount;
-                    };
-                }
-            } else {
-                throw new IllegalArgumentException("requested resource 'runtime' must be seconds or look like 90s, 30m, 2h, 1h30m or "
-                        + "HH:MM:SS, got '" + s + "'");
+            try {
+                seconds = parseRuntimeText(t);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("requested resource 'runtime' is out of range: '" + s + "'");
             }
         } else {
             throw new IllegalArgumentException("requested resource 'runtime' must be a number of seconds or a string such as '2h', got "
                     + typeName(value));
+        }
+        if (!(seconds < 1e15)) {
+            throw new IllegalArgumentException("requested resource 'runtime' is out of range: " + value);
         }
         long rounded = (long) Math.ceil(seconds);
         if (rounded < 1) {
             throw new IllegalArgumentException("requested resource 'runtime' must be at least 1 second, got " + value);
         }
         return rounded;
+    }
+
+    private static double parseRuntimeText(String t) {
+        if (t.matches("\\d+(\\.\\d+)?")) {
+            return Double.parseDouble(t);
+        }
+        Matcher clock = CLOCK.matcher(t);
+        if (clock.matches()) {
+            return Double.parseDouble(clock.group(1)) * 3600 + Double.parseDouble(clock.group(2)) * 60 + Double.parseDouble(clock.group(3));
+        }
+        if (t.matches("(\\d+(\\.\\d+)?[dhms])+")) {
+            double seconds = 0;
+            Matcher part = DURATION_PART.matcher(t);
+            while (part.find()) {
+                double amount = Double.parseDouble(part.group(1));
+                seconds += switch (part.group(2)) {
+                    case "d" -> amount * 86_400;
+                    case "h" -> amount * 3_600;
+                    case "m" -> amount * 60;
+                    default -> amount;
+                };
+            }
+            return seconds;
+        }
+        throw new IllegalArgumentException("requested resource 'runtime' must be seconds or look like 90s, 30m, 2h, 1h30m or "
+                + "HH:MM:SS, got '" + t + "'");
     }
 
     /** The resources as canonical values: cores, memory in GiB, runtime in seconds, and the rest as given. */
@@ -156,7 +169,11 @@ public record Resources(int cores, Long memoryBytes, Long runtimeSeconds, String
             return ((Number) value).longValue();
         }
         if (value instanceof Number n && !(value instanceof Float || value instanceof Double)) {
-            return n.longValue();
+            try {
+                return new java.math.BigDecimal(n.toString()).longValueExact();
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new IllegalArgumentException("requested resource '" + key + "' must be a whole number, got " + describe(value));
+            }
         }
         if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();

@@ -19,6 +19,9 @@ public final class LogFiles {
         if (logDir == null || logDir.isEmpty()) {
             return "/dev/null";
         }
+        if (logType == null) {
+            throw new IllegalArgumentException("log type must be 'stdout' or 'stderr', got null");
+        }
         String suffix = switch (logType) {
             case "stdout" -> ".o";
             case "stderr" -> ".e";

@@ -2,7 +2,6 @@ package dev.multiproc.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -220,9 +219,9 @@ class MultiprocessQueueTest {
     @Test
     void memoryAboveThePhysicalMemoryByDefault() {
         MultiprocessQueue q = queue("null.q", Map.of());
-        ValidationResult v = q.validateResources(true, Map.of("cores", 1, "memory", "100000T"));
+        ValidationResult v = q.validateResources(true, Map.of("cores", 1, "memory", "100T"));
         assertFalse(v.valid());
-        assertContains("provided memory 100000T exceeds queue limit of ", v.message());
+        assertContains("provided memory 102400G exceeds queue limit of ", v.message());
         assertTrue(q.validateResources(true, Map.of("cores", 1, "memory", "1M")).valid());
     }
 
@@ -335,7 +334,6 @@ class MultiprocessQueueTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> listQueue().coerceResources(Map.of("runtime", "soon")));
         assertContains("'runtime'", e.getMessage());
-        assertNotEquals(null, e.getMessage());
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -62,10 +61,6 @@ class ResourcesTest {
     }
 
     @Test
-    @Disabled("BUG: Resources.wholeNumber accepts any Number that is not Float/Double via Number.longValue(), which "
-            + "truncates and wraps: BigDecimal(\"1.5\") is accepted as 1 core, BigDecimal(\"2.9\") as 2, and "
-            + "BigInteger 2^64+1 (what Jackson/SnakeYAML produce for integers beyond long) wraps to 1 core instead of "
-            + "being rejected")
     void rejectsFractionalOrOverflowingBigNumbersForCores() {
         assertNamesKey("cores", assertThrows(IllegalArgumentException.class, () -> Resources.parseCores(new BigDecimal("1.5"))));
         assertNamesKey("cores", assertThrows(IllegalArgumentException.class, () -> Resources.parseCores(new BigDecimal("2.9"))));
@@ -180,9 +175,6 @@ class ResourcesTest {
     }
 
     @Test
-    @Disabled("BUG: Resources.parseRuntime passes the hours of an HH:MM:SS runtime to Long.parseLong unchecked; "
-            + "'99999999999999999999:00:00' throws a bare NumberFormatException ('For input string: ...') whose message "
-            + "does not name 'runtime' (so validateResources reports 'ResourceError: For input string: \"9999...\"')")
     void overflowingClockRuntimeNamesTheKey() {
         assertNamesKey("runtime", assertThrows(IllegalArgumentException.class,
                 () -> Resources.parseRuntime("99999999999999999999:00:00")));

@@ -1,0 +1,282 @@
+package dev.multiproc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiproc.agent.ProcStat;
+import dev.multiproc.cluster.RemoteExitInfo;
+import dev.multiproc.cluster.TaskInstanceStatus;
+import dev.multiproc.journal.RecoveryCounts;
+import dev.multiproc.testing.HostProcess;
+import dev.multiproc.testing.Hosts;
+import dev.multiproc.testing.JournalTest;
+import dev.multiproc.testing.Leftovers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The host is a second JVM that the test kills with SIGKILL; then a new host opens the same journal.
+ */
+class CrashRecoveryTest extends JournalTest {
+
+    /**
+     * A second JVM host runs each command (after marking that it started), is killed with SIGKILL once
+     * all have started, and leaves them to the next host. Returns their ids.
+     */
+    private List<String> startThenKillHost(String... commands) throws Exception {
+        Path marks = Files.createDirectories(tmp.resolve("marks"));
+        List<String> ids = new ArrayList<>();
+        try (HostProcess host = HostProcess.start(journal(), 2)) {
+            host.send("start");
+            host.expect("STARTED");
+            for (String command : commands) {
+                host.send("submit task touch " + marks + "/$JOB_ID; " + command);
+                ids.addAll(host.ack());
+            }
+            await("the tasks to start", () -> ids.stream().allMatch(id -> Files.exists(marks.resolve(id))));
+            host.kill();
+        }
+        return ids;
+    }
+
+    private Path stateFile(String id) {
+        return journal().resolve("run").resolve(id + "-0");
+    }
+
+    private static Map<String, String> fields(Path stateFile) throws Exception {
+        Map<String, String> f = new java.util.HashMap<>();
+        for (String word : Files.readString(stateFile).trim().split(" ")) {
+            f.put(word.substring(0, word.indexOf('=')), word.substring(word.indexOf('=') + 1));
+        }
+        return f;
+    }
+
+    private static RecoveryCounts recovered(MultiprocessDistributor d) {
+        return d.engine().recovery().orElseThrow();
+    }
+
+    @Test
+    void everyAcknowledgedSubmissionSurvivesAKillRightAfterSubmitReturns() throws Exception {
+        Random random = new Random(1);
+        List<String> acknowledged = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            try (HostProcess host = HostProcess.start(journal(), 2)) {
+                host.send("burst 400 true");
+                int take = 1 + random.nextInt(150);
+                for (int i = 0; i < take; i++) {
+                    acknowledged.addAll(host.ack());
+                }
+                host.kill();
+            }
+        }
+        try (MultiprocessDistributor d = Hosts.open(journal(), 8)) {
+            Set<String> journaled = new HashSet<>(d.engine().journal().jdbi().withHandle(h ->
+                    h.createQuery("SELECT task_id FROM task").mapTo(String.class).list()));
+            for (String id : acknowledged) {
+                assertTrue(journaled.contains(id), "acknowledged task " + id + " was lost");
+            }
+            assertEquals(acknowledged.size(), new HashSet<>(acknowledged).size(), "an id was given twice");
+            d.start();
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)));
+            for (String id : acknowledged) {
+                assertEquals("Process exited with code 0", d.getRemoteExitInfo(id).message());
+            }
+        }
+    }
+
+    @Test
+    void runningTasksAreReattachedCountAgainstParallelismAndEndWithTheirTrueExitCodes() throws Exception {
+        List<String> ids = startThenKillHost("sleep 2; exit 5", "sleep 2; exit 5");
+        Path marks = tmp.resolve("marks");
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            assertEquals(2, recovered(d).reattached());
+            assertEquals(Set.copyOf(ids), d.getSubmittedOrRunning(null));
+            String third = d.submitToBatchDistributor("touch " + marks + "/third", "third", Map.of());
+            Thread.sleep(500);
+            assertFalse(Files.exists(marks.resolve("third")), "a third task started while both slots were held by reattached tasks");
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+            for (String id : ids) {
+                RemoteExitInfo info = d.getRemoteExitInfo(id);
+                assertEquals("Process exited with code 5", info.message());
+            }
+            assertEquals("Process exited with code 0", d.getRemoteExitInfo(third).message());
+        }
+    }
+
+    @Test
+    void aReattachedTaskCanBeTerminatedWithItsTree() throws Exception {
+        String id = startThenKillHost("sleep 300 & echo $! > " + tmp + "/child; sleep 300").get(0);
+        await("the child to be recorded", () -> Files.exists(tmp.resolve("child")));
+        long child = Long.parseLong(Files.readString(tmp.resolve("child")).trim());
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            assertEquals(1, recovered(d).reattached());
+            d.terminateTaskInstances(List.of(id));
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+            assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by request"), d.getRemoteExitInfo(id).message());
+            assertFalse(ProcStat.read(child).map(ProcStat::isLive).orElse(false), "the task's child survived");
+        }
+    }
+
+    @Test
+    void aTaskThatFinishesWhileTheHostIsDownReportsItsTrueExitCode() throws Exception {
+        String id = startThenKillHost("sleep 1; exit 7").get(0);
+        await("the task to end while no host runs", () -> {
+            try {
+                return fields(stateFile(id)).containsKey("exit");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            assertEquals(1, recovered(d).finishedWhileDown());
+            assertEquals(0, recovered(d).lost());
+            assertEquals(new RemoteExitInfo(TaskInstanceStatus.UNKNOWN_ERROR, "Process exited with code 7"), d.getRemoteExitInfo(id));
+        }
+    }
+
+    @Test
+    void aTaskKilledWithItsSupervisorWhileTheHostIsDownIsLost() throws Exception {
+        String id = startThenKillHost("echo $$ > " + tmp + "/taskpid; sleep 300").get(0);
+        await("the task pid", () -> Files.exists(tmp.resolve("taskpid")));
+        long supervisor = Long.parseLong(fields(stateFile(id)).get("pid"));
+        long task = Long.parseLong(Files.readString(tmp.resolve("taskpid")).trim());
+        ProcessHandle.of(supervisor).ifPresent(ProcessHandle::destroyForcibly);
+        ProcessHandle.of(task).ifPresent(ProcessHandle::destroyForcibly);
+        await("the supervisor to die", () -> !ProcStat.read(supervisor).map(ProcStat::isLive).orElse(false));
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            assertEquals(1, recovered(d).lost());
+            RemoteExitInfo info = d.getRemoteExitInfo(id);
+            assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
+            assertTrue(info.message().contains("lost"), info.message());
+            assertTrue(info.message().contains("pid " + supervisor), info.message());
+            assertEquals("LOST", d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
+                    .bind("id", id).mapTo(String.class).one()));
+        }
+    }
+
+    @Test
+    void tasksThatNeverStartedRunExactlyOnceInSubmissionOrder() throws Exception {
+        Path ledger = tmp.resolve("ledger");
+        List<String> ids = new ArrayList<>();
+        try (HostProcess host = HostProcess.start(journal(), 1)) {
+            host.send("start");
+            host.expect("STARTED");
+            host.send("burst 6 echo $JOB_ID >> " + ledger + "; sleep 0.4");
+            for (int i = 0; i < 6; i++) {
+                ids.addAll(host.ack());
+            }
+            await("the first task to run", () -> Files.exists(ledger));
+            host.kill();
+        }
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            d.start();
+            assertTrue(recovered(d).requeued() >= 4, "requeued: " + recovered(d));
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+        }
+        assertEquals(ids, Files.readAllLines(ledger), "each task once, in submission order");
+    }
+
+    @Test
+    void aPidNowOwnedByAnotherProcessIsNotReattached() throws Exception {
+        String id = startThenKillHost("sleep 300").get(0);
+        Map<String, String> identity = fields(stateFile(id));
+        long supervisor = Long.parseLong(identity.get("pid"));
+        // the task and everything of it end, as they must have for the kernel to give its pid away
+        for (long member : dev.multiproc.agent.ProcessTrees.sessionMembers(supervisor)) {
+            ProcessHandle.of(member).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        ProcessHandle.of(supervisor).ifPresent(ProcessHandle::destroyForcibly);
+        Process unrelated = new ProcessBuilder("sleep", "120").start();
+        try {
+            long unrelatedTicks = ProcStat.read(unrelated.pid()).orElseThrow().startTicks();
+            assertTrue(unrelatedTicks != Long.parseLong(identity.get("start")));
+            // the journaled pid now names a live process that started at another instant
+            Files.writeString(stateFile(id), "pid=" + unrelated.pid() + " start=" + identity.get("start") + " t0=" + identity.get("t0") + "\n");
+            try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+                d.start();
+                assertEquals(0, recovered(d).reattached());
+                assertEquals(1, recovered(d).lost());
+                assertTrue(d.getRemoteExitInfo(id).message().contains("lost"));
+                assertTrue(unrelated.isAlive(), "the unrelated process was harmed");
+            }
+        } finally {
+            unrelated.destroyForcibly();
+            unrelated.waitFor();
+        }
+    }
+
+    @Test
+    void orphanPolicyKillKillsSurvivorsAndRecordsThem() throws Exception {
+        List<String> ids = startThenKillHost("sleep 300 & sleep 300", "sleep 300 & sleep 300");
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).orphanPolicy(OrphanPolicy.KILL).build()) {
+            d.start();
+            assertEquals(2, recovered(d).killed());
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+            assertEquals(List.of(), Leftovers.of(journal()));
+            for (String id : ids) {
+                assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by recovery"), d.getRemoteExitInfo(id).message());
+            }
+            d.engine().flushJournal();
+            assertEquals(List.of("recovery_kill", "recovery_kill"), d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT end_cause FROM task ORDER BY job_id").mapTo(String.class).list()));
+            assertEquals(2, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT killed FROM host_session ORDER BY session_id DESC LIMIT 1").mapTo(Integer.class).one()));
+        }
+    }
+
+    @Test
+    void chaosEveryTaskEndsOnceAndNoneRunsTwice() throws Exception {
+        Path ledger = tmp.resolve("ledger");
+        Random random = new Random(42);
+        int tasks = 300;
+        List<String> ids;
+        try (HostProcess host = HostProcess.start(journal(), 4)) {
+            host.send("array " + tasks + " echo $JOB_ID $ARRAY_STEP_ID >> " + ledger + "; sleep 0.05");
+            ids = host.ack();
+            host.send("start");
+            host.expect("STARTED");
+            Thread.sleep(200 + random.nextInt(600));
+            host.kill();
+        }
+        for (int cycle = 0; cycle < 4; cycle++) {
+            try (HostProcess host = HostProcess.start(journal(), 4)) {
+                host.send("start");
+                host.poll(100 + random.nextInt(900));
+                host.kill();
+            }
+        }
+        try (HostProcess host = HostProcess.start(journal(), 4)) {
+            host.send("start");
+            host.expect("STARTED");
+            host.send("wait");
+            host.expect("IDLE");
+            host.send("close");
+            host.expect("CLOSED");
+        }
+        try (MultiprocessDistributor d = Hosts.open(journal(), 4)) {
+            List<String> states = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT state FROM task ORDER BY step").mapTo(String.class).list());
+            assertEquals(tasks, states.size());
+            assertEquals(Set.of("DONE"), Set.copyOf(states), "every task ended once, and well");
+            for (String id : ids) {
+                assertEquals("Process exited with code 0", d.getRemoteExitInfo(id).message());
+            }
+        }
+        List<String> lines = Files.readAllLines(ledger);
+        assertEquals(tasks, lines.size(), "ledger lines: some task ran twice or never");
+        assertEquals(tasks, new HashSet<>(lines).size(), "a task ran twice");
+    }
+}
