@@ -5,7 +5,7 @@
  *
  * One launcher runs per host session. It reads spawn requests on stdin and forks one supervisor
  * per task. A supervisor is the task's own agent: it leaves the host's session, becomes the
- * subreaper of everything the task starts, claims the task's state file (O_EXCL) before the
+ * subreaper of everything the task starts, claims the task's state file (exclusively) before the
  * command runs, runs `/bin/sh -c COMMAND`, enforces the runtime and memory limits, kills what the
  * command leaves behind, and replaces the state file atomically with the command's result. None
  * of that depends on the host being alive: a task that ends while the host is down still leaves
@@ -242,30 +242,37 @@ struct outcome {
     unsigned long long start_ticks;
 };
 
+/*
+ * Writes the state file of a task attempt. The line goes to a temporary file first; then either
+ * linkat (exclusive: the claim, which fails if the name exists) or renameat (the result, which
+ * replaces the identity) publishes it whole. A reader never sees a partial line, and an empty state
+ * file can only be a claim placed by recovery.
+ */
 static int write_state(int dirfd, const char *key, const char *line, int exclusive)
 {
     char tmp[256];
-    int fd;
-    if (exclusive) {
-        fd = openat(dirfd, key, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return -1;
-        int rc = write_all(fd, line, strlen(line));
-        close(fd);
-        return rc;
-    }
-    snprintf(tmp, sizeof tmp, "%s.tmp", key);
-    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", key, (int)getpid());
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
     if (write_all(fd, line, strlen(line)) != 0) {
+        int saved = errno;
         close(fd);
         unlinkat(dirfd, tmp, 0);
+        errno = saved;
         return -1;
     }
     close(fd);
-    /* rename is the commit point: a reader sees the old line or the new one, never a mix */
-    return renameat(dirfd, tmp, dirfd, key);
+    int rc;
+    if (exclusive) {
+        rc = linkat(dirfd, tmp, dirfd, key, 0);
+        int saved = errno;
+        unlinkat(dirfd, tmp, 0);
+        errno = saved;
+    } else {
+        rc = renameat(dirfd, tmp, dirfd, key);
+    }
+    return rc;
 }
 
 static int open_log(const char *path)

@@ -7,7 +7,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +20,6 @@ import java.util.Optional;
  * started by creating it first: a supervisor arriving late then finds it taken and does not run.
  */
 public final class StateFiles {
-    static final String CLAIM = "claimed-by-recovery\n";
 
     private final Path dir;
 
@@ -56,11 +54,14 @@ public final class StateFiles {
         return Files.exists(dir.resolve(key(taskId, attempt)));
     }
 
-    /** Claims an attempt that never started. False when a supervisor created the file first. */
+    /**
+     * Claims an attempt that never started, with an empty file. False when a supervisor created the file
+     * first. (An empty file is also what a supervisor killed before writing its identity leaves: in both
+     * cases the command never ran.)
+     */
     public boolean claim(String taskId, int attempt) throws IOException {
         try {
-            Files.writeString(dir.resolve(key(taskId, attempt)), CLAIM, StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE);
+            Files.createFile(dir.resolve(key(taskId, attempt)));
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;

@@ -283,9 +283,13 @@ public final class Dispatcher implements AutoCloseable {
             List<RunningTask> batch = new ArrayList<>();
             QueuedTask next;
             while ((next = queue.next(settings.parallelism() - usedSlots)) != null) {
-                RunningTask rt = new RunningTask(next);
-                register(rt);
-                batch.add(rt);
+                RunningTask rt = prepare(next);
+                if (rt != null) {
+                    register(rt);
+                    if (!rt.watched) {
+                        batch.add(rt);
+                    }
+                }
             }
             if (batch.isEmpty()) {
                 return;
@@ -318,6 +322,32 @@ public final class Dispatcher implements AutoCloseable {
                 loseSightOf(l);
             }
         }
+    }
+
+    /**
+     * The attempt to start for a queued task; for a task recovery requeued, first claims the attempt a
+     * dead host may have handed out. If that attempt's supervisor got there first, it is followed
+     * (watched) instead, and nothing new starts.
+     */
+    private RunningTask prepare(QueuedTask next) {
+        if (!next.claimFirst()) {
+            return new RunningTask(next);
+        }
+        String taskId = next.id().toString();
+        try {
+            if (stateFiles.claim(taskId, next.attempt())) {
+                return new RunningTask(next.asAttempt(next.attempt() + 1));
+            }
+        } catch (IOException e) {
+            RunningTask rt = new RunningTask(next.asAttempt(next.attempt() + 1));
+            register(rt);
+            end(rt, Outcomes.queueingError("cannot claim the task's state file in " + stateFiles.dir() + ": " + e.getMessage()), null);
+            return null;
+        }
+        log.warn("task {}: attempt {} was started by a host that died after all; following it", taskId, next.attempt());
+        RunningTask late = new RunningTask(next.asAttempt(next.attempt()));
+        late.watched = true;
+        return late;
     }
 
     private Launcher ensureLauncher() throws Launcher.LauncherException {
@@ -546,7 +576,8 @@ public final class Dispatcher implements AutoCloseable {
         rt.startedMs = System.currentTimeMillis();
         rt.pidStartedMs = ProcessIdentity.startInstant(startTicks, clockTicksPerSecond);
         rt.unconfirmedSince = 0;
-        writer.started(new TaskStartRow(rt.taskId, pid, startTicks, rt.pidStartedMs, rt.startedMs, settings.sessionId()));
+        writer.started(new TaskStartRow(rt.taskId, rt.task.attempt(), pid, startTicks, rt.pidStartedMs, rt.startedMs,
+                settings.sessionId()));
         if (rt.terminateReason != null) {
             signalTerminate(rt);
         }
@@ -642,7 +673,8 @@ public final class Dispatcher implements AutoCloseable {
             }
             return;
         }
-        if (rt.unconfirmedSince != 0 && System.nanoTime() - rt.unconfirmedSince > UNCONFIRMED_PATIENCE.toNanos()) {
+        boolean claimed = stateFiles.exists(rt.taskId, rt.task.attempt()); // exists, yet holds no record: a claim
+        if (claimed || (rt.unconfirmedSince != 0 && System.nanoTime() - rt.unconfirmedSince > UNCONFIRMED_PATIENCE.toNanos())) {
             retryUnconfirmed(rt);
         }
     }
@@ -659,31 +691,20 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** A request the launcher may or may not have acted on: claim its state file; if that works, it never ran. */
+    /**
+     * A request the launcher may or may not have acted on before it died. It goes back to the queue, to
+     * claim its attempt before another runs: if its supervisor does appear, it is followed instead.
+     */
     private void retryUnconfirmed(RunningTask rt) {
-        boolean claimed;
-        try {
-            claimed = stateFiles.claim(rt.taskId, rt.task.attempt());
-        } catch (IOException e) {
-            log.warn("cannot claim the state file of task {}: {}", rt.taskId, e.toString());
-            return;
-        }
-        if (!claimed) {
-            return; // a supervisor got there first: the next round reads its file
-        }
-        String taskId = rt.taskId;
-        writer.call(h -> {
-            h.attach(TaskDao.class).requeue(List.of(taskId));
-            return null;
-        }).join();
+        boolean claimed = stateFiles.exists(rt.taskId, rt.task.attempt()); // an empty file: a claim already
         lock.lock();
         try {
             if (byKey.get(rt.key) == rt) {
                 unregister(rt);
                 QueuedJob again = QueuedJob.none(rt.task.spec());
-                again.add(rt.task.step(), rt.task.attempt() + 1);
+                again.addRequeued(rt.task.step(), claimed ? rt.task.attempt() + 1 : rt.task.attempt());
                 queue.add(again);
-                log.info("task {} never started; queued again as attempt {}", taskId, rt.task.attempt() + 1);
+                log.info("task {}: its start was never confirmed; queued again", rt.taskId);
                 fill();
             }
         } finally {

@@ -7,13 +7,13 @@ import java.util.function.Consumer;
 
 /**
  * The queued tasks of one job. An array of 100,000 steps is one bit set, not 100,000 objects; a
- * single task is bit 0. Attempts are only stored for tasks recovery requeued (all others are 0).
+ * single task is bit 0. Only tasks requeued by recovery carry more: the attempt to claim first.
  */
 final class QueuedJob {
     final JobSpec spec;
     private final BitSet pending;
     private int count;
-    private Map<Integer, Integer> attempts;
+    private Map<Integer, Integer> claims;
 
     private QueuedJob(JobSpec spec, BitSet pending) {
         this.spec = spec;
@@ -31,19 +31,17 @@ final class QueuedJob {
         return new QueuedJob(spec, new BitSet());
     }
 
-    /** Adds one task (recovery), with its attempt number. */
-    void add(Integer step, int attempt) {
+    /** Adds a task requeued by recovery: attempt {@code claim} must be claimed before the next one runs. */
+    void addRequeued(Integer step, int claim) {
         int bit = bit(step);
         if (!pending.get(bit)) {
             pending.set(bit);
             count++;
         }
-        if (attempt != 0) {
-            if (attempts == null) {
-                attempts = new HashMap<>();
-            }
-            attempts.put(bit, attempt);
+        if (claims == null) {
+            claims = new HashMap<>();
         }
+        claims.put(bit, claim);
     }
 
     boolean isEmpty() {
@@ -59,8 +57,12 @@ final class QueuedJob {
         int bit = pending.nextSetBit(0);
         pending.clear(bit);
         count--;
-        Integer attempt = attempts == null ? null : attempts.remove(bit);
-        return new QueuedTask(spec, spec.isArray() ? bit : null, attempt == null ? 0 : attempt);
+        return task(bit, spec.isArray() ? bit : null);
+    }
+
+    private QueuedTask task(int bit, Integer step) {
+        Integer claim = claims == null ? null : claims.remove(bit);
+        return claim == null ? new QueuedTask(spec, step, 0, false) : new QueuedTask(spec, step, claim, true);
     }
 
     boolean contains(Integer step) {
@@ -76,8 +78,7 @@ final class QueuedJob {
         }
         pending.clear(bit);
         count--;
-        Integer attempt = attempts == null ? null : attempts.remove(bit);
-        return new QueuedTask(spec, step, attempt == null ? 0 : attempt);
+        return task(bit, step);
     }
 
     void forEachId(Consumer<String> out) {

@@ -3,7 +3,6 @@ package dev.multiproc.journal;
 import java.util.List;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
-import org.jdbi.v3.sqlobject.customizer.BindList;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlBatch;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -25,7 +24,7 @@ public interface TaskDao {
             + "SELECT CONCAT(:jobId, '_', X), :jobId, X, 'QUEUED' FROM SYSTEM_RANGE(0, :length - 1)")
     void insertArraySteps(@Bind("jobId") long jobId, @Bind("length") int length);
 
-    @SqlBatch("UPDATE task SET state = 'RUNNING', pid = :pid, pid_start_ticks = :pidStartTicks, pid_started_ms = :pidStartedMs, "
+    @SqlBatch("UPDATE task SET state = 'RUNNING', attempt = :attempt, pid = :pid, pid_start_ticks = :pidStartTicks, pid_started_ms = :pidStartedMs, "
             + "started_ms = :startedMs, session_id = :sessionId WHERE task_id = :taskId AND state IN ('QUEUED', 'RUNNING')")
     void markStarted(@BindMethods List<TaskStartRow> rows);
 
@@ -34,9 +33,6 @@ public interface TaskDao {
             + "ended_ms = :endedMs, exit_code = :exitCode, signal = :signal, end_cause = :endCause, status_code = :statusCode, "
             + "message = :message, cpu_ms = :cpuMs, peak_rss_kb = :peakRssKb, session_id = :sessionId WHERE task_id = :taskId")
     void markEnded(@BindMethods List<TaskEndRow> rows);
-
-    @SqlUpdate("UPDATE task SET attempt = attempt + 1, state = 'QUEUED' WHERE task_id IN (<taskIds>)")
-    void requeue(@BindList("taskIds") List<String> taskIds);
 
     @RegisterConstructorMapper(UnfinishedTaskRow.class)
     /** Tasks of earlier sessions that the journal does not show as finished, in submission order. */

@@ -86,7 +86,7 @@ class TaskRecordTest {
     void recoveryClaimIsEmpty() {
         assertEquals(Optional.empty(), TaskRecord.parse("claimed-by-recovery"));
         assertEquals(Optional.empty(), TaskRecord.parse("claimed-by-recovery\n"));
-        assertEquals(Optional.empty(), TaskRecord.parse(StateFiles.CLAIM));
+        assertEquals(Optional.empty(), TaskRecord.parse(""));
     }
 
     @ParameterizedTest
