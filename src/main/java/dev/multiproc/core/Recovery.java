@@ -137,11 +137,7 @@ final class Recovery {
 
     /** Supervisor still running: it becomes this host's (or, with orphan policy kill, is told to end). */
     private void adopt(QueuedTask task, TaskRecord r, UnfinishedTaskRow row) {
-        RunningTask rt = new RunningTask(task);
-        rt.pid = r.pid();
-        rt.startTicks = r.startTicks();
-        rt.pidStartedMs = ProcessIdentity.startInstant(r.startTicks());
-        rt.startedMs = r.t0Ms();
+        RunningTask rt = RunningTask.fromRecord(task, r);
         if (!"RUNNING".equals(row.state()) || row.attempt() != task.attempt()) {
             writer.started(new TaskStartRow(rt.taskId, task.attempt(), rt.pid, rt.startTicks, rt.pidStartedMs, rt.startedMs, sessionId));
         }
@@ -154,12 +150,7 @@ final class Recovery {
     }
 
     private void settle(QueuedTask task, Outcome outcome, TaskRecord record) {
-        RunningTask rt = new RunningTask(task);
-        rt.pid = record.pid();
-        rt.startTicks = record.startTicks();
-        rt.pidStartedMs = ProcessIdentity.startInstant(record.startTicks());
-        rt.startedMs = record.t0Ms();
-        dispatcher.settle(rt, outcome, record);
+        dispatcher.settle(RunningTask.fromRecord(task, record), outcome, record);
     }
 
     /** The highest attempt with a state file, by task id, from file names {@code TASKID-ATTEMPT}. */

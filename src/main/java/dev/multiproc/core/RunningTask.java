@@ -29,6 +29,16 @@ final class RunningTask {
         this.key = StateFiles.key(taskId, task.attempt());
     }
 
+    /** A task whose supervisor is known from its state file. */
+    static RunningTask fromRecord(QueuedTask task, dev.multiproc.agent.TaskRecord record) {
+        RunningTask rt = new RunningTask(task);
+        rt.pid = record.pid();
+        rt.startTicks = record.startTicks();
+        rt.pidStartedMs = ProcessIdentity.startInstant(record.startTicks());
+        rt.startedMs = record.t0Ms();
+        return rt;
+    }
+
     boolean hasStarted() {
         return pid > 0;
     }
