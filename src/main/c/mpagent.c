@@ -1,29 +1,46 @@
 /*
  * mpagent: the task supervisor of multiproc (Linux).
  *
- *   mpagent launcher STATE_DIR
+ *   mpagent launcher STATE_DIR SLOTS
  *
- * One launcher runs per host session. It reads spawn requests on stdin and forks one supervisor
- * per task. A supervisor is the task's own agent: it leaves the host's session, becomes the
- * subreaper of everything the task starts, claims the task's state file (exclusively) before the
- * command runs, runs `/bin/sh -c COMMAND`, enforces the runtime and memory limits, kills what the
- * command leaves behind, and replaces the state file atomically with the command's result. None
- * of that depends on the host being alive: a task that ends while the host is down still leaves
- * its true exit status behind.
+ * One launcher runs per host session and supervises every task it starts. It outlives its host: when
+ * the host dies (its input closes), it starts nothing new but keeps supervising what runs, records how
+ * each task ends, and exits when the last one has.
+ *
+ * A task starts as a vfork child of the launcher. Before it executes `/bin/sh -c COMMAND`, the child
+ * starts its own session (so a Ctrl-C or hang-up at the host's terminal cannot reach it) and records
+ * its identity (pid and start time) in the task's state file, exclusively: if recovery has claimed the
+ * attempt first, it does not run. When the command ends, the launcher records the result (exit code,
+ * 128+N for signal N, why it ended, CPU and memory used), kills what the command left in its process
+ * group, and enforces the runtime and memory limits while it runs. As a child subreaper, the launcher
+ * inherits every process a task orphans, and kills those that are left when it exits.
  *
  * Requests (stdin): fields "name=value\0", a record ends with an empty field "\0".
- *   key=K  cmd=C  env=NAME=VALUE (repeatable)  out=PATH  err=PATH
- *   runtime_ms=N  mem_kb=N  grace_ms=N  sample_ms=N        (0 or absent: no limit / default)
+ *   start a task:      key=K cmd=C env=NAME=VALUE... out=PATH err=PATH cores=N runtime_ms=N mem_kb=N grace_ms=N
+ *   terminate one:     op=kill key=K            (queued: dropped; running: SIGTERM, SIGKILL after its grace)
+ *   terminate another launcher's task:  op=killpid pid=P start=TICKS grace_ms=N
+ *   set the sampling period:            op=sample sample_ms=N
+ *   set the slots it may fill:          op=slots n=N   (the host's other slots hold tasks this one did not start)
+ * Tasks start in request order as soon as their cores fit into SLOTS.
+ *
  * Events (stdout), one line each:
  *   H <version> <clk_tck> <page_kb>               once, at start
- *   S <key> <pid> <start_ticks>                   a supervisor was forked
- *   X <key> <pid> <wait_status> <record|->        a supervisor ended; record = its state file
- *   E <key> <errno> <message>                     the request could not be started at all
+ *   S <key> <pid> <start_ticks>                   a task started
+ *   X <key> <pid> <wait_status> <record>          a task ended; record = its identity and result words
+ *   D <key>                                       a queued task was dropped before it started
+ *   E <key> <errno> <message>                     a request could not be acted on
  *
- * State file STATE_DIR/KEY, one line of "name=value" words:
- *   while running:  pid= start= t0=
- *   when ended:     pid= start= t0= t1= exit= sig= cause= errno= stage= term= utime_us= stime_us= maxrss_kb= peak_kb= limit=
+ * State file STATE_DIR/KEY, one per task attempt, lines of "name=value" words, each complete line
+ * closed by the word "end":
+ *   line 1, written by the task before the command starts:  pid= start= t0= launcher=PID:TICKS end
+ *   line 2, appended by the launcher when the command ended:  t1= exit= sig= cause= errno= stage= term=
+ *           utime_us= stime_us= maxrss_kb= peak_kb= limit= end
  *   cause: exit | signal | terminated | runtime | memory | spawn_error
+ * A file that holds "claimed" was claimed by recovery: that attempt must never run. A file created by
+ * the task but not yet (or never) written means the command has not started. The file is created
+ * once and appended to, never replaced: ext4 forces a file renamed over another to disk at once, and
+ * every new file costs an inode allocation that gets slower with every recent deletion (ext4 avoids
+ * reusing an inode deleted in the last 30 s), so one file per task is the budget.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -33,7 +50,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,28 +64,57 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AGENT_VERSION "1"
+#define AGENT_VERSION "2"
 #define MAX_ENV 64
+#define KEY_MAX 200
 #define DEFAULT_GRACE_MS 5000
 #define DEFAULT_SAMPLE_MS 500
+#define KILL_RETRY_MS 100
 #define KILL_GIVE_UP_MS 10000
+#define EXIT_CLAIMED 125
+#define EXIT_NO_STATE 126
+#define EXIT_NO_START 127
 
 extern char **environ;
 
+enum phase { QUEUED, RUNNING, DONE };
+
 struct task {
-    const char *key;
-    const char *cmd;
-    const char *out;
-    const char *err;
-    const char *env[MAX_ENV];
+    char key[KEY_MAX + 8];
+    char *cmd, *out, *err;
+    char *env[MAX_ENV];
     int n_env;
-    long long runtime_ms;
-    long long mem_kb;
-    long long grace_ms;
-    long long sample_ms;
+    int cores;
+    long long runtime_ms, mem_kb, grace_ms;
+    enum phase phase;
+    pid_t pid;
+    unsigned long long start_ticks;
+    long long t0_ms;          /* wall clock at start */
+    long long started;        /* monotonic at start */
+    const char *cause;        /* why the launcher ended it; NULL while it runs on its own */
+    int term_sig;
+    long long kill_at;        /* monotonic: when SIGKILL follows SIGTERM; 0 when not ending */
+    long long peak_kb;
+    int spawn_errno;
+    const char *stage;
+    struct task *next;        /* queue order */
+};
+
+/* a process group being ended after its task: leftovers, or a task of another launcher */
+struct ending {
+    pid_t pgid;
+    unsigned long long start_ticks; /* of the group leader, when known; 0 when the leader is gone */
+    long long kill_at, give_up_at;
+    struct ending *next;
 };
 
 static long page_kb;
+static long long sample_ms = DEFAULT_SAMPLE_MS;
+static int slots, used_slots;
+static int dirfd_state;
+static int host_connected = 1;
+static struct task *tasks; /* every task not yet reported, in request order */
+static struct ending *endings;
 
 /* ---------------------------------------------------------------- small helpers */
 
@@ -78,6 +123,11 @@ static long long now_ms(clockid_t clock)
     struct timespec ts;
     clock_gettime(clock, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long mono(void)
+{
+    return now_ms(CLOCK_MONOTONIC);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -97,7 +147,7 @@ static int write_all(int fd, const char *buf, size_t len)
 
 static int valid_key(const char *key)
 {
-    if (key == NULL || key[0] == '\0' || key[0] == '.' || strlen(key) > 200)
+    if (key == NULL || key[0] == '\0' || key[0] == '.' || strlen(key) > KEY_MAX)
         return 0;
     for (const char *p = key; *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
@@ -105,18 +155,46 @@ static int valid_key(const char *key)
     return 1;
 }
 
-/* Fields of /proc/PID/stat that the supervisor needs. Returns 0 on success. */
+/* Writes the decimal digits of v at p; returns the end. Safe in a vfork child (no locale, no locks). */
+static char *put_num(char *p, long long v)
+{
+    char digits[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? (unsigned long long)(-v) : (unsigned long long)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0)
+        *p++ = '-';
+    while (n > 0)
+        *p++ = digits[--n];
+    return p;
+}
+
+static char *put_str(char *p, const char *s)
+{
+    while (*s)
+        *p++ = *s++;
+    return p;
+}
+
+/* Fields of /proc/PID/stat. Returns 0 on success; no allocation, so a vfork child may call it. */
 struct proc_stat {
     char state;
     pid_t ppid;
+    pid_t pgrp;
+    pid_t session;
     unsigned long long start_ticks;
     long rss_pages;
 };
 
 static int read_proc_stat(pid_t pid, struct proc_stat *ps)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char path[48], buf[1024];
+    char *p = put_str(path, "/proc/");
+    p = put_num(p, pid);
+    put_str(p, "/stat")[0] = '\0';
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -125,399 +203,49 @@ static int read_proc_stat(pid_t pid, struct proc_stat *ps)
     if (n <= 0)
         return -1;
     buf[n] = '\0';
-    /* comm may hold spaces and parentheses: the fields resume after the last ')' */
-    char *p = strrchr(buf, ')');
-    if (p == NULL || p[1] == '\0')
+    /* the command name may hold spaces and parentheses: fields resume after the last ')' */
+    char *q = strrchr(buf, ')');
+    if (q == NULL || q[1] == '\0')
         return -1;
-    p += 2;
-    /* field 3 is state; count from there */
-    char *save = NULL;
-    int field = 3;
+    q += 2;
     memset(ps, 0, sizeof *ps);
-    for (char *tok = strtok_r(p, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save), field++) {
+    for (int field = 3; *q; field++) {
+        long long v = 0;
+        char c = *q;
+        while (*q >= '0' && *q <= '9')
+            v = v * 10 + (*q++ - '0');
         switch (field) {
-        case 3: ps->state = tok[0]; break;
-        case 4: ps->ppid = (pid_t)strtol(tok, NULL, 10); break;
-        case 22: ps->start_ticks = strtoull(tok, NULL, 10); break;
-        case 24: ps->rss_pages = strtol(tok, NULL, 10); return 0;
+        case 3: ps->state = c; break;
+        case 4: ps->ppid = (pid_t)v; break;
+        case 5: ps->pgrp = (pid_t)v; break;
+        case 6: ps->session = (pid_t)v; break;
+        case 22: ps->start_ticks = (unsigned long long)v; break;
+        case 24: ps->rss_pages = (long)v; return 0;
         default: break;
         }
+        while (*q && *q != ' ')
+            q++;
+        while (*q == ' ')
+            q++;
     }
     return -1;
 }
 
-/* ---------------------------------------------------------------- the process tree */
-
-struct tree {
-    pid_t *pids;
-    size_t len, cap;
-    long long rss_kb;
-};
-
-static void tree_add(struct tree *t, pid_t pid)
+static int is_live(pid_t pid, unsigned long long start_ticks)
 {
-    if (t->len == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 64;
-        pid_t *grown = realloc(t->pids, t->cap * sizeof(pid_t));
-        if (grown == NULL)
-            return; /* keep what we have: the next scan tries again */
-        t->pids = grown;
-    }
-    t->pids[t->len++] = pid;
+    struct proc_stat ps;
+    return read_proc_stat(pid, &ps) == 0 && ps.state != 'Z' && ps.state != 'X'
+           && (start_ticks == 0 || ps.start_ticks == start_ticks);
 }
 
-/*
- * Every live descendant of `root`. The kernel here has no /proc/PID/task/TID/children, so the
- * tree comes from one scan of /proc, linking each process to its parent. As the subreaper of its
- * tree, the supervisor is the parent of every orphan, so a descendant cannot slip out of the tree
- * by double-forking or by starting its own session.
- */
-static void scan_tree(pid_t root, struct tree *out)
-{
-    struct entry { pid_t pid, ppid; long rss; } *all = NULL;
-    size_t n = 0, cap = 0;
-    out->len = 0;
-    out->rss_kb = 0;
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!isdigit((unsigned char)de->d_name[0]))
-            continue;
-        struct proc_stat ps;
-        pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-        if (read_proc_stat(pid, &ps) != 0 || ps.state == 'Z' || ps.state == 'X')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 512;
-            struct entry *grown = realloc(all, cap * sizeof *all);
-            if (grown == NULL)
-                break;
-            all = grown;
-        }
-        all[n].pid = pid;
-        all[n].ppid = ps.ppid;
-        all[n].rss = ps.rss_pages;
-        n++;
-    }
-    closedir(d);
-    /* breadth-first from root: the output list doubles as the queue */
-    tree_add(out, root);
-    for (size_t head = 0; head < out->len; head++) {
-        for (size_t i = 0; i < n; i++) {
-            if (all[i].ppid == out->pids[head]) {
-                tree_add(out, all[i].pid);
-                out->rss_kb += all[i].rss * page_kb;
-            }
-        }
-    }
-    /* drop the root itself: callers want the descendants */
-    if (out->len > 0) {
-        memmove(out->pids, out->pids + 1, (out->len - 1) * sizeof(pid_t));
-        out->len--;
-    }
-    free(all);
-}
-
-static size_t signal_tree(struct tree *t, int sig)
-{
-    scan_tree(getpid(), t);
-    for (size_t i = 0; i < t->len; i++)
-        kill(t->pids[i], sig);
-    return t->len;
-}
-
-/* ---------------------------------------------------------------- the supervisor */
-
-struct outcome {
-    int main_done;
-    int main_status;
-    const char *cause;      /* NULL until a cause other than the command's own exit is known */
-    int term_sig;           /* the signal that asked us to terminate */
-    int spawn_errno;
-    const char *spawn_stage; /* what failed to start: stdout, stderr, exec */
-    long long peak_kb;
-    long long t0_ms, t1_ms;
-    unsigned long long start_ticks;
-};
-
-/*
- * Writes the state file of a task attempt. The line goes to a temporary file first; then either
- * linkat (exclusive: the claim, which fails if the name exists) or renameat (the result, which
- * replaces the identity) publishes it whole. A reader never sees a partial line, and an empty state
- * file can only be a claim placed by recovery.
- */
-static int write_state(int dirfd, const char *key, const char *line, int exclusive)
-{
-    char tmp[256];
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", key, (int)getpid());
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    if (write_all(fd, line, strlen(line)) != 0) {
-        int saved = errno;
-        close(fd);
-        unlinkat(dirfd, tmp, 0);
-        errno = saved;
-        return -1;
-    }
-    close(fd);
-    int rc;
-    if (exclusive) {
-        rc = linkat(dirfd, tmp, dirfd, key, 0);
-        int saved = errno;
-        unlinkat(dirfd, tmp, 0);
-        errno = saved;
-    } else {
-        rc = renameat(dirfd, tmp, dirfd, key);
-    }
-    return rc;
-}
-
-static int open_log(const char *path)
-{
-    if (path == NULL || path[0] == '\0')
-        return open("/dev/null", O_WRONLY | O_CLOEXEC);
-    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-}
-
-static char **build_env(const struct task *t)
-{
-    size_t n = 0;
-    while (environ[n] != NULL)
-        n++;
-    char **envp = calloc(n + (size_t)t->n_env + 1, sizeof(char *));
-    if (envp == NULL)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        /* the task's own coordinates replace any the host inherited from its own scheduler */
-        if (strncmp(environ[i], "JOB_ID=", 7) == 0 || strncmp(environ[i], "ARRAY_STEP_ID=", 14) == 0)
-            continue;
-        envp[k++] = environ[i];
-    }
-    for (int i = 0; i < t->n_env; i++)
-        envp[k++] = (char *)t->env[i];
-    envp[k] = NULL;
-    return envp;
-}
-
-static void reap_children(struct outcome *o, pid_t main_pid)
-{
-    for (;;) {
-        int st;
-        pid_t p = waitpid(-1, &st, WNOHANG);
-        if (p <= 0)
-            return;
-        if (p == main_pid) {
-            o->main_done = 1;
-            o->main_status = st;
-        }
-    }
-}
-
-static void sample(struct outcome *o, struct tree *t)
-{
-    scan_tree(getpid(), t);
-    if (t->rss_kb > o->peak_kb)
-        o->peak_kb = t->rss_kb;
-}
-
-/*
- * Ends every process of the tree: SIGTERM, then SIGKILL after the grace period, until the
- * supervisor has no child left. Returns when the tree is empty or after KILL_GIVE_UP_MS more.
- */
-static void end_tree(struct outcome *o, pid_t main_pid, long long grace_ms, const sigset_t *set,
-                     struct tree *t)
-{
-    long long start = now_ms(CLOCK_MONOTONIC);
-    int killing = 0;
-    signal_tree(t, SIGTERM);
-    for (;;) {
-        reap_children(o, main_pid);
-        errno = 0;
-        if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
-            return;
-        long long elapsed = now_ms(CLOCK_MONOTONIC) - start;
-        if (!killing && elapsed >= grace_ms)
-            killing = 1;
-        if (killing) {
-            signal_tree(t, SIGKILL);
-            if (elapsed >= grace_ms + KILL_GIVE_UP_MS)
-                return;
-        }
-        struct timespec ts = { 0, killing ? 2000000 : 10000000 };
-        siginfo_t si;
-        sigtimedwait(set, &si, &ts); /* wakes early on SIGCHLD */
-    }
-}
-
-static int supervise(const struct task *t, int dirfd)
-{
-    struct outcome o;
-    memset(&o, 0, sizeof o);
-    o.t0_ms = now_ms(CLOCK_REALTIME);
-    long long started = now_ms(CLOCK_MONOTONIC);
-
-    setsid();
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-
-    struct proc_stat self;
-    if (read_proc_stat(getpid(), &self) == 0)
-        o.start_ticks = self.start_ticks;
-
-    char line[1024];
-    snprintf(line, sizeof line, "pid=%d start=%llu t0=%lld\n", (int)getpid(), o.start_ticks, o.t0_ms);
-    if (write_state(dirfd, t->key, line, 1) != 0)
-        _exit(errno == EEXIST ? 0 : 126); /* claimed by recovery: this attempt must not run */
-
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-
-    pid_t main_pid = -1;
-    int out_fd = open_log(t->out);
-    int err_fd = -1;
-    if (out_fd < 0) {
-        o.spawn_errno = errno;
-        o.spawn_stage = "stdout";
-    } else if (t->err != NULL && t->out != NULL && strcmp(t->err, t->out) == 0) {
-        err_fd = dup(out_fd);
-    } else {
-        err_fd = open_log(t->err);
-        if (err_fd < 0) {
-            o.spawn_errno = errno;
-            o.spawn_stage = "stderr";
-        }
-    }
-    if (o.spawn_errno == 0) {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-        posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-        posix_spawnattr_init(&attr);
-        sigset_t none, defaults;
-        sigemptyset(&none);
-        sigfillset(&defaults);
-        sigdelset(&defaults, SIGKILL);
-        sigdelset(&defaults, SIGSTOP);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &defaults);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        char **envp = build_env(t);
-        char *argv[] = { "sh", "-c", (char *)t->cmd, NULL };
-        int rc = envp == NULL ? ENOMEM : posix_spawn(&main_pid, "/bin/sh", &fa, &attr, argv, envp);
-        if (rc != 0) {
-            o.spawn_errno = rc;
-            o.spawn_stage = "exec";
-            main_pid = -1;
-        }
-        free(envp);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-    }
-    if (out_fd >= 0)
-        close(out_fd);
-    if (err_fd >= 0)
-        close(err_fd);
-
-    struct tree tree = { 0 };
-    long long grace = t->grace_ms > 0 ? t->grace_ms : DEFAULT_GRACE_MS;
-    if (main_pid > 0) {
-        long long period = t->sample_ms > 0 ? t->sample_ms : DEFAULT_SAMPLE_MS;
-        long long next_sample = started + (period < 20 ? period : 20);
-        long long deadline = t->runtime_ms > 0 ? started + t->runtime_ms : LLONG_MAX;
-        while (!o.main_done) {
-            long long now = now_ms(CLOCK_MONOTONIC);
-            if (now >= deadline) {
-                o.cause = "runtime";
-                break;
-            }
-            if (now >= next_sample) {
-                sample(&o, &tree);
-                next_sample = now + period;
-                if (t->mem_kb > 0 && o.peak_kb > t->mem_kb) {
-                    o.cause = "memory";
-                    break;
-                }
-            }
-            long long wake = next_sample < deadline ? next_sample : deadline;
-            long long wait = wake - now;
-            struct timespec ts = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000L };
-            siginfo_t si;
-            int sig = sigtimedwait(&set, &si, &ts);
-            if (sig == SIGCHLD) {
-                reap_children(&o, main_pid);
-            } else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-                o.cause = "terminated";
-                o.term_sig = sig;
-                break;
-            } else if (sig < 0) {
-                reap_children(&o, main_pid); /* a SIGCHLD can coalesce with the timeout */
-            }
-        }
-        /* the command ended, or must: whatever is left of its tree goes with it */
-        errno = 0;
-        if (!o.main_done || !(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD))
-            end_tree(&o, main_pid, grace, &set, &tree);
-        reap_children(&o, main_pid);
-    }
-    free(tree.pids);
-
-    struct rusage ru;
-    getrusage(RUSAGE_CHILDREN, &ru);
-    if ((long long)ru.ru_maxrss > o.peak_kb)
-        o.peak_kb = ru.ru_maxrss;
-    o.t1_ms = now_ms(CLOCK_REALTIME);
-
-    int exit_code, sig = 0;
-    const char *cause = o.cause;
-    if (main_pid <= 0) {
-        exit_code = 127;
-        cause = "spawn_error";
-    } else if (!o.main_done) {
-        exit_code = 128 + SIGKILL; /* the command outlived SIGKILL for KILL_GIVE_UP_MS */
-        sig = SIGKILL;
-    } else if (WIFSIGNALED(o.main_status)) {
-        sig = WTERMSIG(o.main_status);
-        exit_code = 128 + sig;
-        if (cause == NULL)
-            cause = "signal";
-    } else {
-        exit_code = WEXITSTATUS(o.main_status);
-    }
-    if (cause == NULL)
-        cause = "exit";
-    long long limit = strcmp(cause, "runtime") == 0 ? t->runtime_ms : strcmp(cause, "memory") == 0 ? t->mem_kb : 0;
-    snprintf(line, sizeof line,
-             "pid=%d start=%llu t0=%lld t1=%lld exit=%d sig=%d cause=%s errno=%d stage=%s term=%d utime_us=%lld stime_us=%lld maxrss_kb=%ld peak_kb=%lld limit=%lld\n",
-             (int)getpid(), o.start_ticks, o.t0_ms, o.t1_ms, exit_code, sig, cause, o.spawn_errno,
-             o.spawn_stage ? o.spawn_stage : "-", o.term_sig,
-             (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
-             (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec,
-             ru.ru_maxrss, o.peak_kb, limit);
-    write_state(dirfd, t->key, line, 0);
-    return exit_code;
-}
-
-/* ---------------------------------------------------------------- the launcher */
-
-struct child { pid_t pid; char key[208]; };
-
-static struct child *children;
-static size_t n_children, cap_children;
+/* ---------------------------------------------------------------- events to the host */
 
 static struct { char *data; size_t len, cap; } outbuf;
 
 static void emit(const char *fmt, ...)
 {
+    if (!host_connected)
+        return;
     char line[2048];
     va_list ap;
     va_start(ap, fmt);
@@ -543,74 +271,482 @@ static void emit(const char *fmt, ...)
 
 /*
  * Writes what the host can take now. Standard output is non-blocking: the launcher must keep reading
- * requests even when the host is slow to read events, or a host that writes a request while its event
- * reader waits for a lock the writer holds would deadlock with us.
+ * requests and reaping tasks even when the host is slow to read, or a host that writes a request while
+ * its event reader waits for a lock the writer holds would deadlock with us.
  */
 static void flush_events(void)
 {
     size_t done = 0;
-    while (done < outbuf.len) {
+    while (host_connected && done < outbuf.len) {
         ssize_t n = write(1, outbuf.data + done, outbuf.len - done);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
-            _exit(0); /* the host is gone */
+            host_connected = 0; /* the host is gone; the tasks are not */
+            break;
         }
         done += (size_t)n;
     }
+    if (!host_connected)
+        done = outbuf.len;
     memmove(outbuf.data, outbuf.data + done, outbuf.len - done);
     outbuf.len -= done;
 }
 
-static void flush_events_blocking(void)
-{
-    int flags = fcntl(1, F_GETFL);
-    fcntl(1, F_SETFL, flags & ~O_NONBLOCK);
-    if (outbuf.len > 0 && write_all(1, outbuf.data, outbuf.len) != 0)
-        _exit(0);
-    outbuf.len = 0;
-}
+/* ---------------------------------------------------------------- state files */
 
-static void sanitize(char *s)
-{
-    for (; *s; s++)
-        if (*s == '\n' || *s == '\r')
-            *s = ' ';
-}
+static unsigned long long launcher_ticks; /* our own start time, for the identity lines of our tasks */
 
-static void report_exit(int dirfd, pid_t pid, int status)
+/* Appends the result line to a task's state file; the identity line is already there. */
+static void publish_result(struct task *t, int status, struct rusage *ru)
 {
-    size_t i;
-    for (i = 0; i < n_children; i++)
-        if (children[i].pid == pid)
-            break;
-    if (i == n_children)
-        return; /* not a supervisor of ours */
-    char record[1024] = "-";
-    int fd = openat(dirfd, children[i].key, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, record, sizeof record - 1);
-        close(fd);
-        record[n > 0 ? n : 0] = '\0';
-        sanitize(record);
-        if (record[0] == '\0')
-            strcpy(record, "-");
+    int exit_code = 0, sig = 0;
+    const char *cause = t->cause;
+    if (t->spawn_errno != 0) {
+        exit_code = EXIT_NO_START;
+        cause = "spawn_error";
+    } else if (WIFSIGNALED(status)) {
+        sig = WTERMSIG(status);
+        exit_code = 128 + sig;
+        if (cause == NULL)
+            cause = "signal";
+    } else {
+        exit_code = WEXITSTATUS(status);
     }
-    emit("X %s %d %d %s\n", children[i].key, (int)pid, status, record);
-    children[i] = children[--n_children];
+    if (cause == NULL)
+        cause = "exit";
+    long long peak = t->peak_kb > ru->ru_maxrss ? t->peak_kb : ru->ru_maxrss;
+    long long limit = strcmp(cause, "runtime") == 0 ? t->runtime_ms : strcmp(cause, "memory") == 0 ? t->mem_kb : 0;
+    char line[768];
+    int n = snprintf(line, sizeof line,
+                     "t1=%lld exit=%d sig=%d cause=%s errno=%d stage=%s term=%d utime_us=%lld stime_us=%lld maxrss_kb=%ld "
+                     "peak_kb=%lld limit=%lld end\n",
+                     now_ms(CLOCK_REALTIME), exit_code, sig, cause, t->spawn_errno, t->stage ? t->stage : "-", t->term_sig,
+                     (long long)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec,
+                     (long long)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec, ru->ru_maxrss, peak, limit);
+    int fd = openat(dirfd_state, t->key, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 || write_all(fd, line, (size_t)n) != 0)
+        fprintf(stderr, "mpagent: cannot record the end of %s: %s\n", t->key, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    line[n - 5] = '\0'; /* without " end\n" */
+    emit("X %s %d %d pid=%d start=%llu t0=%lld %s\n", t->key, (int)t->pid, status, (int)t->pid, t->start_ticks, t->t0_ms, line);
 }
+
+/* ---------------------------------------------------------------- ending process groups */
+
+/* Every live process in session or process group `id` (a task's pid), into pids; returns how many. */
+static size_t members_of(pid_t id, pid_t *pids, size_t max)
+{
+    size_t n = 0;
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL && n < max) {
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+        struct proc_stat ps;
+        if (read_proc_stat(pid, &ps) == 0 && ps.state != 'Z' && (ps.session == id || ps.pgrp == id))
+            pids[n++] = pid;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Signals a task's process group and whatever else is in its session. */
+static void signal_group(pid_t id, int sig, int scan)
+{
+    kill(-id, sig);
+    if (scan) {
+        pid_t pids[4096];
+        size_t n = members_of(id, pids, sizeof pids / sizeof pids[0]);
+        for (size_t i = 0; i < n; i++)
+            kill(pids[i], sig);
+    }
+}
+
+static int group_alive(pid_t id)
+{
+    return kill(-id, 0) == 0;
+}
+
+static void end_group_later(pid_t pgid, unsigned long long start_ticks, long long grace_ms)
+{
+    struct ending *e = calloc(1, sizeof *e);
+    if (e == NULL) {
+        signal_group(pgid, SIGKILL, 1);
+        return;
+    }
+    long long now = mono();
+    e->pgid = pgid;
+    e->start_ticks = start_ticks;
+    e->kill_at = now + grace_ms;
+    e->give_up_at = now + grace_ms + KILL_GIVE_UP_MS;
+    e->next = endings;
+    endings = e;
+}
+
+/* Starts ending a running task: SIGTERM now to its group and session, SIGKILL after the grace period. */
+static void end_task(struct task *t, const char *cause, int term_sig)
+{
+    if (t->kill_at != 0)
+        return;
+    if (t->cause == NULL)
+        t->cause = cause;
+    t->term_sig = term_sig;
+    signal_group(t->pid, SIGTERM, 1);
+    t->kill_at = mono() + t->grace_ms;
+}
+
+/* ---------------------------------------------------------------- starting tasks */
+
+struct child_error {
+    int err;
+    const char *stage;
+};
+
+/*
+ * The vfork child: becomes its own session, records its identity, sets up its output, and becomes
+ * the command. It shares the launcher's memory until it executes or exits, so it only makes system
+ * calls and writes into `error`.
+ */
+static void become_task(struct task *t, char **envp, volatile struct child_error *error)
+{
+    pid_t self = getpid();
+    setsid();
+    struct proc_stat ps;
+    unsigned long long ticks = read_proc_stat(self, &ps) == 0 ? ps.start_ticks : 0;
+    char line[160];
+    char *p = put_str(line, "pid=");
+    p = put_num(p, self);
+    p = put_str(p, " start=");
+    p = put_num(p, (long long)ticks);
+    p = put_str(p, " t0=");
+    p = put_num(p, t->t0_ms);
+    p = put_str(p, " launcher=");
+    p = put_num(p, getppid());
+    *p++ = ':';
+    p = put_num(p, (long long)launcher_ticks);
+    p = put_str(p, " end\n");
+    /* exclusive: if recovery claimed this attempt first, the command must not run */
+    int fd = openat(dirfd_state, t->key, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || write_all(fd, line, (size_t)(p - line)) != 0) {
+        error->err = errno;
+        error->stage = errno == EEXIST ? "claimed" : "state";
+        _exit(errno == EEXIST ? EXIT_CLAIMED : EXIT_NO_STATE);
+    }
+    close(fd);
+    int in = open("/dev/null", O_RDONLY);
+    int out = t->out ? open(t->out, O_WRONLY | O_CREAT | O_APPEND, 0600) : open("/dev/null", O_WRONLY);
+    if (out < 0) {
+        error->err = errno;
+        error->stage = "stdout";
+        _exit(EXIT_NO_START);
+    }
+    int err = t->err == NULL ? open("/dev/null", O_WRONLY)
+              : t->out != NULL && strcmp(t->err, t->out) == 0 ? dup(out)
+              : open(t->err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (err < 0) {
+        error->err = errno;
+        error->stage = "stderr";
+        _exit(EXIT_NO_START);
+    }
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    /* the launcher ignores these and blocks SIGCHLD; the command gets the defaults */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, NULL);
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGHUP, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    char *argv[] = { "sh", "-c", t->cmd, NULL };
+    execve("/bin/sh", argv, envp);
+    error->err = errno;
+    error->stage = "exec";
+    _exit(EXIT_NO_START);
+}
+
+static char **build_env(const struct task *t)
+{
+    size_t n = 0;
+    while (environ[n] != NULL)
+        n++;
+    char **envp = calloc(n + (size_t)t->n_env + 1, sizeof(char *));
+    if (envp == NULL)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* the task's own coordinates replace any the host inherited from its own scheduler */
+        if (strncmp(environ[i], "JOB_ID=", 7) == 0 || strncmp(environ[i], "ARRAY_STEP_ID=", 14) == 0)
+            continue;
+        envp[k++] = environ[i];
+    }
+    for (int i = 0; i < t->n_env; i++)
+        envp[k++] = t->env[i];
+    envp[k] = NULL;
+    return envp;
+}
+
+/* vfork in a frame of its own: nothing here lives on after the child has run in it */
+static __attribute__((noinline)) pid_t spawn(struct task *t, char **envp, volatile struct child_error *error)
+{
+    pid_t pid = vfork();
+    if (pid == 0)
+        become_task(t, envp, error);
+    return pid;
+}
+
+static void start_task(struct task *t)
+{
+    char **envp = build_env(t);
+    if (envp == NULL) {
+        emit("E %s %d out of memory\n", t->key, ENOMEM);
+        t->phase = DONE;
+        return;
+    }
+    volatile struct child_error error = { 0, NULL };
+    t->t0_ms = now_ms(CLOCK_REALTIME);
+    t->started = mono();
+    pid_t pid = spawn(t, envp, &error);
+    free(envp);
+    if (pid < 0) {
+        emit("E %s %d cannot start a process: %s\n", t->key, errno, strerror(errno));
+        t->phase = DONE;
+        return;
+    }
+    t->pid = pid;
+    t->phase = RUNNING;
+    used_slots += t->cores;
+    if (error.err != 0) {
+        t->spawn_errno = error.err;
+        t->stage = error.stage;
+    }
+    struct proc_stat ps;
+    t->start_ticks = read_proc_stat(pid, &ps) == 0 ? ps.start_ticks : 0;
+    if (error.err == 0)
+        emit("S %s %d %llu\n", t->key, (int)pid, t->start_ticks);
+}
+
+/* Starts queued tasks, in order, while the first one fits. */
+static void start_queued(void)
+{
+    if (!host_connected)
+        return;
+    for (struct task *t = tasks; t != NULL; t = t->next) {
+        if (t->phase != QUEUED)
+            continue;
+        if (used_slots + t->cores > slots)
+            return;
+        start_task(t);
+    }
+}
+
+static void free_task(struct task *t)
+{
+    free(t->cmd);
+    free(t->out);
+    free(t->err);
+    for (int i = 0; i < t->n_env; i++)
+        free(t->env[i]);
+    free(t);
+}
+
+/* Unlinks finished and dropped tasks from the list. */
+static void forget_done(void)
+{
+    struct task **link = &tasks;
+    while (*link != NULL) {
+        struct task *t = *link;
+        if (t->phase == DONE) {
+            *link = t->next;
+            free_task(t);
+        } else {
+            link = &t->next;
+        }
+    }
+}
+
+static struct task *find_key(const char *key)
+{
+    for (struct task *t = tasks; t != NULL; t = t->next)
+        if (t->phase != DONE && strcmp(t->key, key) == 0)
+            return t;
+    return NULL;
+}
+
+static struct task *find_pid(pid_t pid)
+{
+    for (struct task *t = tasks; t != NULL; t = t->next)
+        if (t->phase == RUNNING && t->pid == pid)
+            return t;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- reaping */
+
+static void reap(void)
+{
+    for (;;) {
+        int status;
+        struct rusage ru;
+        pid_t pid = wait4(-1, &status, WNOHANG, &ru);
+        if (pid <= 0)
+            return;
+        struct task *t = find_pid(pid);
+        if (t == NULL)
+            continue; /* an orphan a task left behind, inherited as subreaper */
+        used_slots -= t->cores;
+        t->phase = DONE;
+        if (t->stage != NULL && strcmp(t->stage, "claimed") == 0) {
+            /* recovery claimed this attempt first: it never ran, and must not be reported as run */
+            emit("D %s\n", t->key);
+            continue;
+        }
+        if (t->stage != NULL && strcmp(t->stage, "state") == 0) {
+            emit("E %s %d cannot write the task's state file: %s\n", t->key, t->spawn_errno, strerror(t->spawn_errno));
+            continue;
+        }
+        publish_result(t, status, &ru);
+        if (t->spawn_errno == 0 && group_alive(t->pid)) {
+            /* the command ended; what it left in its group goes with it */
+            signal_group(t->pid, SIGTERM, 0);
+            end_group_later(t->pid, 0, t->grace_ms);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- limits and timers */
+
+/* One scan of /proc: resident memory of each running task's session, against its limit. */
+static void sample_memory(void)
+{
+    int any = 0;
+    for (struct task *t = tasks; t != NULL; t = t->next)
+        if (t->phase == RUNNING && t->spawn_errno == 0)
+            any = 1;
+    if (!any)
+        return;
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return;
+    long long sums[1024];
+    struct task *order[1024];
+    int n = 0;
+    for (struct task *t = tasks; t != NULL && n < 1024; t = t->next) {
+        if (t->phase == RUNNING && t->spawn_errno == 0) {
+            order[n] = t;
+            sums[n++] = 0;
+        }
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        struct proc_stat ps;
+        pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+        if (read_proc_stat(pid, &ps) != 0 || ps.state == 'Z')
+            continue;
+        for (int i = 0; i < n; i++) {
+            if (ps.session == order[i]->pid || ps.pgrp == order[i]->pid) {
+                sums[i] += ps.rss_pages * page_kb;
+                break;
+            }
+        }
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++) {
+        struct task *t = order[i];
+        if (sums[i] > t->peak_kb)
+            t->peak_kb = sums[i];
+        if (t->mem_kb > 0 && sums[i] > t->mem_kb && t->kill_at == 0)
+            end_task(t, "memory", 0);
+    }
+}
+
+/* Enforces deadlines and escalations; returns milliseconds until the next one is due (-1: none). */
+static long long run_timers(long long *next_sample)
+{
+    long long now = mono();
+    long long wake = LLONG_MAX;
+    for (struct task *t = tasks; t != NULL; t = t->next) {
+        if (t->phase != RUNNING || t->spawn_errno != 0)
+            continue;
+        if (t->runtime_ms > 0 && t->kill_at == 0) {
+            long long deadline = t->started + t->runtime_ms;
+            if (now >= deadline)
+                end_task(t, "runtime", 0);
+            else if (deadline < wake)
+                wake = deadline;
+        }
+        if (t->kill_at != 0) {
+            if (now >= t->kill_at) {
+                signal_group(t->pid, SIGKILL, 1);
+                t->kill_at = now + KILL_RETRY_MS; /* until it is reaped */
+            }
+            if (t->kill_at < wake)
+                wake = t->kill_at;
+        }
+    }
+    struct ending **link = &endings;
+    while (*link != NULL) {
+        struct ending *e = *link;
+        int alive = group_alive(e->pgid) || (e->start_ticks != 0 && is_live(e->pgid, e->start_ticks));
+        if (!alive || now >= e->give_up_at) {
+            *link = e->next;
+            free(e);
+            continue;
+        }
+        if (now >= e->kill_at) {
+            signal_group(e->pgid, SIGKILL, 1);
+            e->kill_at = now + KILL_RETRY_MS;
+        }
+        if (e->kill_at < wake)
+            wake = e->kill_at;
+        link = &e->next;
+    }
+    int running = 0;
+    for (struct task *t = tasks; t != NULL; t = t->next)
+        if (t->phase == RUNNING)
+            running = 1;
+    if (running) {
+        if (now >= *next_sample) {
+            sample_memory();
+            *next_sample = now + sample_ms;
+        }
+        if (*next_sample < wake)
+            wake = *next_sample;
+    }
+    return wake == LLONG_MAX ? -1 : wake - now;
+}
+
+/* ---------------------------------------------------------------- requests */
 
 static long long field_num(const char *v)
 {
     return v == NULL ? 0 : strtoll(v, NULL, 10);
 }
 
-/* Parses one request record into t. Returns 0 when the record is usable. */
-static int parse_request(char *rec, char *end, struct task *t, const char **why)
+static char *dup_or_null(const char *s)
 {
-    memset(t, 0, sizeof *t);
+    return s == NULL ? NULL : strdup(s);
+}
+
+static void handle_request(char *rec, char *end)
+{
+    const char *op = NULL, *key = NULL, *cmd = NULL, *out = NULL, *err = NULL;
+    const char *env[MAX_ENV];
+    int n_env = 0;
+    long long cores = 1, runtime_ms = 0, mem_kb = 0, grace_ms = DEFAULT_GRACE_MS, pid = 0, start = 0, sample = 0, n_slots = 0;
     char *next;
     for (char *f = rec; f < end; f = next) {
         next = f + strlen(f) + 1;
@@ -619,79 +755,126 @@ static int parse_request(char *rec, char *end, struct task *t, const char **why)
             continue;
         *eq = '\0';
         const char *v = eq + 1;
-        if (strcmp(f, "key") == 0) t->key = v;
-        else if (strcmp(f, "cmd") == 0) t->cmd = v;
-        else if (strcmp(f, "out") == 0) t->out = v;
-        else if (strcmp(f, "err") == 0) t->err = v;
-        else if (strcmp(f, "runtime_ms") == 0) t->runtime_ms = field_num(v);
-        else if (strcmp(f, "mem_kb") == 0) t->mem_kb = field_num(v);
-        else if (strcmp(f, "grace_ms") == 0) t->grace_ms = field_num(v);
-        else if (strcmp(f, "sample_ms") == 0) t->sample_ms = field_num(v);
-        else if (strcmp(f, "env") == 0 && t->n_env < MAX_ENV) t->env[t->n_env++] = v;
+        if (strcmp(f, "op") == 0) op = v;
+        else if (strcmp(f, "key") == 0) key = v;
+        else if (strcmp(f, "cmd") == 0) cmd = v;
+        else if (strcmp(f, "out") == 0) out = v;
+        else if (strcmp(f, "err") == 0) err = v;
+        else if (strcmp(f, "cores") == 0) cores = field_num(v);
+        else if (strcmp(f, "runtime_ms") == 0) runtime_ms = field_num(v);
+        else if (strcmp(f, "mem_kb") == 0) mem_kb = field_num(v);
+        else if (strcmp(f, "grace_ms") == 0) grace_ms = field_num(v);
+        else if (strcmp(f, "pid") == 0) pid = field_num(v);
+        else if (strcmp(f, "start") == 0) start = field_num(v);
+        else if (strcmp(f, "sample_ms") == 0) sample = field_num(v);
+        else if (strcmp(f, "n") == 0) n_slots = field_num(v);
+        else if (strcmp(f, "env") == 0 && n_env < MAX_ENV) env[n_env++] = v;
     }
-    if (!valid_key(t->key)) {
-        *why = "invalid key";
-        return -1;
-    }
-    if (t->cmd == NULL) {
-        *why = "no command";
-        return -1;
-    }
-    return 0;
-}
-
-static void start_task(int dirfd, int sfd, struct task *t, pid_t host)
-{
-    if (getppid() != host)
-        _exit(0); /* the host died with requests still in the pipe: none of them may start */
-    if (n_children == cap_children) {
-        size_t cap = cap_children ? cap_children * 2 : 64;
-        struct child *grown = realloc(children, cap * sizeof *children);
-        if (grown == NULL) {
-            emit("E %s %d out of memory\n", t->key, ENOMEM);
-            return;
-        }
-        children = grown;
-        cap_children = cap;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        emit("E %s %d fork failed: %s\n", t->key, errno, strerror(errno));
+    if (grace_ms <= 0)
+        grace_ms = DEFAULT_GRACE_MS;
+    if (op != NULL && strcmp(op, "sample") == 0) {
+        if (sample > 0)
+            sample_ms = sample;
         return;
     }
-    if (pid == 0) {
-        close(sfd);
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        if (devnull > 2)
-            close(devnull);
-        /* the launcher ignores these; a supervisor must receive them (an ignored signal is discarded) */
-        signal(SIGINT, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        _exit(supervise(t, dirfd));
+    if (op != NULL && strcmp(op, "slots") == 0) {
+        slots = n_slots < 0 ? 0 : (int)n_slots;
+        return;
     }
-    struct proc_stat ps;
-    unsigned long long ticks = read_proc_stat(pid, &ps) == 0 ? ps.start_ticks : 0;
-    children[n_children].pid = pid;
-    snprintf(children[n_children].key, sizeof children[n_children].key, "%s", t->key);
-    n_children++;
-    emit("S %s %d %llu\n", t->key, (int)pid, ticks);
+    if (op != NULL && strcmp(op, "killpid") == 0) {
+        /* a task of another launcher (one whose host died): ours to end, if it is still the same process */
+        if (pid > 1 && is_live((pid_t)pid, (unsigned long long)start)) {
+            signal_group((pid_t)pid, SIGTERM, 1);
+            end_group_later((pid_t)pid, (unsigned long long)start, grace_ms);
+        }
+        return;
+    }
+    if (!valid_key(key)) {
+        emit("E %s %d bad request: invalid key\n", valid_key(key) ? key : "?", EINVAL);
+        return;
+    }
+    if (op != NULL && strcmp(op, "kill") == 0) {
+        struct task *t = find_key(key);
+        if (t == NULL)
+            return; /* already ended: its X event is on its way */
+        if (t->phase == QUEUED) {
+            t->phase = DONE;
+            emit("D %s\n", t->key);
+        } else if (t->spawn_errno == 0) {
+            end_task(t, "terminated", SIGTERM);
+        }
+        return;
+    }
+    if (cmd == NULL) {
+        emit("E %s %d bad request: no command\n", key, EINVAL);
+        return;
+    }
+    struct task *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        emit("E %s %d out of memory\n", key, ENOMEM);
+        return;
+    }
+    snprintf(t->key, sizeof t->key, "%s", key);
+    t->cmd = strdup(cmd);
+    t->out = dup_or_null(out);
+    t->err = dup_or_null(err);
+    for (int i = 0; i < n_env; i++)
+        t->env[t->n_env++] = strdup(env[i]);
+    t->cores = cores < 1 ? 1 : (int)cores;
+    t->runtime_ms = runtime_ms;
+    t->mem_kb = mem_kb;
+    t->grace_ms = grace_ms;
+    t->phase = QUEUED;
+    struct task **link = &tasks;
+    while (*link != NULL)
+        link = &(*link)->next;
+    *link = t;
 }
 
-static int launcher(const char *state_dir)
+/* ---------------------------------------------------------------- the launcher */
+
+/* When the last task has ended without a host: kill what tasks left behind (we are their subreaper). */
+static void kill_adopted_orphans(void)
 {
-    int dirfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return;
+    pid_t self = getpid();
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+        struct proc_stat ps;
+        if (read_proc_stat(pid, &ps) == 0 && ps.ppid == self)
+            kill(pid, SIGKILL);
+    }
+    closedir(d);
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
+static int has_work(void)
+{
+    for (struct task *t = tasks; t != NULL; t = t->next)
+        if (t->phase == RUNNING)
+            return 1;
+    return endings != NULL;
+}
+
+static int launcher(const char *state_dir, int slot_count)
+{
+    dirfd_state = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd_state < 0) {
         fprintf(stderr, "mpagent: cannot open state directory %s: %s\n", state_dir, strerror(errno));
         return 2;
     }
+    slots = slot_count < 0 ? 0 : slot_count;
+    struct proc_stat self_stat;
+    launcher_ticks = read_proc_stat(getpid(), &self_stat) == 0 ? self_stat.start_ticks : 0;
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGPIPE, SIG_IGN);
-    /* a Ctrl-C at the host's terminal is the host's business, not the launcher's */
+    /* a Ctrl-C or hang-up at the host's terminal is the host's business, not ours or the tasks' */
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     sigset_t chld;
@@ -704,32 +887,33 @@ static int launcher(const char *state_dir)
         return 2;
     }
     pid_t host = getppid();
-    emit("H %s %ld %ld\n", AGENT_VERSION, sysconf(_SC_CLK_TCK), page_kb);
-    flush_events_blocking();
+    char hello[64];
+    snprintf(hello, sizeof hello, "H %s %ld %ld\n", AGENT_VERSION, sysconf(_SC_CLK_TCK), page_kb);
+    write_all(1, hello, strlen(hello));
     fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
 
     size_t cap = 1 << 16, len = 0;
     char *in = malloc(cap);
     if (in == NULL)
         return 2;
+    long long next_sample = mono() + sample_ms;
     for (;;) {
-        struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { 0, POLLIN, 0 }, { 1, POLLOUT, 0 } };
-        int n = poll(fds, outbuf.len > 0 ? 3 : 2, -1);
+        long long timeout = run_timers(&next_sample);
+        flush_events();
+        if (!host_connected && !has_work())
+            break;
+        struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { 0, host_connected ? POLLIN : 0, 0 }, { 1, POLLOUT, 0 } };
+        int nfds = outbuf.len > 0 && host_connected ? 3 : 2;
+        int n = poll(fds, (nfds_t)nfds, timeout > INT_MAX ? INT_MAX : (int)timeout);
         if (n < 0 && errno != EINTR)
             break;
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == sizeof si)
                 ;
-            for (;;) {
-                int st;
-                pid_t p = waitpid(-1, &st, WNOHANG);
-                if (p <= 0)
-                    break;
-                report_exit(dirfd, p, st);
-            }
+            reap();
         }
-        if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+        if (host_connected && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
             if (len == cap) {
                 char *grown = realloc(in, cap * 2);
                 if (grown == NULL)
@@ -738,25 +922,23 @@ static int launcher(const char *state_dir)
                 cap *= 2;
             }
             ssize_t r = read(0, in + len, cap - len);
-            if (r <= 0) {
-                if (r < 0 && errno == EINTR)
-                    continue;
-                /* the host closed our input or died: supervisors live on without us */
-                flush_events_blocking();
-                return 0;
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0 || getppid() != host) {
+                /* the host closed our input or died: nothing new starts; what runs is seen to its end */
+                flush_events();
+                host_connected = 0;
+                for (struct task *t = tasks; t != NULL; t = t->next)
+                    if (t->phase == QUEUED)
+                        t->phase = DONE;
+                continue;
             }
             len += (size_t)r;
             size_t consumed = 0;
             for (size_t i = 0; i + 1 < len; i++) {
                 /* a record ends at "\0\0": the terminator of its last field, then an empty field */
                 if (in[i] == '\0' && in[i + 1] == '\0') {
-                    struct task t;
-                    const char *why = NULL;
-                    char *rec = in + consumed;
-                    if (parse_request(rec, in + i, &t, &why) == 0)
-                        start_task(dirfd, sfd, &t, host);
-                    else
-                        emit("E %s %d bad request: %s\n", valid_key(t.key) ? t.key : "?", EINVAL, why);
+                    handle_request(in + consumed, in + i);
                     consumed = i + 2;
                     i++;
                 }
@@ -764,22 +946,24 @@ static int launcher(const char *state_dir)
             memmove(in, in + consumed, len - consumed);
             len -= consumed;
         }
-        flush_events();
+        start_queued();
+        forget_done();
     }
+    kill_adopted_orphans();
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     page_kb = sysconf(_SC_PAGESIZE) / 1024;
-    if (argc == 3 && strcmp(argv[1], "launcher") == 0)
-        return launcher(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "launcher") == 0)
+        return launcher(argv[2], atoi(argv[3]));
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         printf("mpagent %s\n", AGENT_VERSION);
         return 0;
     }
     fprintf(stderr,
-            "usage: mpagent launcher STATE_DIR\n"
-            "mpagent is started by multiproc: it supervises the tasks of one journal.\n");
+            "usage: mpagent launcher STATE_DIR SLOTS\n"
+            "mpagent is started by multiproc: it starts and supervises the tasks of one journal.\n");
     return 2;
 }

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,11 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The host's end of one {@code mpagent launcher}: spawn requests go down its stdin, start and exit
- * events come back on its stdout and are handed to {@link Events} on one reader thread.
+ * The host's end of one {@code mpagent launcher}: requests go down its stdin, start and exit events
+ * come back on its stdout and are handed to {@link Events} on one reader thread.
  *
- * <p>One small C process forks every supervisor, so no task pays for a fork of the JVM or for the
- * JDK's spawn helper, and the host needs no thread per task to wait for exits.
+ * <p>One small C process starts (vfork, exec) and supervises every task, so no task pays for a fork
+ * of the JVM or for the JDK's spawn helper, and the host needs no thread per task to wait for exits.
+ * The launcher keeps its own short queue and starts the next task the moment a slot frees, without a
+ * round trip to the host. It outlives the host: see {@code mpagent.c}.
  */
 public final class Launcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Launcher.class);
@@ -33,6 +36,9 @@ public final class Launcher implements AutoCloseable {
         void exited(String key, long pid, int waitStatus, Optional<TaskRecord> record);
 
         void failed(String key, int errno, String message);
+
+        /** A task the launcher had queued was dropped before it started (terminated, or claimed by recovery). */
+        void dropped(String key);
 
         /** The launcher ended while the host still used it. */
         void gone(String reason);
@@ -54,15 +60,15 @@ public final class Launcher implements AutoCloseable {
     }
 
     /** Starts a launcher; fails with a message naming the program when it cannot run. */
-    public static Launcher start(Path agent, Path stateDir, Path logFile, Map<String, String> environment, Events listener)
-            throws LauncherException {
+    public static Launcher start(Path agent, Path stateDir, int slots, Duration samplePeriod, Path logFile,
+            Map<String, String> environment, Events listener) throws LauncherException {
         if (!Files.isRegularFile(agent)) {
             throw new LauncherException("the worker node entry point " + agent + " does not exist");
         }
         if (!Files.isExecutable(agent)) {
             throw new LauncherException("the worker node entry point " + agent + " is not executable");
         }
-        ProcessBuilder pb = new ProcessBuilder(agent.toString(), "launcher", stateDir.toString());
+        ProcessBuilder pb = new ProcessBuilder(agent.toString(), "launcher", stateDir.toString(), Integer.toString(slots));
         pb.environment().putAll(environment);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Process process;
@@ -91,7 +97,14 @@ public final class Launcher implements AutoCloseable {
         }
         String[] h = line.split(" ");
         long ticks = h.length > 2 ? Long.parseLong(h[2]) : 100;
-        return new Launcher(process, ticks, events, listener);
+        Launcher launcher = new Launcher(process, ticks, events, listener);
+        try {
+            launcher.write(Requests.of("op", "sample", "sample_ms", Long.toString(Math.max(1, samplePeriod.toMillis()))));
+        } catch (IOException e) {
+            launcher.close();
+            throw new LauncherException("the worker node entry point " + agent + " stopped at once: " + e.getMessage());
+        }
+        return launcher;
     }
 
     public long pid() {
@@ -106,11 +119,32 @@ public final class Launcher implements AutoCloseable {
         return process.isAlive() && !closing;
     }
 
-    /** Sends spawn requests; they start in order. */
+    /** Sends spawn requests; they start in order, as slots free up. */
     public synchronized void send(List<SpawnRequest> batch) throws IOException {
         for (SpawnRequest r : batch) {
             requests.write(r.encode());
         }
+        requests.flush();
+    }
+
+    /** Terminates one of this launcher's tasks: a queued one is dropped, a running one gets SIGTERM, then SIGKILL after its grace. */
+    public void kill(String key) throws IOException {
+        write(Requests.of("op", "kill", "key", key));
+    }
+
+    /** Terminates the process group of a task another launcher started, if the pid still names that process. */
+    public void killOther(ProcessIdentity task, Duration grace) throws IOException {
+        write(Requests.of("op", "killpid", "pid", Long.toString(task.pid()), "start", Long.toString(task.startTicks()),
+                "grace_ms", Long.toString(grace.toMillis())));
+    }
+
+    /** How many slots this launcher may fill (the rest are held by tasks it did not start). */
+    public void slots(int slots) throws IOException {
+        write(Requests.of("op", "slots", "n", Integer.toString(slots)));
+    }
+
+    private synchronized void write(byte[] request) throws IOException {
+        requests.write(request);
         requests.flush();
     }
 
@@ -140,6 +174,7 @@ public final class Launcher implements AutoCloseable {
             case "X" -> listener.exited(f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]),
                     f.length > 4 ? TaskRecord.parse(f[4]) : Optional.empty());
             case "E" -> listener.failed(f[1], Integer.parseInt(f[2]), f.length > 3 ? line.split(" ", 4)[3] : "");
+            case "D" -> listener.dropped(f[1]);
             default -> log.warn("unknown launcher event: {}", line);
         }
     }

@@ -7,20 +7,18 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
- * The directory where supervisors keep one state file per task attempt, named {@code TASKID-ATTEMPT}.
+ * The directory where each task attempt has its state file, {@code TASKID-ATTEMPT} (see
+ * {@code mpagent.c}).
  *
- * <p>A supervisor creates its file exclusively before the command runs, so the file's existence is
- * proof that the attempt started. Recovery claims the file of an attempt that shows no sign of having
- * started by creating it first: a supervisor arriving late then finds it taken and does not run.
+ * <p>A task creates its file exclusively before the command runs, so the file is proof that the
+ * attempt started or is starting. Recovery claims an attempt that shows no sign of having started by
+ * creating the file first: a task arriving late then finds it taken and does not run.
  */
 public final class StateFiles {
-
     private final Path dir;
 
     public StateFiles(Path dir) {
@@ -35,18 +33,13 @@ public final class StateFiles {
         return taskId + "-" + attempt;
     }
 
-    /** The state of an attempt: empty when there is no file, or it is a recovery claim. */
-    public Optional<TaskRecord> read(String taskId, int attempt) {
-        return readKey(key(taskId, attempt));
-    }
-
-    Optional<TaskRecord> readKey(String key) {
+    public StateFile read(String taskId, int attempt) {
         try {
-            return TaskRecord.parse(Files.readString(dir.resolve(key), StandardCharsets.ISO_8859_1));
+            return StateFile.parse(Files.readString(dir.resolve(key(taskId, attempt)), StandardCharsets.ISO_8859_1));
         } catch (NoSuchFileException e) {
-            return Optional.empty();
+            return StateFile.ABSENT;
         } catch (IOException e) {
-            return Optional.empty();
+            return StateFile.ABSENT;
         }
     }
 
@@ -55,16 +48,21 @@ public final class StateFiles {
     }
 
     /**
-     * Claims an attempt that never started, with an empty file. False when a supervisor created the file
-     * first. (An empty file is also what a supervisor killed before writing its identity leaves: in both
-     * cases the command never ran.)
+     * Claims an attempt that never started; false when the attempt's task created its file first. The
+     * claim appears whole (written aside, then linked into place), so nobody mistakes it for a task
+     * that is still writing its identity.
      */
     public boolean claim(String taskId, int attempt) throws IOException {
+        String key = key(taskId, attempt);
+        Path tmp = dir.resolve(key + ".claim." + ProcessHandle.current().pid() + ".tmp");
+        Files.writeString(tmp, StateFile.CLAIM_LINE, StandardCharsets.ISO_8859_1);
         try {
-            Files.createFile(dir.resolve(key(taskId, attempt)));
+            Files.createLink(dir.resolve(key), tmp);
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
@@ -74,26 +72,26 @@ public final class StateFiles {
             try {
                 Files.deleteIfExists(dir.resolve(key(taskId, a)));
             } catch (IOException ignored) {
-                // a leftover file is harmless: recovery skips files of finished tasks and sweeps them
+                // a leftover file is harmless: recovery sweeps the files of finished tasks
             }
         }
     }
 
-    /** Every state file, by name; recovery reads them in one pass. */
-    public Map<String, Path> list() throws IOException {
-        Map<String, Path> files = new HashMap<>();
+    /** The attempt keys that have state files; recovery reads the directory once. */
+    public Set<String> listKeys() throws IOException {
+        Set<String> keys = new HashSet<>();
         if (!Files.isDirectory(dir)) {
-            return files;
+            return keys;
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (!name.endsWith(".tmp")) {
-                    files.put(name, p);
+                    keys.add(name);
                 }
             }
         }
-        return files;
+        return keys;
     }
 
     public void deleteFile(Path file) {
@@ -104,8 +102,12 @@ public final class StateFiles {
         }
     }
 
-    static void ensurePrivateDir(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    /** Every file name in the directory, for sweeping. */
+    public Set<Path> allFiles() throws IOException {
+        Set<Path> files = new HashSet<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            ds.forEach(files::add);
+        }
+        return files;
     }
 }

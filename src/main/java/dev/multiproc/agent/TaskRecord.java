@@ -5,12 +5,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The content of a task's state file, written by its supervisor: its identity from the moment it
- * claimed the task, and its result once the command ended. See {@code mpagent.c}.
+ * A task attempt as its state file or its launcher describes it: the task process's identity from the
+ * moment it started, the identity of the launcher that supervises it, and the result once the command
+ * ended. See {@code mpagent.c}.
  */
-public record TaskRecord(long pid, long startTicks, long t0Ms, Result result) {
+public record TaskRecord(long pid, long startTicks, long t0Ms, ProcessIdentity launcher, Result result) {
 
-    /** How the command ended, as its supervisor saw it. */
+    /** How the command ended, as its launcher saw it. */
     public record Result(long t1Ms, int exitCode, int signal, String cause, int errno, String stage, int termSignal, long utimeUs,
             long stimeUs, long maxRssKb, long peakKb, long limit) {
 
@@ -31,18 +32,35 @@ public record TaskRecord(long pid, long startTicks, long t0Ms, Result result) {
         return new ProcessIdentity(pid, startTicks);
     }
 
-    /** Parses one state line; empty for a claim placed by recovery or for anything unreadable. */
+    /** Parses the words of one line (a launcher event, or the lines of a state file run together). */
     public static Optional<TaskRecord> parse(String line) {
         if (line == null || line.isBlank() || line.equals("-")) {
             return Optional.empty();
         }
-        Map<String, String> f = new HashMap<>();
-        for (String word : line.trim().split("\\s+")) {
-            int eq = word.indexOf('=');
-            if (eq > 0) {
-                f.put(word.substring(0, eq), word.substring(eq + 1));
+        Map<String, String> f = new HashMap<>(32);
+        words(line, f);
+        return fromFields(f);
+    }
+
+    static void words(String line, Map<String, String> into) {
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            int eq = line.indexOf('=', start);
+            if (eq > start && eq < i) {
+                into.put(line.substring(start, eq), line.substring(eq + 1, i));
             }
         }
+    }
+
+    static Optional<TaskRecord> fromFields(Map<String, String> f) {
         if (!f.containsKey("pid") || !f.containsKey("start")) {
             return Optional.empty();
         }
@@ -53,7 +71,12 @@ public record TaskRecord(long pid, long startTicks, long t0Ms, Result result) {
                         (int) num(f, "errno"), f.getOrDefault("stage", "-"), (int) num(f, "term"), num(f, "utime_us"), num(f, "stime_us"),
                         num(f, "maxrss_kb"), num(f, "peak_kb"), num(f, "limit"));
             }
-            return Optional.of(new TaskRecord(num(f, "pid"), num(f, "start"), num(f, "t0"), result));
+            ProcessIdentity launcher = null;
+            String l = f.get("launcher");
+            if (l != null && l.indexOf(':') > 0) {
+                launcher = new ProcessIdentity(Long.parseLong(l.substring(0, l.indexOf(':'))), Long.parseLong(l.substring(l.indexOf(':') + 1)));
+            }
+            return Optional.of(new TaskRecord(num(f, "pid"), num(f, "start"), num(f, "t0"), launcher, result));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }

@@ -37,9 +37,8 @@ import org.slf4j.LoggerFactory;
  * Moves tasks from the queue into slots and follows them until they end.
  *
  * <p>Tasks start through one {@link Launcher}; their starts and ends come back as launcher events. A
- * task that is not a child of the current launcher (reattached after a restart, or orphaned when a
- * launcher died) is <em>watched</em> instead: a watcher thread reads its state file and checks its
- * supervisor's identity. Every end goes to the journal in the background and into the exit-info
+ * task that is not the current launcher's (reattached after a restart, or left when a launcher died) is
+ * <em>watched</em> instead: a watcher thread reads its state files and checks its process's identity. Every end goes to the journal in the background and into the exit-info
  * cache at once, so a task that leaves the active set always has its exit information ready.
  *
  * <p>One lock guards all of it. Requests are written to the launcher under the lock; that is safe
@@ -47,9 +46,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-    /** The supervisor's own SIGKILL phase gives up after 10 s; the host steps in after that. */
+    /** A launcher's SIGKILL phase gives up after 10 s; the host steps in after that. */
     private static final Duration BACKSTOP_MARGIN = Duration.ofSeconds(12);
     private static final Duration UNCONFIRMED_PATIENCE = Duration.ofSeconds(2);
+    /** How long a live launcher may take to record the end of a task whose process is gone. */
+    private static final Duration ENDING_PATIENCE = Duration.ofSeconds(30);
     private static final int MAX_MESSAGE = 4000;
 
     private final DispatchSettings settings;
@@ -63,10 +64,15 @@ public final class Dispatcher implements AutoCloseable {
     private final Map<String, RunningTask> byKey = new HashMap<>();
     private final Map<String, RunningTask> byId = new HashMap<>();
     private final Set<Path> logDirsMade = new HashSet<>();
-    private final Map<RunningTask, Launcher> launcherOf = new HashMap<>();
     private final List<TaskEndListener> endListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread watcher;
+    /** Slots of every task handed to a launcher, running, or watched. */
     private int usedSlots;
+    /** Slots of watched tasks: the current launcher may not fill those. */
+    private int watchedSlots;
+    /** Tasks handed to the launcher beyond the free slots, so it starts the next one without a round trip. */
+    private final int prefetch;
+    private int launcherSlots = -1;
     private boolean dispatching;
     private volatile boolean closed;
     private Launcher launcher;
@@ -78,6 +84,7 @@ public final class Dispatcher implements AutoCloseable {
         this.queueingErrors = queueingErrors;
         this.stateFiles = settings.stateFiles();
         this.queue = new TaskQueue(settings.maxOvertakes());
+        this.prefetch = Math.min(settings.parallelism(), 64);
         this.watcher = new Thread(this::watch, "multiproc-watcher");
         this.watcher.setDaemon(true);
         this.watcher.start();
@@ -107,12 +114,15 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Recovery hands over a task whose supervisor outlived the previous host. */
+    /** Recovery hands over a task that outlived the previous host. */
     void adopt(RunningTask rt) {
         lock.lock();
         try {
             rt.watched = true;
             register(rt);
+            if (rt.terminateReason != null) {
+                sendTerminate(rt);
+            }
         } finally {
             lock.unlock();
         }
@@ -196,10 +206,11 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Terminates running tasks (SIGTERM to the supervisor, which ends the whole tree) and drops queued ones. */
+    /** Terminates running tasks with their process groups (SIGTERM, then SIGKILL after the grace) and drops queued ones. */
     void terminate(Collection<String> ids, Outcomes.TerminateReason reason) {
         lock.lock();
         try {
+            List<RunningTask> handed = new ArrayList<>();
             for (String id : ids) {
                 Optional<TaskId> tid = TaskId.parse(id);
                 QueuedTask queued = tid.map(queue::remove).orElse(null);
@@ -210,10 +221,14 @@ public final class Dispatcher implements AutoCloseable {
                 RunningTask rt = byId.get(id);
                 if (rt != null) {
                     requestTerminate(rt, reason);
+                    if (!rt.hasStarted() && !rt.watched) {
+                        handed.add(rt);
+                    }
                     continue;
                 }
                 log.info("terminate: {} is not queued or running here (unknown, or already ended)", id);
             }
+            awaitDropped(handed);
             fill();
         } finally {
             lock.unlock();
@@ -221,8 +236,28 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Waits (briefly) until the launcher has answered for tasks it was handed but had not started: dropped,
+     * or started after all and ending. So a terminated task that never started has left the active set
+     * when terminate returns, and one that did start is truthfully still there.
+     */
+    private void awaitDropped(List<RunningTask> handed) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        try {
+            while (handed.stream().anyMatch(rt -> byKey.get(rt.key) == rt && !rt.hasStarted())) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                settled.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Stops dispatching, drops the queue and terminates every running task, then waits for them to end:
-     * the supervisors' grace period, then their SIGKILL, then the host's own.
+     * the grace period, then the launcher's SIGKILL, then the host's own.
      */
     void stop() {
         Launcher toClose = null;
@@ -282,7 +317,7 @@ public final class Dispatcher implements AutoCloseable {
         while (dispatching && !closed) {
             List<RunningTask> batch = new ArrayList<>();
             QueuedTask next;
-            while ((next = queue.next(settings.parallelism() - usedSlots)) != null) {
+            while ((next = queue.next(settings.parallelism() + prefetch - usedSlots)) != null) {
                 RunningTask rt = prepare(next);
                 if (rt != null) {
                     register(rt);
@@ -292,6 +327,7 @@ public final class Dispatcher implements AutoCloseable {
                 }
             }
             if (batch.isEmpty()) {
+                updateLauncherSlots();
                 return;
             }
             Launcher l;
@@ -304,11 +340,12 @@ public final class Dispatcher implements AutoCloseable {
                 }
                 continue;
             }
+            updateLauncherSlots();
             List<SpawnRequest> requests = new ArrayList<>(batch.size());
             for (RunningTask rt : batch) {
                 try {
                     requests.add(request(rt));
-                    launcherOf.put(rt, l);
+                    rt.launcher = l;
                 } catch (IOException e) {
                     end(rt, Outcomes.queueingError("cannot create the log directory: " + e.getMessage()), null);
                 }
@@ -324,9 +361,22 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /** The launcher may fill the slots that watched tasks (which it did not start) leave free. */
+    private void updateLauncherSlots() {
+        int slots = Math.max(0, settings.parallelism() - watchedSlots);
+        if (launcher != null && slots != launcherSlots) {
+            try {
+                launcher.slots(slots);
+                launcherSlots = slots;
+            } catch (IOException e) {
+                log.debug("cannot update the launcher's slots: {}", e.toString());
+            }
+        }
+    }
+
     /**
      * The attempt to start for a queued task; for a task recovery requeued, first claims the attempt a
-     * dead host may have handed out. If that attempt's supervisor got there first, it is followed
+     * dead host may have handed out. If that attempt got there first after all, it is followed
      * (watched) instead, and nothing new starts.
      */
     private RunningTask prepare(QueuedTask next) {
@@ -346,7 +396,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         log.warn("task {}: attempt {} was started by a host that died after all; following it", taskId, next.attempt());
         RunningTask late = new RunningTask(next.asAttempt(next.attempt()));
-        late.watched = true;
+        late.watched = true; // counted as watched when registered
         return late;
     }
 
@@ -355,7 +405,10 @@ public final class Dispatcher implements AutoCloseable {
             return launcher;
         }
         EventsFromLauncher events = new EventsFromLauncher();
-        launcher = Launcher.start(settings.agent(), stateFiles.dir(), settings.launcherLog(), settings.environment(), events);
+        int slots = Math.max(0, settings.parallelism() - watchedSlots);
+        launcher = Launcher.start(settings.agent(), stateFiles.dir(), slots, settings.sampleInterval(), settings.launcherLog(),
+                settings.environment(), events);
+        launcherSlots = slots;
         events.owner = launcher;
         return launcher;
     }
@@ -369,10 +422,9 @@ public final class Dispatcher implements AutoCloseable {
             env.add("ARRAY_STEP_ID=" + rt.task.step());
         }
         return new SpawnRequest(rt.key, spec.command(), env, logPath("stdout", r.stdoutDir(), spec.name(), rt.taskId),
-                logPath("stderr", r.stderrDir(), spec.name(), rt.taskId),
+                logPath("stderr", r.stderrDir(), spec.name(), rt.taskId), rt.cores(),
                 r.runtimeSeconds() == null ? 0 : r.runtimeSeconds() * 1000,
-                r.memoryBytes() == null ? 0 : (r.memoryBytes() + 1023) / 1024,
-                settings.killGrace().toMillis(), settings.sampleInterval().toMillis());
+                r.memoryBytes() == null ? 0 : (r.memoryBytes() + 1023) / 1024, settings.killGrace().toMillis());
     }
 
     private String logPath(String type, String requestedDir, String name, String taskId) throws IOException {
@@ -391,13 +443,28 @@ public final class Dispatcher implements AutoCloseable {
         byKey.put(rt.key, rt);
         byId.put(rt.taskId, rt);
         usedSlots += rt.cores();
+        if (rt.watched) {
+            watchedSlots += rt.cores();
+        }
     }
 
     private void unregister(RunningTask rt) {
         if (byKey.remove(rt.key) != null) {
             byId.remove(rt.taskId);
             usedSlots -= rt.cores();
-            launcherOf.remove(rt);
+            if (rt.watched) {
+                watchedSlots -= rt.cores();
+            }
+        }
+    }
+
+    /** From now on the task is followed through its state files, not through its launcher's events. */
+    private void watch(RunningTask rt) {
+        if (!rt.watched) {
+            rt.watched = true;
+            if (byKey.get(rt.key) == rt) {
+                watchedSlots += rt.cores();
+            }
         }
     }
 
@@ -409,15 +476,24 @@ public final class Dispatcher implements AutoCloseable {
         }
         rt.terminateReason = reason;
         rt.terminateSentNanos = System.nanoTime();
-        if (rt.hasStarted()) {
-            signalTerminate(rt);
-        }
+        sendTerminate(rt);
     }
 
-    private static void signalTerminate(RunningTask rt) {
-        ProcessIdentity id = rt.identity();
-        if (id.isAlive()) {
-            ProcessHandle.of(id.pid()).ifPresent(ProcessHandle::destroy);
+    /**
+     * A task of the current launcher is ended by it (dropped if still queued there). Any other task that
+     * has started is ended by the current launcher through its process group, after checking that its pid
+     * still names it. A task whose start is not known yet is ended once it is (see markStarted).
+     */
+    private void sendTerminate(RunningTask rt) {
+        try {
+            if (!rt.watched && rt.launcher != null && rt.launcher == launcher && launcher.isAlive()) {
+                launcher.kill(rt.key);
+            } else if (rt.hasStarted()) {
+                ensureLauncher().killOther(rt.identity(), settings.killGrace());
+            }
+        } catch (IOException | Launcher.LauncherException e) {
+            log.warn("cannot ask a launcher to end task {} ({}); the host will kill it itself if it does not end", rt.taskId,
+                    e.getMessage());
         }
     }
 
@@ -429,7 +505,8 @@ public final class Dispatcher implements AutoCloseable {
         long now = System.currentTimeMillis();
         Long startedMs = record != null && record.t0Ms() > 0 ? Long.valueOf(record.t0Ms()) : rt.startedMs > 0 ? rt.startedMs : null;
         long endedMs = record != null && record.isFinished() && record.result().t1Ms() > 0 ? record.result().t1Ms() : now;
-        TaskEndRow row = new TaskEndRow(rt.taskId, outcome.state(), rt.hasStarted() ? rt.pid : null,
+        TaskEndRow row = new TaskEndRow(rt.taskId, rt.hasStarted() ? rt.task.attempt() : null, outcome.state(),
+                rt.hasStarted() ? rt.pid : null,
                 rt.hasStarted() ? rt.startTicks : null, rt.hasStarted() ? rt.pidStartedMs : null, startedMs, endedMs,
                 outcome.exitCode(), outcome.signal(), outcome.endCause(), outcome.status().code(), clip(outcome.message()),
                 outcome.cpuMs(), outcome.peakRssKb(), settings.sessionId());
@@ -453,7 +530,7 @@ public final class Dispatcher implements AutoCloseable {
     private void endQueued(QueuedTask q, Outcome outcome) {
         String taskId = q.id().toString();
         long now = System.currentTimeMillis();
-        TaskEndRow row = new TaskEndRow(taskId, outcome.state(), null, null, null, null, now, null, null, outcome.endCause(),
+        TaskEndRow row = new TaskEndRow(taskId, null, outcome.state(), null, null, null, null, now, null, null, outcome.endCause(),
                 outcome.status().code(), clip(outcome.message()), null, null, settings.sessionId());
         exitInfos.ended(taskId, outcome.exitInfo());
         writer.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now),
@@ -465,38 +542,21 @@ public final class Dispatcher implements AutoCloseable {
         return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE - 3) + "...";
     }
 
-    /** A supervisor ended without recording a result: it was killed, or could not even claim its task. */
-    private Outcome endWithoutResult(RunningTask rt, int waitStatus, TaskRecord record) {
-        if (record == null && exitedWith(waitStatus, 126)) {
-            return Outcomes.queueingError("the task's supervisor could not create its state file in " + stateFiles.dir()
-                    + " (is the disk full or the directory not writable?)");
-        }
+    /** A task's process is gone and nobody recorded how it ended: its launcher died with it, or before it. */
+    private Outcome endWithoutResult(RunningTask rt) {
         if (rt.hasStarted()) {
             int killed = ProcessTrees.killTask(rt.identity());
             if (killed > 0) {
-                log.warn("task {}: its supervisor is gone; killed {} processes it left behind", rt.taskId, killed);
+                log.warn("task {}: it ended without a launcher; killed {} processes it left behind", rt.taskId, killed);
             }
         }
-        String how = waitStatus < 0 ? "vanished" : describeWaitStatus(waitStatus);
         if (rt.terminateReason != null) {
             return new Outcome(Outcome.TERMINATED, rt.terminateReason == Outcomes.TerminateReason.RECOVERY ? "recovery_kill" : "terminated",
-                    TaskInstanceStatus.UNKNOWN_ERROR,
-                    rt.terminateReason.text + "; its supervisor " + how + " before recording how the command ended", null, null, null,
-                    null);
+                    TaskInstanceStatus.UNKNOWN_ERROR, rt.terminateReason.text + "; it ended with no launcher left to record how",
+                    null, null, null, null);
         }
-        return Outcomes.lost(Outcomes.describeProcess(rt.pid, rt.pidStartedMs) + " " + how
-                + " before recording how the command ended");
-    }
-
-    private static boolean exitedWith(int waitStatus, int code) {
-        return (waitStatus & 0x7f) == 0 && ((waitStatus >> 8) & 0xff) == code;
-    }
-
-    private static String describeWaitStatus(int status) {
-        if ((status & 0x7f) == 0) {
-            return "exited with code " + ((status >> 8) & 0xff);
-        }
-        return "was killed by " + Signals.name(status & 0x7f);
+        return Outcomes.lost(Outcomes.describeProcess(rt.pid, rt.pidStartedMs)
+                + " ended with no launcher left to record its exit status (its launcher died too)");
     }
 
     // ------------------------------------------------------------------ launcher events
@@ -531,8 +591,7 @@ public final class Dispatcher implements AutoCloseable {
                     markStarted(rt, pid, record.map(TaskRecord::startTicks).orElse(0L), owner.clockTicksPerSecond());
                 }
                 TaskRecord r = record.orElse(null);
-                Outcome outcome = r != null && r.isFinished() ? Outcomes.fromResult(r, rt.terminateReason)
-                        : endWithoutResult(rt, waitStatus, r);
+                Outcome outcome = r != null && r.isFinished() ? Outcomes.fromResult(r, rt.terminateReason) : endWithoutResult(rt);
                 end(rt, outcome, r);
                 fill();
             } finally {
@@ -549,6 +608,31 @@ public final class Dispatcher implements AutoCloseable {
                     end(rt, Outcomes.queueingError("cannot start the task: " + message), null);
                     fill();
                 }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void dropped(String key) {
+            lock.lock();
+            try {
+                RunningTask rt = byKey.get(key);
+                if (rt == null) {
+                    return;
+                }
+                unregister(rt);
+                if (rt.terminateReason != null) {
+                    endQueued(rt.task, Outcomes.terminatedWhileQueued(rt.terminateReason));
+                } else {
+                    // its attempt was claimed before it could start: it never ran; the next attempt will
+                    log.warn("task {}: attempt {} was claimed before it started; queued again", rt.taskId, rt.task.attempt());
+                    QueuedJob again = QueuedJob.none(rt.task.spec());
+                    again.addRequeued(rt.task.step(), rt.task.attempt() + 1);
+                    queue.add(again);
+                }
+                settled.signalAll();
+                fill();
             } finally {
                 lock.unlock();
             }
@@ -578,17 +662,18 @@ public final class Dispatcher implements AutoCloseable {
         rt.unconfirmedSince = 0;
         writer.started(new TaskStartRow(rt.taskId, rt.task.attempt(), pid, startTicks, rt.pidStartedMs, rt.startedMs,
                 settings.sessionId()));
-        if (rt.terminateReason != null) {
-            signalTerminate(rt);
+        if (rt.terminateReason != null && rt.watched) {
+            sendTerminate(rt);
         }
+        settled.signalAll();
     }
 
     /** The tasks a launcher had started become watched; those it never confirmed get checked before they are retried. */
     private void loseSightOf(Launcher gone) {
         long now = System.nanoTime();
         for (RunningTask rt : byKey.values()) {
-            if (!rt.watched && launcherOf.get(rt) == gone) {
-                rt.watched = true;
+            if (!rt.watched && rt.launcher == gone) {
+                watch(rt);
                 if (!rt.hasStarted()) {
                     rt.unconfirmedSince = now;
                 }
@@ -640,42 +725,50 @@ public final class Dispatcher implements AutoCloseable {
         if (!rt.watched) {
             return;
         }
-        Optional<TaskRecord> record = stateFiles.read(rt.taskId, rt.task.attempt());
-        if (record.isPresent() && record.get().isFinished()) {
-            endIfStill(rt, () -> Outcomes.fromResult(record.get(), rt.terminateReason), record.get());
-            return;
-        }
-        if (record.isPresent()) {
-            TaskRecord r = record.get();
-            if (!rt.hasStarted()) {
-                lock.lock();
-                try {
-                    if (byKey.get(rt.key) == rt && !rt.hasStarted()) {
-                        markStarted(rt, r.pid(), r.startTicks(), 100);
+        long now = System.nanoTime();
+        Attempt attempt = Attempt.inspect(stateFiles, rt.taskId, rt.task.attempt());
+        switch (attempt.fate()) {
+            case FINISHED -> endIfStill(rt, () -> Outcomes.fromResult(attempt.record(), rt.terminateReason), attempt.record());
+            case RUNNING -> {
+                if (!rt.hasStarted()) {
+                    lock.lock();
+                    try {
+                        if (byKey.get(rt.key) == rt && !rt.hasStarted()) {
+                            markStarted(rt, attempt.record().pid(), attempt.record().startTicks(), 100);
+                        }
+                    } finally {
+                        lock.unlock();
                     }
-                } finally {
-                    lock.unlock();
+                }
+                rt.waitingSince = 0;
+            }
+            case ENDING -> {
+                // its launcher lives and will record the result; unless it never does
+                if (rt.waitingSince == 0) {
+                    rt.waitingSince = now;
+                } else if (now - rt.waitingSince > ENDING_PATIENCE.toNanos()) {
+                    endIfStill(rt, () -> endWithoutResult(rt), attempt.record());
                 }
             }
-            if (!r.identity().isAlive()) {
-                Optional<TaskRecord> again = stateFiles.read(rt.taskId, rt.task.attempt());
-                if (again.isPresent() && again.get().isFinished()) {
-                    endIfStill(rt, () -> Outcomes.fromResult(again.get(), rt.terminateReason), again.get());
-                } else {
-                    endIfStill(rt, () -> endWithoutResult(rt, -1, r), r);
+            case LOST -> endIfStill(rt, () -> endWithoutResult(rt), attempt.record());
+            case CLAIMED -> retryUnconfirmed(rt, rt.task.attempt() + 1);
+            case STARTING -> {
+                // created, not yet written: it is being born, or died being born (then it never ran)
+                if (rt.waitingSince == 0) {
+                    rt.waitingSince = now;
+                } else if (now - rt.waitingSince > UNCONFIRMED_PATIENCE.toNanos()) {
+                    retryUnconfirmed(rt, rt.task.attempt() + 1);
                 }
             }
-            return;
-        }
-        if (rt.hasStarted()) {
-            if (!rt.identity().isAlive()) {
-                endIfStill(rt, () -> endWithoutResult(rt, -1, null), null);
+            case ABSENT -> {
+                if (rt.hasStarted()) {
+                    if (!rt.identity().isAlive()) {
+                        endIfStill(rt, () -> endWithoutResult(rt), null); // its file was removed under us
+                    }
+                } else if (rt.unconfirmedSince != 0 && now - rt.unconfirmedSince > UNCONFIRMED_PATIENCE.toNanos()) {
+                    retryUnconfirmed(rt, rt.task.attempt());
+                }
             }
-            return;
-        }
-        boolean claimed = stateFiles.exists(rt.taskId, rt.task.attempt()); // exists, yet holds no record: a claim
-        if (claimed || (rt.unconfirmedSince != 0 && System.nanoTime() - rt.unconfirmedSince > UNCONFIRMED_PATIENCE.toNanos())) {
-            retryUnconfirmed(rt);
         }
     }
 
@@ -693,18 +786,17 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * A request the launcher may or may not have acted on before it died. It goes back to the queue, to
-     * claim its attempt before another runs: if its supervisor does appear, it is followed instead.
+     * claim its attempt before another runs: if that attempt does start after all, it is followed instead.
      */
-    private void retryUnconfirmed(RunningTask rt) {
-        boolean claimed = stateFiles.exists(rt.taskId, rt.task.attempt()); // an empty file: a claim already
+    private void retryUnconfirmed(RunningTask rt, int claim) {
         lock.lock();
         try {
             if (byKey.get(rt.key) == rt) {
                 unregister(rt);
                 QueuedJob again = QueuedJob.none(rt.task.spec());
-                again.addRequeued(rt.task.step(), claimed ? rt.task.attempt() + 1 : rt.task.attempt());
+                again.addRequeued(rt.task.step(), claim);
                 queue.add(again);
-                log.info("task {}: its start was never confirmed; queued again", rt.taskId);
+                log.info("task {}: attempt {} never started; queued again", rt.taskId, rt.task.attempt());
                 fill();
             }
         } finally {

@@ -80,7 +80,7 @@ final class Outcomes {
     }
 
     static String describeProcess(long pid, long startedMs) {
-        return "supervisor pid " + pid + (startedMs > 0 ? " started at " + Instant.ofEpochMilli(startedMs) : "");
+        return "process " + pid + (startedMs > 0 ? " (started at " + Instant.ofEpochMilli(startedMs) + ")" : "");
     }
 
     private static Outcome exit(TaskRecord.Result r, Long cpu, Long peak, String cause, String state, String message) {

@@ -44,6 +44,26 @@ final class QueuedJob {
         claims.put(bit, claim);
     }
 
+    /** Takes over the queued tasks of {@code other}, a later entry for the same job; returns how many were new. */
+    int absorb(QueuedJob other) {
+        int added = 0;
+        for (int bit = other.pending.nextSetBit(0); bit >= 0; bit = other.pending.nextSetBit(bit + 1)) {
+            if (!pending.get(bit)) {
+                pending.set(bit);
+                count++;
+                added++;
+            }
+            Integer claim = other.claims == null ? null : other.claims.get(bit);
+            if (claim != null) {
+                if (claims == null) {
+                    claims = new HashMap<>();
+                }
+                claims.put(bit, claim);
+            }
+        }
+        return added;
+    }
+
     boolean isEmpty() {
         return count == 0;
     }

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +71,7 @@ final class Recovery {
                 specs.put(job.jobId(), spec(job));
             }
         }
-        Map<String, Integer> latestAttempt = latestAttempts(stateFiles.list().keySet());
+        Map<String, Integer> latestAttempt = latestAttempts(stateFiles.listKeys());
         int reattached = 0;
         int finished = 0;
         int lost = 0;
@@ -83,42 +82,41 @@ final class Recovery {
             JobSpec spec = specs.get(row.jobId());
             Integer latest = latestAttempt.remove(row.taskId());
             int attempt = latest == null ? row.attempt() : Math.max(latest, row.attempt());
-            Optional<TaskRecord> record = latest == null ? Optional.empty() : stateFiles.read(row.taskId(), attempt);
-            if (record.isEmpty() && row.pid() != null && (latest == null || latest <= row.attempt())) {
-                // the journal saw this attempt start, but its state file is gone: follow the process, or it is lost
-                attempt = row.attempt();
-                record = Optional.of(new TaskRecord(row.pid(), row.pidStartTicks() == null ? 0 : row.pidStartTicks(),
-                        row.startedMs() == null ? 0 : row.startedMs(), null));
-                log.warn("task {}: its state file is missing; judging it by its journaled pid {}", row.taskId(), row.pid());
-            } else if (record.isEmpty()) {
-                int claim = latest != null && latest >= row.attempt() ? latest + 1 : row.attempt(); // a file without record is a claim
-                requeue.computeIfAbsent(row.jobId(), id -> QueuedJob.none(spec)).addRequeued(row.step(), claim);
-                requeued++;
-                continue;
-            }
             QueuedTask task = new QueuedTask(spec, row.step(), attempt, false);
-            TaskRecord r = record.get();
-            if (r.isFinished()) {
-                settle(task, Outcomes.fromResult(r, null), r);
-                finished++;
-            } else if (r.identity().isAlive()) {
-                adopt(task, r, row);
-                if (policy == OrphanPolicy.KILL) {
-                    killed++;
-                } else {
-                    reattached++;
+            Attempt seen = Attempt.inspect(stateFiles, row.taskId(), attempt);
+            if (seen.fate() == Attempt.Fate.ABSENT && row.pid() != null) {
+                // the journal saw this attempt start, but its state file is gone: judge it by the journaled pid
+                log.warn("task {}: its state file is missing; judging it by its journaled pid {}", row.taskId(), row.pid());
+                TaskRecord journaled = new TaskRecord(row.pid(), row.pidStartTicks() == null ? 0 : row.pidStartTicks(),
+                        row.startedMs() == null ? 0 : row.startedMs(), null, null);
+                seen = new Attempt(journaled.identity().isAlive() ? Attempt.Fate.RUNNING : Attempt.Fate.LOST, journaled);
+            }
+            switch (seen.fate()) {
+                case ABSENT, CLAIMED -> {
+                    int claim = seen.fate() == Attempt.Fate.CLAIMED ? attempt + 1 : attempt;
+                    requeue.computeIfAbsent(row.jobId(), id -> QueuedJob.none(spec)).addRequeued(row.step(), claim);
+                    requeued++;
                 }
-            } else {
-                Optional<TaskRecord> again = stateFiles.read(row.taskId(), attempt);
-                if (again.isPresent() && again.get().isFinished()) {
-                    settle(task, Outcomes.fromResult(again.get(), null), again.get());
+                case FINISHED -> {
+                    settle(task, Outcomes.fromResult(seen.record(), null), seen.record());
                     finished++;
-                } else {
+                }
+                case LOST -> {
+                    TaskRecord r = seen.record();
                     int leftovers = ProcessTrees.killTask(r.identity());
                     settle(task, Outcomes.lost(Outcomes.describeProcess(r.pid(), ProcessIdentity.startInstant(r.startTicks()))
-                            + " is no longer running (or its pid now belongs to another process) and recorded no exit status"
-                            + (leftovers > 0 ? "; " + leftovers + " processes it left behind were killed" : "")), r);
+                            + " is gone (or its pid now belongs to another process) and no exit status was recorded: its launcher "
+                            + "died too" + (leftovers > 0 ? "; " + leftovers + " processes it left behind were killed" : "")), r);
                     lost++;
+                }
+                default -> {
+                    // RUNNING, ENDING (its launcher is about to record the end) or STARTING: follow it
+                    adopt(task, seen.record(), row);
+                    if (policy == OrphanPolicy.KILL) {
+                        killed++;
+                    } else {
+                        reattached++;
+                    }
                 }
             }
         }
@@ -135,18 +133,17 @@ final class Recovery {
         return counts;
     }
 
-    /** Supervisor still running: it becomes this host's (or, with orphan policy kill, is told to end). */
+    /** A task still running (or about to be recorded) from a dead host: it becomes this host's, or with orphan policy kill, ends. */
     private void adopt(QueuedTask task, TaskRecord r, UnfinishedTaskRow row) {
-        RunningTask rt = RunningTask.fromRecord(task, r);
-        if (!"RUNNING".equals(row.state()) || row.attempt() != task.attempt()) {
+        RunningTask rt = r == null ? new RunningTask(task) : RunningTask.fromRecord(task, r);
+        if (r != null && (!"RUNNING".equals(row.state()) || row.attempt() != task.attempt())) {
             writer.started(new TaskStartRow(rt.taskId, task.attempt(), rt.pid, rt.startTicks, rt.pidStartedMs, rt.startedMs, sessionId));
         }
         if (policy == OrphanPolicy.KILL) {
             rt.terminateReason = Outcomes.TerminateReason.RECOVERY;
             rt.terminateSentNanos = System.nanoTime();
-            ProcessHandle.of(rt.pid).ifPresent(ProcessHandle::destroy);
         }
-        dispatcher.adopt(rt);
+        dispatcher.adopt(rt); // and, with orphan policy kill, ends it with its process group
     }
 
     private void settle(QueuedTask task, Outcome outcome, TaskRecord record) {
@@ -185,7 +182,7 @@ final class Recovery {
                 String name = p.getFileName().toString();
                 if (name.endsWith(".tmp")) {
                     String[] parts = name.split("\\.");
-                    long writer = parts.length >= 3 ? parseLong(parts[parts.length - 2]) : -1;
+                    long writer = parts.length >= 3 ? parseLong(parts[parts.length - 2]) : -1; // KEY.claim.PID.tmp
                     if (writer <= 0 || !ProcStat.read(writer).map(ProcStat::isLive).orElse(false)) {
                         stateFiles.deleteFile(p);
                     }

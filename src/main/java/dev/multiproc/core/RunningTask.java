@@ -15,10 +15,14 @@ final class RunningTask {
     long startTicks;
     long pidStartedMs;
     long startedMs;
-    /** Not a child of the current launcher: its end is found by watching its state file and pid. */
+    /** The launcher it was handed to; null for a task this host did not start. */
+    dev.multiproc.agent.Launcher launcher;
+    /** Not a task of the current launcher: its end is found by watching its state files and pid. */
     boolean watched;
     /** When the host lost sight of the dispatch (launcher gone before confirming it), in nanos; 0 otherwise. */
     long unconfirmedSince;
+    /** When the watcher first saw it starting, or ended with its launcher yet to record the result; 0 otherwise. */
+    long waitingSince;
     Outcomes.TerminateReason terminateReason;
     long terminateSentNanos;
     boolean forceKilled;

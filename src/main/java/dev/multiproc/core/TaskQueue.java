@@ -22,6 +22,8 @@ final class TaskQueue {
     private QueuedJob blockedHead;
     private int overtakes;
     private int size;
+    /** How many queued jobs need each number of cores: a scan for a task that fits is skipped when none can. */
+    private final java.util.TreeMap<Integer, Integer> jobsByCores = new java.util.TreeMap<>();
 
     TaskQueue(int maxOvertakes) {
         this.maxOvertakes = maxOvertakes;
@@ -31,9 +33,15 @@ final class TaskQueue {
         if (job.isEmpty()) {
             return;
         }
+        QueuedJob queued = byJob.get(job.spec.jobId());
+        if (queued != null) {
+            size += queued.absorb(job); // more steps of a job still queued keep its place
+            return;
+        }
         order.addLast(job);
         byJob.put(job.spec.jobId(), job);
         size += job.size();
+        jobsByCores.merge(job.spec.cores(), 1, Integer::sum);
     }
 
     int size() {
@@ -46,6 +54,9 @@ final class TaskQueue {
 
     /** The next task to start with {@code freeSlots} free, or null when none may start now. */
     QueuedTask next(int freeSlots) {
+        if (freeSlots <= 0 || size == 0) {
+            return null;
+        }
         QueuedJob head = head();
         if (head == null) {
             return null;
@@ -59,7 +70,7 @@ final class TaskQueue {
             blockedHead = head;
             overtakes = 0;
         }
-        if (overtakes >= maxOvertakes) {
+        if (overtakes >= maxOvertakes || jobsByCores.isEmpty() || jobsByCores.firstKey() > freeSlots) {
             return null;
         }
         for (QueuedJob job : order) {
@@ -107,6 +118,7 @@ final class TaskQueue {
         }
         order.clear();
         byJob.clear();
+        jobsByCores.clear();
         size = 0;
         blockedHead = null;
         return all;
@@ -120,7 +132,7 @@ final class TaskQueue {
 
     private QueuedJob head() {
         while (!order.isEmpty() && order.peekFirst().isEmpty()) {
-            byJob.remove(order.pollFirst().spec.jobId());
+            forget(order.pollFirst());
         }
         return order.peekFirst();
     }
@@ -136,6 +148,8 @@ final class TaskQueue {
 
     /** An emptied job leaves the lookup at once and the order when it reaches the front. */
     private void forget(QueuedJob job) {
-        byJob.remove(job.spec.jobId());
+        if (byJob.remove(job.spec.jobId(), job)) {
+            jobsByCores.computeIfPresent(job.spec.cores(), (cores, n) -> n == 1 ? null : n - 1);
+        }
     }
 }

@@ -12,16 +12,18 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** The protocol's size-limited exit information. */
 public interface ExitInfoDao {
 
-    @SqlBatch("MERGE INTO exit_info (task_id, status_code, message, recorded_ms) KEY (task_id) "
-            + "VALUES (:taskId, :statusCode, :message, :recordedMs)")
+    @SqlBatch("MERGE INTO exit_info (seq, task_id, status_code, message, recorded_ms) KEY (task_id) "
+            + "VALUES (:seq, :taskId, :statusCode, :message, :recordedMs)")
     void insert(@BindMethods List<ExitInfoRow> rows);
 
-    /** Keeps the newest {@code limit} entries; the oldest go first. */
-    @SqlUpdate("DELETE FROM exit_info WHERE seq < (SELECT MIN(seq) FROM "
-            + "(SELECT seq FROM exit_info ORDER BY seq DESC FETCH FIRST :limit ROWS ONLY))")
-    int prune(@Bind("limit") int limit);
+    /** Keeps the newest entries: those after {@code cutoff}, the last seq minus the size limit. The oldest go first. */
+    @SqlUpdate("DELETE FROM exit_info WHERE seq <= :cutoff")
+    int prune(@Bind("cutoff") long cutoff);
+
+    @SqlQuery("SELECT COALESCE(MAX(seq), 0) FROM exit_info")
+    long lastSeq();
 
     @RegisterConstructorMapper(ExitInfoRow.class)
-    @SqlQuery("SELECT task_id, status_code, message, recorded_ms FROM exit_info WHERE task_id = :taskId")
+    @SqlQuery("SELECT seq, task_id, status_code, message, recorded_ms FROM exit_info WHERE task_id = :taskId")
     Optional<ExitInfoRow> find(@Bind("taskId") String taskId);
 }

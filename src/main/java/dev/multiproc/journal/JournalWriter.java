@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class JournalWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
-    private static final long BACKGROUND_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long BACKGROUND_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_BACKOFF_MS = 2_000;
 
     private final Journal journal;
@@ -35,6 +35,8 @@ public final class JournalWriter implements AutoCloseable {
     private Batch pending = new Batch();
     private long generation;
     private long nextJobId;
+    private long exitSeq;
+    private long committedExitSeq;
     private boolean closing;
     private int failuresInARow;
 
@@ -43,6 +45,7 @@ public final class JournalWriter implements AutoCloseable {
         this.exitInfoLimit = exitInfoLimit;
         this.generation = journal.generationAtOpen();
         this.nextJobId = nextJobId;
+        this.exitSeq = journal.jdbi().withExtension(ExitInfoDao.class, ExitInfoDao::lastSeq);
         this.thread = new Thread(this::run, "multiproc-journal-writer");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -172,6 +175,7 @@ public final class JournalWriter implements AutoCloseable {
             return;
         }
         generation = nextGeneration;
+        exitSeq = committedExitSeq;
         if (batch.nextJobId > nextJobId) {
             nextJobId = batch.nextJobId;
         }
@@ -220,15 +224,38 @@ public final class JournalWriter implements AutoCloseable {
             }
         }
         if (!batch.starts.isEmpty()) {
-            tasks.markStarted(batch.starts);
+            List<TaskStartRow> starts = batch.starts;
+            if (!batch.ends.isEmpty()) {
+                // a task that started and ended within one commit needs only its end row: it carries the start
+                java.util.Set<String> ended = new java.util.HashSet<>();
+                for (TaskEndRow end : batch.ends) {
+                    ended.add(end.taskId());
+                }
+                starts = new ArrayList<>(batch.starts.size());
+                for (TaskStartRow start : batch.starts) {
+                    if (!ended.contains(start.taskId())) {
+                        starts.add(start);
+                    }
+                }
+            }
+            if (!starts.isEmpty()) {
+                tasks.markStarted(starts);
+            }
         }
         if (!batch.ends.isEmpty()) {
             tasks.markEnded(batch.ends);
         }
+        long seq = exitSeq;
         if (!batch.exitInfos.isEmpty()) {
+            List<ExitInfoRow> numbered = new ArrayList<>(batch.exitInfos.size());
+            for (ExitInfoRow row : batch.exitInfos) {
+                numbered.add(row.withSeq(++seq));
+            }
             ExitInfoDao exitInfo = h.attach(ExitInfoDao.class);
-            exitInfo.insert(batch.exitInfos);
-            exitInfo.prune(exitInfoLimit);
+            exitInfo.insert(numbered);
+            if (seq > exitInfoLimit) {
+                exitInfo.prune(seq - exitInfoLimit);
+            }
         }
         if (!batch.queueingErrors.isEmpty()) {
             h.attach(QueueingErrorDao.class).insert(batch.queueingErrors);
@@ -241,6 +268,7 @@ public final class JournalWriter implements AutoCloseable {
             meta.set("next_job_id", batch.nextJobId);
         }
         meta.set("generation", nextGeneration);
+        committedExitSeq = seq;
     }
 
     private void onFailure(Batch batch, Exception e) {

@@ -27,7 +27,7 @@ class TaskRecordTest {
     @Test
     void identityWithoutT0() {
         TaskRecord r = TaskRecord.parse("pid=5 start=6").orElseThrow();
-        assertEquals(new TaskRecord(5, 6, 0, null), r);
+        assertEquals(new TaskRecord(5, 6, 0, null, null), r);
     }
 
     @Test

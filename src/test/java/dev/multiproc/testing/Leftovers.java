@@ -60,6 +60,20 @@ public final class Leftovers {
         return left;
     }
 
+    /** Like {@link #awaitNone} but ignores this JVM's own children: the launcher of a distributor still open. */
+    public static List<String> awaitNoneButOurLauncher(Path journalDir, long millis) throws InterruptedException {
+        long self = ProcessHandle.current().pid();
+        long deadline = System.currentTimeMillis() + millis;
+        while (true) {
+            List<String> left = of(journalDir).stream().filter(p -> ProcStat.read(Long.parseLong(p.substring(0, p.indexOf(':'))))
+                    .map(s -> s.ppid() != self).orElse(false)).toList();
+            if (left.isEmpty() || System.currentTimeMillis() >= deadline) {
+                return left;
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** Kills every live process of the journal (cleanup after a test that crashed a host on purpose). */
     public static void killAll(Path journalDir) {
         for (String line : of(journalDir)) {
