@@ -122,6 +122,7 @@ public final class MultiprocessDistributor implements ClusterDistributor {
         private Path workerNodeEntryPoint;
         private String expectedJobmonVersion = "3.4.0";
         private Duration watchInterval = Duration.ofMillis(100);
+        private boolean journalServer;
 
         private Builder() {
         }
@@ -195,6 +196,16 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             return this;
         }
 
+        /**
+         * Serves the journal to other processes of this machine while this host holds it (for
+         * {@code multiproc status}, {@code sql}, {@code kill}): H2's TCP server on 127.0.0.1 only, behind
+         * the journal's generated passwords. Off by default.
+         */
+        public Builder journalServer(boolean journalServer) {
+            this.journalServer = journalServer;
+            return this;
+        }
+
         /** Validates the settings, opens and migrates the journal and starts a host session; does not start dispatching. */
         public MultiprocessDistributor build() {
             return new MultiprocessDistributor(Engine.open(settings()));
@@ -222,7 +233,7 @@ public final class MultiprocessDistributor implements ClusterDistributor {
                 throw new IllegalArgumentException("maxOvertakes must not be negative, got " + overtakes);
             }
             return new EngineSettings(clusterName, parallelism, journalDir, exitInfoSizeLimit, logDir, orphanPolicy, killGrace,
-                    sampleInterval, overtakes, workerNodeEntryPoint, expectedJobmonVersion, watchInterval);
+                    sampleInterval, overtakes, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer);
         }
 
         private static void positive(String name, Duration d) {

@@ -188,7 +188,22 @@ public final class Launcher implements AutoCloseable {
         }
     }
 
-    /** Closes the launcher's input; it exits, and supervisors still running carry on without it. */
+    /**
+     * Lets go of the launcher without waiting: its input closes, it drops what it had not started, and it
+     * supervises what runs to its end on its own, recording every result.
+     */
+    public void release() {
+        closing = true;
+        synchronized (this) {
+            try {
+                requests.close();
+            } catch (IOException ignored) {
+                // the launcher is gone already
+            }
+        }
+    }
+
+    /** Closes the launcher's input and waits for it to exit (at once, when none of its tasks runs). */
     @Override
     public void close() {
         closing = true;

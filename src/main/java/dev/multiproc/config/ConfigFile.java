@@ -30,7 +30,7 @@ public final class ConfigFile {
     /** The keys, in the order the README documents them. */
     public static final Set<String> KEYS = Set.of("cluster_name", "parallelism", "journal_dir", "exit_info_size_limit", "log_dir",
             "orphan_policy", "kill_grace", "sample_interval", "max_overtakes", "worker_node_entry_point",
-            "expected_jobmon_version", "watch_interval");
+            "expected_jobmon_version", "watch_interval", "journal_server");
 
     private final String source;
     private final Map<String, Object> values;
@@ -102,6 +102,18 @@ public final class ConfigFile {
         maxOvertakes();
         path("worker_node_entry_point");
         text("expected_jobmon_version");
+        journalServer();
+    }
+
+    public Boolean journalServer() {
+        Object v = values.get("journal_server");
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw new ConfigException(source + ": journal_server must be true or false, got '" + v + "'");
     }
 
     public String source() {
@@ -192,6 +204,9 @@ public final class ConfigFile {
         }
         if (text("expected_jobmon_version") != null) {
             builder.expectedJobmonVersion(text("expected_jobmon_version"));
+        }
+        if (journalServer() != null) {
+            builder.journalServer(journalServer());
         }
         return builder;
     }

@@ -283,7 +283,7 @@ public final class Dispatcher implements AutoCloseable {
                 if (rt.hasStarted()) {
                     ProcessTrees.killTask(rt.identity());
                 }
-                end(rt, new Outcome(Outcome.TERMINATED, "terminated", TaskInstanceStatus.UNKNOWN_ERROR,
+                end(rt, new Outcome(Outcome.TERMINATED, Outcomes.STOPPED, TaskInstanceStatus.UNKNOWN_ERROR,
                         Outcomes.TerminateReason.STOP.text + "; it did not end in time and was killed with SIGKILL", null, 9, null, null),
                         null);
             }
@@ -299,10 +299,32 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /** Stops dispatching and lets go of every task without ending any: see {@link Engine#detach()}. */
+    void detach() {
+        Launcher toClose;
+        lock.lock();
+        try {
+            dispatching = false;
+            closed = true;
+            toClose = launcher;
+            launcher = null;
+        } finally {
+            lock.unlock();
+        }
+        if (toClose != null) {
+            toClose.release(); // its queue is dropped; what it started runs on, supervised, to its end
+        }
+        stopWatcher();
+    }
+
     @Override
     public void close() {
         stop();
         closed = true;
+        stopWatcher();
+    }
+
+    private void stopWatcher() {
         watcher.interrupt();
         try {
             watcher.join(5_000);
@@ -551,7 +573,7 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         if (rt.terminateReason != null) {
-            return new Outcome(Outcome.TERMINATED, rt.terminateReason == Outcomes.TerminateReason.RECOVERY ? "recovery_kill" : "terminated",
+            return new Outcome(Outcome.TERMINATED, rt.terminateReason.endCause,
                     TaskInstanceStatus.UNKNOWN_ERROR, rt.terminateReason.text + "; it ended with no launcher left to record how",
                     null, null, null, null);
         }

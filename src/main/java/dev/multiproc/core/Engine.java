@@ -15,11 +15,16 @@ import dev.multiproc.journal.JobRow;
 import dev.multiproc.journal.Journal;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalException;
+import dev.multiproc.journal.JournalServer;
+import dev.multiproc.journal.TaskRequestDao;
+import dev.multiproc.journal.TaskRequestRow;
 import dev.multiproc.journal.JournalWriter;
 import dev.multiproc.journal.MetaDao;
 import dev.multiproc.journal.QueueingErrorDao;
 import dev.multiproc.journal.QueueingErrorRow;
 import dev.multiproc.journal.RecoveryCounts;
+import dev.multiproc.journal.RunDao;
+import dev.multiproc.journal.RunRow;
 import dev.multiproc.journal.SessionDao;
 import dev.multiproc.journal.SessionRow;
 import dev.multiproc.journal.TaskDao;
@@ -52,6 +57,7 @@ public final class Engine implements AutoCloseable {
     /** The longest command the journal stores; the operating system's own limit (128 KiB per argument) is lower. */
     public static final int MAX_COMMAND_LENGTH = 1_000_000;
     public static final int MAX_NAME_LENGTH = 100_000;
+    private static final long REQUEST_POLL_MS = 200;
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private final EngineSettings settings;
@@ -66,6 +72,8 @@ public final class Engine implements AutoCloseable {
     private final int sessionId;
     private final AtomicLong nextJobId;
     private final Object lifecycle = new Object();
+    private final JournalServer server;
+    private final Thread requestPoller;
     private boolean recovered;
     private RecoveryCounts recovery;
     private volatile boolean closed;
@@ -94,6 +102,50 @@ public final class Engine implements AutoCloseable {
                 settings.sampleInterval(), settings.logDir(), stateFiles, agent, dir.root().resolve("agent.log"), env, sessionId,
                 settings.watchInterval());
         this.dispatcher = new Dispatcher(ds, writer, exitInfos, queueingErrors);
+        this.server = settings.journalServer() ? JournalServer.start(journal) : null;
+        this.requestPoller = server == null ? null : new Thread(this::pollRequests, "multiproc-requests");
+        if (requestPoller != null) {
+            requestPoller.setDaemon(true);
+            requestPoller.start();
+        }
+    }
+
+    /**
+     * Other processes reach a held journal through its server only; what they ask of the host (terminate
+     * a task) they leave in {@code task_request}, read here a few times a second: off the hot path.
+     */
+    private void pollRequests() {
+        while (!closed) {
+            try {
+                Thread.sleep(REQUEST_POLL_MS);
+                for (TaskRequestRow r : journal.jdbi().withExtension(TaskRequestDao.class, TaskRequestDao::open)) {
+                    String outcome = handle(r);
+                    writer.call(h -> {
+                        h.attach(TaskRequestDao.class).handled(r.requestId(), System.currentTimeMillis(), outcome);
+                        return null;
+                    }).join();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    log.warn("cannot handle requests from other processes: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private String handle(TaskRequestRow r) {
+        if (!"terminate".equals(r.kind())) {
+            return "unknown request kind " + r.kind();
+        }
+        boolean active = !dispatcher.active(List.of(r.taskId())).isEmpty();
+        if (!active) {
+            return "not queued or running";
+        }
+        log.info("terminating task {} at the request of {}", r.taskId(), r.requestedBy());
+        dispatcher.terminate(List.of(r.taskId()), Outcomes.TerminateReason.REQUEST);
+        return "terminated";
     }
 
     /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */
@@ -205,12 +257,33 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
+        shutDown(false);
+    }
+
+    /**
+     * Leaves the journal without ending anything: running tasks go on under their launcher, which records
+     * how they end, and queued ones stay queued. The next host on the journal reattaches to the first and
+     * runs the others. This is what a command-line run does when asked to leave its tasks running.
+     */
+    public void detach() {
+        shutDown(true);
+    }
+
+    private void shutDown(boolean detach) {
         synchronized (lifecycle) {
             if (closed) {
                 return;
             }
+            closed = true;
+            if (requestPoller != null) {
+                requestPoller.interrupt();
+            }
             try {
-                dispatcher.close();
+                if (detach) {
+                    dispatcher.detach();
+                } else {
+                    dispatcher.close();
+                }
                 writer.call(h -> {
                     h.attach(SessionDao.class).end(sessionId, System.currentTimeMillis());
                     return null;
@@ -218,7 +291,9 @@ public final class Engine implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("closing the journal: {}", e.getMessage());
             } finally {
-                closed = true;
+                if (server != null) {
+                    server.close();
+                }
                 writer.close();
                 journal.close();
                 hostLock.close();
@@ -235,9 +310,7 @@ public final class Engine implements AutoCloseable {
     /** Journals one single task (durably) and queues it; returns its id. */
     public String submit(String command, String name, Map<String, Object> requestedResources) {
         JobSpec spec = validate(command, name, requestedResources, null);
-        journalSubmission(spec, requestedResources);
-        dispatcher.enqueue(QueuedJob.all(spec));
-        return Long.toString(spec.jobId());
+        return submitJobs(List.of(spec), requestedResources, null, null).get(0);
     }
 
     /**
@@ -245,29 +318,89 @@ public final class Engine implements AutoCloseable {
      * nothing: a bad command is reported before anything is journaled.
      */
     public List<String> submitAll(List<String> commands, String name, Map<String, Object> requestedResources) {
+        return submitAll(commands, name, requestedResources, null, null);
+    }
+
+    /** As {@link #submitAll(List, String, Map)}, for the commands of a run, each with its line number. */
+    List<String> submitAll(List<String> commands, String name, Map<String, Object> requestedResources, Long runId,
+            List<Integer> lineNos) {
         List<JobSpec> specs = new ArrayList<>(commands.size());
         for (int i = 0; i < commands.size(); i++) {
             try {
                 specs.add(validate(commands.get(i), name, requestedResources, null));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("command " + (i + 1) + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("command " + (lineNos == null ? i + 1 : lineNos.get(i)) + ": " + e.getMessage(), e);
             }
         }
-        String resources = json(requestedResources);
-        long now = System.currentTimeMillis();
-        List<JobRow> rows = new ArrayList<>(specs.size());
-        for (JobSpec spec : specs) {
-            Resources r = spec.resources();
-            rows.add(new JobRow(spec.jobId(), spec.name(), spec.command(), resources, r.cores(), r.memoryBytes(), r.runtimeSeconds(),
-                    r.stdoutDir(), r.stderrDir(), null, now, sessionId));
+        return submitJobs(specs, requestedResources, runId, lineNos);
+    }
+
+    /**
+     * Starts or resumes the run called {@code name}: the same name with the same commands continues the
+     * run (finished commands do not run again; with {@code retryFailed}, those that ended badly do), the
+     * same name with other commands is an error. Call after {@link #start()}, so that what the run left
+     * running or queued has been recovered.
+     */
+    public RunStart startRun(String name, String source, List<String> commands, boolean retryFailed) {
+        ensureOpen();
+        String sha = sha256(String.join("\n", commands));
+        Optional<RunRow> existing = journal.jdbi().withExtension(RunDao.class, d -> d.byName(name));
+        if (existing.isEmpty()) {
+            long runId = writer.call(h -> {
+                RunDao runs = h.attach(RunDao.class);
+                long id = runs.nextRunId();
+                runs.insert(new RunRow(id, name, source, sha, commands.size(), System.currentTimeMillis()));
+                return id;
+            }).join();
+            List<Integer> lines = new ArrayList<>(commands.size());
+            for (int i = 1; i <= commands.size(); i++) {
+                lines.add(i);
+            }
+            List<String> ids = submitAll(commands, name, Map.of(), runId, lines);
+            return new RunStart(runId, false, ids, ids.size(), 0, 0);
         }
-        await(writer.submitAll(rows));
-        List<String> ids = new ArrayList<>(specs.size());
-        for (JobSpec spec : specs) {
-            dispatcher.enqueue(QueuedJob.all(spec));
-            ids.add(Long.toString(spec.jobId()));
+        RunRow run = existing.get();
+        if (!run.contentSha256().equals(sha)) {
+            throw new IllegalArgumentException("a run named '" + name + "' already exists with other commands (from " + run.source()
+                    + ", " + java.time.Instant.ofEpochMilli(run.createdMs()) + "); give this one another --name");
         }
-        return ids;
+        Map<Integer, dev.multiproc.journal.RunLineRow> latest = new java.util.HashMap<>();
+        for (dev.multiproc.journal.RunLineRow line : journal.jdbi().withExtension(RunDao.class, d -> d.latestByLine(run.runId()))) {
+            latest.put(line.lineNo(), line);
+        }
+        List<String> waitFor = new ArrayList<>();
+        List<String> again = new ArrayList<>();
+        List<Integer> againLines = new ArrayList<>();
+        int done = 0;
+        int failed = 0;
+        for (int line = 1; line <= commands.size(); line++) {
+            dev.multiproc.journal.RunLineRow row = latest.get(line);
+            String state = row == null ? null : row.state();
+            boolean interrupted = "TERMINATED".equals(state) && Outcomes.STOPPED.equals(row.endCause());
+            if (row != null && ("QUEUED".equals(state) || "RUNNING".equals(state))) {
+                waitFor.add(row.taskId());
+            } else if ("DONE".equals(state)) {
+                done++;
+            } else if (row == null || interrupted || retryFailed) {
+                again.add(commands.get(line - 1));
+                againLines.add(line);
+            } else {
+                failed++;
+            }
+        }
+        if (!again.isEmpty()) {
+            waitFor.addAll(submitAll(again, name, Map.of(), run.runId(), againLines));
+        }
+        return new RunStart(run.runId(), true, waitFor, again.size(), done, failed);
+    }
+
+    private static String sha256(String text) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Journals an array (one statement for all its steps) and queues it; returns step to id. */
@@ -280,12 +413,38 @@ public final class Engine implements AutoCloseable {
                     + " steps per array; submit several arrays");
         }
         JobSpec spec = validate(command, name, requestedResources, arrayLength);
-        journalSubmission(spec, requestedResources);
-        dispatcher.enqueue(QueuedJob.all(spec));
+        String job = submitJobs(List.of(spec), requestedResources, null, null).get(0);
         Map<Integer, String> ids = new TreeMap<>();
-        String prefix = spec.jobId() + "_";
+        String prefix = job + "_";
         for (int step = 0; step < arrayLength; step++) {
             ids.put(step, prefix + step);
+        }
+        return ids;
+    }
+
+    /** The submissions become durable in one commit, then queued; returns their job ids. */
+    private List<String> submitJobs(List<JobSpec> specs, Map<String, Object> requestedResources, Long runId, List<Integer> lineNos) {
+        String resources = json(requestedResources);
+        long now = System.currentTimeMillis();
+        List<JobRow> rows = new ArrayList<>(specs.size());
+        for (int i = 0; i < specs.size(); i++) {
+            JobSpec spec = specs.get(i);
+            Resources r = spec.resources();
+            rows.add(new JobRow(spec.jobId(), spec.name(), spec.command(), resources, r.cores(), r.memoryBytes(), r.runtimeSeconds(),
+                    r.stdoutDir(), r.stderrDir(), spec.arrayLength(), now, sessionId, runId, lineNos == null ? null : lineNos.get(i)));
+        }
+        try {
+            (rows.size() == 1 ? writer.submit(rows.get(0)) : writer.submitAll(rows)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof JournalException je) {
+                throw new JournalException("the submission was not accepted: " + je.getMessage(), je);
+            }
+            throw e;
+        }
+        List<String> ids = new ArrayList<>(specs.size());
+        for (JobSpec spec : specs) {
+            dispatcher.enqueue(QueuedJob.all(spec));
+            ids.add(Long.toString(spec.jobId()));
         }
         return ids;
     }
@@ -314,7 +473,7 @@ public final class Engine implements AutoCloseable {
         if (name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("name must not contain NUL characters");
         }
-        Resources resources = Resources.parse(requested);
+        Resources resources = withLogDirs(Resources.parse(requested));
         if (resources.cores() > settings.parallelism()) {
             throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
                     + settings.parallelism() + " slots (parallelism) of this distributor");
@@ -322,22 +481,14 @@ public final class Engine implements AutoCloseable {
         return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength);
     }
 
-    private void journalSubmission(JobSpec spec, Map<String, Object> requested) {
-        Resources r = spec.resources();
-        JobRow row = new JobRow(spec.jobId(), spec.name(), spec.command(), json(requested), r.cores(), r.memoryBytes(),
-                r.runtimeSeconds(), r.stdoutDir(), r.stderrDir(), spec.arrayLength(), System.currentTimeMillis(), sessionId);
-        await(writer.submit(row));
-    }
-
-    private static void await(java.util.concurrent.CompletableFuture<Void> durable) {
-        try {
-            durable.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof JournalException je) {
-                throw new JournalException("the submission was not accepted: " + je.getMessage(), je);
-            }
-            throw e;
+    /** Output goes where the task asked, else to the host's log directory; the journal keeps where it went. */
+    private Resources withLogDirs(Resources r) {
+        if (settings.logDir() == null || (r.stdoutDir() != null && r.stderrDir() != null)) {
+            return r;
         }
+        String dir = settings.logDir().toAbsolutePath().toString();
+        return new Resources(r.cores(), r.memoryBytes(), r.runtimeSeconds(), r.queue(), r.project(),
+                r.stdoutDir() != null ? r.stdoutDir() : dir, r.stderrDir() != null ? r.stderrDir() : dir);
     }
 
     private static String json(Map<String, Object> requested) {

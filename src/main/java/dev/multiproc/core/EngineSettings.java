@@ -8,8 +8,9 @@ import java.time.Duration;
  * The settings of a distributor, validated by its builder.
  *
  * @param workerNodeEntryPoint the supervisor program; null installs the one bundled in the jar
+ * @param journalServer        serve the journal to other local processes while this host holds it
  */
 public record EngineSettings(String clusterName, int parallelism, Path journalDir, int exitInfoSizeLimit, Path logDir,
         OrphanPolicy orphanPolicy, Duration killGrace, Duration sampleInterval, int maxOvertakes, Path workerNodeEntryPoint,
-        String expectedJobmonVersion, Duration watchInterval) {
+        String expectedJobmonVersion, Duration watchInterval, boolean journalServer) {
 }

@@ -8,20 +8,25 @@ import java.util.Locale;
 /** Turns what a supervisor recorded, or failed to record, into an {@link Outcome}. */
 final class Outcomes {
     static final int KILL_SELF_EXIT_CODE = 199;
+    /** The end cause of a task terminated because its host stopped: it did not fail, it was interrupted. */
+    static final String STOPPED = "stopped";
 
     private Outcomes() {
     }
 
     /** Why the host asked a task to end; null when it did not. */
     enum TerminateReason {
-        REQUEST("terminated by request"),
-        STOP("terminated by stop() of the distributor"),
-        RECOVERY("terminated by recovery: its host had died and orphan_policy is kill");
+        REQUEST("terminated by request", "terminated"),
+        STOP("terminated by stop() of the distributor", STOPPED),
+        RECOVERY("terminated by recovery: its host had died and orphan_policy is kill", "recovery_kill");
 
         final String text;
+        /** The journal's end_cause for tasks ended this way. */
+        final String endCause;
 
-        TerminateReason(String text) {
+        TerminateReason(String text, String endCause) {
             this.text = text;
+            this.endCause = endCause;
         }
     }
 
@@ -46,16 +51,15 @@ final class Outcomes {
                         r.exitCode(), sig(r), cpu, peak);
             }
             case "terminated" -> {
-                String who = reason != null ? reason.text
-                        : "terminated by " + Signals.name(r.termSignal()) + " sent to its supervisor from outside the host";
-                String cause = reason == TerminateReason.RECOVERY ? "recovery_kill" : "terminated";
+                String who = reason != null ? reason.text : "terminated by a request this host did not make";
+                String cause = reason != null ? reason.endCause : "terminated";
                 return new Outcome(Outcome.TERMINATED, cause, TaskInstanceStatus.UNKNOWN_ERROR, who + "; " + howEnded(r),
                         r.exitCode(), sig(r), cpu, peak);
             }
             default -> {
                 if (reason != null) {
                     // asked to end, but the command ended on its own first
-                    return exit(r, cpu, peak, reason == TerminateReason.RECOVERY ? "recovery_kill" : "terminated", Outcome.TERMINATED,
+                    return exit(r, cpu, peak, reason.endCause, Outcome.TERMINATED,
                             reason.text + "; " + exitText(r));
                 }
                 return exit(r, cpu, peak, r.signal() != 0 ? "signal" : "exit",
@@ -64,14 +68,14 @@ final class Outcomes {
         }
     }
 
-    /** A task whose supervisor vanished without recording an exit: lost. */
+    /** A task that ended with nobody to record its exit: lost. */
     static Outcome lost(String what) {
         return new Outcome(Outcome.LOST, "lost", TaskInstanceStatus.UNKNOWN_ERROR, "task lost: " + what, null, null, null, null);
     }
 
     /** A task terminated before it started. */
     static Outcome terminatedWhileQueued(TerminateReason reason) {
-        return new Outcome(Outcome.TERMINATED, reason == TerminateReason.RECOVERY ? "recovery_kill" : "terminated",
+        return new Outcome(Outcome.TERMINATED, reason.endCause,
                 TaskInstanceStatus.UNKNOWN_ERROR, reason.text + " before it started", null, null, null, null);
     }
 

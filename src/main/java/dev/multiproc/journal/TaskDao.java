@@ -12,8 +12,8 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 public interface TaskDao {
 
     @SqlBatch("INSERT INTO job (job_id, name, command, resources, cores, memory_bytes, runtime_s, stdout_path, stderr_path, "
-            + "array_length, submitted_ms, session_id) VALUES (:jobId, :name, :command, :resources, :cores, :memoryBytes, "
-            + ":runtimeS, :stdoutPath, :stderrPath, :arrayLength, :submittedMs, :sessionId)")
+            + "array_length, submitted_ms, session_id, run_id, line_no) VALUES (:jobId, :name, :command, :resources, :cores, "
+            + ":memoryBytes, :runtimeS, :stdoutPath, :stderrPath, :arrayLength, :submittedMs, :sessionId, :runId, :lineNo)")
     void insertJobs(@BindMethods List<JobRow> jobs);
 
     @SqlBatch("INSERT INTO task (task_id, job_id, step, state) VALUES (CAST(:jobId AS VARCHAR), :jobId, NULL, 'QUEUED')")
@@ -43,7 +43,7 @@ public interface TaskDao {
 
     @RegisterConstructorMapper(JobRow.class)
     @SqlQuery("SELECT job_id, name, command, resources, cores, memory_bytes, runtime_s, stdout_path, stderr_path, array_length, "
-            + "submitted_ms, session_id FROM job WHERE session_id <> :session AND job_id IN "
+            + "submitted_ms, session_id, run_id, line_no FROM job WHERE session_id <> :session AND job_id IN "
             + "(SELECT DISTINCT job_id FROM task WHERE state IN ('QUEUED', 'RUNNING'))")
     List<JobRow> jobsWithUnfinishedTasksBefore(@Bind("session") int session);
 

@@ -1,0 +1,31 @@
+package dev.multiproc.journal;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** Runs of the command line. */
+public interface RunDao {
+
+    @RegisterConstructorMapper(RunRow.class)
+    @SqlQuery("SELECT run_id, name, source, content_sha256, command_count, created_ms FROM run WHERE name = :name")
+    Optional<RunRow> byName(@Bind("name") String name);
+
+    @SqlQuery("SELECT COALESCE(MAX(run_id), 0) + 1 FROM run")
+    long nextRunId();
+
+    @SqlUpdate("INSERT INTO run (run_id, name, source, content_sha256, command_count, created_ms) "
+            + "VALUES (:runId, :name, :source, :contentSha256, :commandCount, :createdMs)")
+    void insert(@BindMethods RunRow run);
+
+    /** The latest task of each command of a run, by line. */
+    @RegisterConstructorMapper(RunLineRow.class)
+    @SqlQuery("SELECT j.line_no, t.task_id, t.state, t.end_cause FROM job j JOIN task t ON t.job_id = j.job_id WHERE j.run_id = :runId "
+            + "AND j.job_id = (SELECT MAX(j2.job_id) FROM job j2 WHERE j2.run_id = j.run_id AND j2.line_no = j.line_no) "
+            + "ORDER BY j.line_no")
+    List<RunLineRow> latestByLine(@Bind("runId") long runId);
+}
