@@ -100,13 +100,19 @@ struct task {
     struct task *next;        /* queue order */
 };
 
-/* a process group being ended after its task: leftovers, or a task of another launcher */
+/* the processes of one task's session and process group being ended: leftovers, or a task of another launcher */
 struct ending {
-    pid_t pgid;
-    unsigned long long start_ticks; /* of the group leader, when known; 0 when the leader is gone */
+    pid_t id;                         /* the task's pid: its session and process group id */
+    unsigned long long leader_ticks;  /* the task process's start; a live process with this pid and other ticks is not ours */
     long long kill_at, give_up_at;
     struct ending *next;
 };
+
+/* tasks ended lately: processes left in their sessions (outside their process groups) are found by a later scan */
+#define RECENT 512
+#define RECENT_MS 30000
+static struct { pid_t id; unsigned long long leader_ticks; long long ended; } recent[RECENT];
+static int recent_next;
 
 static long page_kb;
 static long long sample_ms = DEFAULT_SAMPLE_MS;
@@ -357,16 +363,18 @@ static size_t members_of(pid_t id, pid_t *pids, size_t max)
     return n;
 }
 
-/* Signals a task's process group and whatever else is in its session. */
-static void signal_group(pid_t id, int sig, int scan)
+/* Signals a task's process group and whatever else is in its session; returns how many processes were found. */
+static size_t signal_group(pid_t id, int sig, int scan)
 {
-    kill(-id, sig);
+    size_t n = kill(-id, sig) == 0 ? 1 : 0;
     if (scan) {
         pid_t pids[4096];
-        size_t n = members_of(id, pids, sizeof pids / sizeof pids[0]);
-        for (size_t i = 0; i < n; i++)
+        size_t found = members_of(id, pids, sizeof pids / sizeof pids[0]);
+        for (size_t i = 0; i < found; i++)
             kill(pids[i], sig);
+        n += found;
     }
+    return n;
 }
 
 static int group_alive(pid_t id)
@@ -374,20 +382,76 @@ static int group_alive(pid_t id)
     return kill(-id, 0) == 0;
 }
 
-static void end_group_later(pid_t pgid, unsigned long long start_ticks, long long grace_ms)
+/* Whether id (a task's pid) now names another process than the task: then its session is not ours to end. */
+static int id_reused(pid_t id, unsigned long long leader_ticks)
 {
+    struct proc_stat ps;
+    return leader_ticks != 0 && read_proc_stat(id, &ps) == 0 && ps.start_ticks != leader_ticks;
+}
+
+static int ending_exists(pid_t id)
+{
+    for (struct ending *e = endings; e != NULL; e = e->next)
+        if (e->id == id)
+            return 1;
+    return 0;
+}
+
+/* SIGTERM now to what is left of a task's group and session; SIGKILL from the grace period on, until nothing is left. */
+static void end_group_later(pid_t id, unsigned long long leader_ticks, long long grace_ms)
+{
+    if (ending_exists(id) || id_reused(id, leader_ticks) || signal_group(id, SIGTERM, 1) == 0)
+        return;
     struct ending *e = calloc(1, sizeof *e);
     if (e == NULL) {
-        signal_group(pgid, SIGKILL, 1);
+        signal_group(id, SIGKILL, 1);
         return;
     }
     long long now = mono();
-    e->pgid = pgid;
-    e->start_ticks = start_ticks;
+    e->id = id;
+    e->leader_ticks = leader_ticks;
     e->kill_at = now + grace_ms;
     e->give_up_at = now + grace_ms + KILL_GIVE_UP_MS;
     e->next = endings;
     endings = e;
+}
+
+/* Only the groups due now are looked at; returns the time of the next one due (LLONG_MAX: none). */
+static long long run_endings(long long now)
+{
+    long long wake = LLONG_MAX;
+    struct ending **link = &endings;
+    while (*link != NULL) {
+        struct ending *e = *link;
+        if (now >= e->kill_at) {
+            if (id_reused(e->id, e->leader_ticks) || signal_group(e->id, SIGKILL, 1) == 0 || now >= e->give_up_at) {
+                *link = e->next;
+                free(e);
+                continue;
+            }
+            e->kill_at = now + KILL_RETRY_MS;
+        }
+        if (e->kill_at < wake)
+            wake = e->kill_at;
+        link = &e->next;
+    }
+    return wake;
+}
+
+static void remember_ended(struct task *t)
+{
+    recent[recent_next].id = t->pid;
+    recent[recent_next].leader_ticks = t->start_ticks;
+    recent[recent_next].ended = mono();
+    recent_next = (recent_next + 1) % RECENT;
+}
+
+static int recently_ended_any(long long now)
+{
+    for (int i = 0; i < RECENT; i++)
+        if (recent[i].id != 0 && now - recent[i].ended < RECENT_MS)
+            return 1;
+    return 0;
 }
 
 /* Starts ending a running task: SIGTERM now to its group and session, SIGKILL after the grace period. */
@@ -395,6 +459,10 @@ static void end_task(struct task *t, const char *cause, int term_sig)
 {
     if (t->kill_at != 0)
         return;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == t->pid)
+        return; /* it ended on its own already; the reaper records how */
     if (t->cause == NULL)
         t->cause = cause;
     t->term_sig = term_sig;
@@ -403,6 +471,69 @@ static void end_task(struct task *t, const char *cause, int term_sig)
 }
 
 /* ---------------------------------------------------------------- starting tasks */
+
+/* signals the launcher ignores (its own and those it inherited), to give back to commands at their default */
+static int ignored[NSIG];
+static int n_ignored;
+
+static void note_ignored_signals(void)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+            ignored[n_ignored++] = sig;
+    }
+}
+
+/*
+ * Publishes a task's identity whole, or not at all: written into an unnamed file, then linked under
+ * its name, which fails if the name exists (a claim by recovery). So no reader ever sees a state file
+ * half written, and one inode is all a task costs. Safe in a vfork child.
+ */
+static int publish_identity(const char *key, const char *line, size_t len)
+{
+    int fd = openat(dirfd_state, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        char proc[48];
+        put_num(put_str(proc, "/proc/self/fd/"), fd)[0] = '\0';
+        int rc = write_all(fd, line, len) == 0 ? linkat(AT_FDCWD, proc, dirfd_state, key, AT_SYMLINK_FOLLOW) : -1;
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return rc;
+    }
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+        return -1;
+    /* a file system without O_TMPFILE: a named temporary file, linked, then removed */
+    char tmp[KEY_MAX + 40];
+    char *p = put_str(tmp, key);
+    p = put_str(p, ".");
+    p = put_num(p, getpid());
+    put_str(p, ".tmp")[0] = '\0';
+    fd = openat(dirfd_state, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, line, len) == 0 ? linkat(dirfd_state, tmp, dirfd_state, key, 0) : -1;
+    int saved = errno;
+    close(fd);
+    unlinkat(dirfd_state, tmp, 0);
+    errno = saved;
+    return rc;
+}
+
+/*
+ * A task's output file. O_NONBLOCK for the open only: a FIFO nobody reads fails at once instead of
+ * holding the vfork'd launcher. (A hung network file system still can: keep logs on local disks.)
+ */
+static int open_output(const char *path)
+{
+    if (path == NULL)
+        return open("/dev/null", O_WRONLY | O_CLOEXEC);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0600);
+    if (fd >= 0)
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
 
 struct child_error {
     int err;
@@ -433,39 +564,36 @@ static void become_task(struct task *t, char **envp, volatile struct child_error
     p = put_num(p, (long long)launcher_ticks);
     p = put_str(p, " end\n");
     /* exclusive: if recovery claimed this attempt first, the command must not run */
-    int fd = openat(dirfd_state, t->key, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || write_all(fd, line, (size_t)(p - line)) != 0) {
+    if (publish_identity(t->key, line, (size_t)(p - line)) != 0) {
         error->err = errno;
         error->stage = errno == EEXIST ? "claimed" : "state";
         _exit(errno == EEXIST ? EXIT_CLAIMED : EXIT_NO_STATE);
     }
-    close(fd);
-    int in = open("/dev/null", O_RDONLY);
-    int out = t->out ? open(t->out, O_WRONLY | O_CREAT | O_APPEND, 0600) : open("/dev/null", O_WRONLY);
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int out = open_output(t->out);
     if (out < 0) {
         error->err = errno;
         error->stage = "stdout";
         _exit(EXIT_NO_START);
     }
-    int err = t->err == NULL ? open("/dev/null", O_WRONLY)
-              : t->out != NULL && strcmp(t->err, t->out) == 0 ? dup(out)
-              : open(t->err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int err = t->err != NULL && t->out != NULL && strcmp(t->err, t->out) == 0 ? out : open_output(t->err);
     if (err < 0) {
         error->err = errno;
         error->stage = "stderr";
         _exit(EXIT_NO_START);
     }
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    /* the launcher ignores these and blocks SIGCHLD; the command gets the defaults */
+    /* dup2 clears close-on-exec on 0, 1 and 2; everything else the launcher has open closes at exec */
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
+        error->err = errno;
+        error->stage = "stdio";
+        _exit(EXIT_NO_START);
+    }
+    /* ignored signals survive exec: the command gets every one the launcher ignores back at its default */
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, NULL);
-    sigaction(SIGINT, &dfl, NULL);
-    sigaction(SIGHUP, &dfl, NULL);
-    sigaction(SIGTERM, &dfl, NULL);
+    for (int i = 0; i < n_ignored; i++)
+        sigaction(ignored[i], &dfl, NULL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -617,30 +745,26 @@ static void reap(void)
             continue;
         }
         publish_result(t, status, &ru);
-        if (t->spawn_errno == 0 && group_alive(t->pid)) {
-            /* the command ended; what it left in its group goes with it */
-            signal_group(t->pid, SIGTERM, 0);
-            end_group_later(t->pid, 0, t->grace_ms);
+        if (t->spawn_errno == 0) {
+            /* the command ended; what it left in its process group goes with it, and later scans look for what
+               it left elsewhere in its session */
+            if (group_alive(t->pid))
+                end_group_later(t->pid, t->start_ticks, t->grace_ms);
+            remember_ended(t);
         }
     }
 }
 
 /* ---------------------------------------------------------------- limits and timers */
 
-/* One scan of /proc: resident memory of each running task's session, against its limit. */
-static void sample_memory(void)
+/*
+ * One scan of /proc: the resident memory of each running task's session, against its limit; and what
+ * tasks that ended lately left in their sessions, which goes.
+ */
+static void sample(long long now)
 {
-    int any = 0;
-    for (struct task *t = tasks; t != NULL; t = t->next)
-        if (t->phase == RUNNING && t->spawn_errno == 0)
-            any = 1;
-    if (!any)
-        return;
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return;
-    long long sums[1024];
     struct task *order[1024];
+    long long sums[1024];
     int n = 0;
     for (struct task *t = tasks; t != NULL && n < 1024; t = t->next) {
         if (t->phase == RUNNING && t->spawn_errno == 0) {
@@ -648,6 +772,14 @@ static void sample_memory(void)
             sums[n++] = 0;
         }
     }
+    int sweep = recently_ended_any(now);
+    if (n == 0 && !sweep)
+        return;
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return;
+    pid_t left[256];
+    int n_left = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         if (!isdigit((unsigned char)de->d_name[0]))
@@ -656,9 +788,19 @@ static void sample_memory(void)
         pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
         if (read_proc_stat(pid, &ps) != 0 || ps.state == 'Z')
             continue;
+        int mine = 0;
         for (int i = 0; i < n; i++) {
             if (ps.session == order[i]->pid || ps.pgrp == order[i]->pid) {
                 sums[i] += ps.rss_pages * page_kb;
+                mine = 1;
+                break;
+            }
+        }
+        if (mine || !sweep || ps.session == pid)
+            continue;
+        for (int i = 0; i < RECENT && n_left < 256; i++) {
+            if (recent[i].id == ps.session && now - recent[i].ended < RECENT_MS) {
+                left[n_left++] = ps.session;
                 break;
             }
         }
@@ -671,6 +813,14 @@ static void sample_memory(void)
         if (t->mem_kb > 0 && sums[i] > t->mem_kb && t->kill_at == 0)
             end_task(t, "memory", 0);
     }
+    for (int i = 0; i < n_left; i++) {
+        for (int r = 0; r < RECENT; r++) {
+            if (recent[r].id == left[i]) {
+                end_group_later(left[i], recent[r].leader_ticks, DEFAULT_GRACE_MS);
+                recent[r].id = 0;
+            }
+        }
+    }
 }
 
 /* Enforces deadlines and escalations; returns milliseconds until the next one is due (-1: none). */
@@ -678,8 +828,12 @@ static long long run_timers(long long *next_sample)
 {
     long long now = mono();
     long long wake = LLONG_MAX;
+    int running = 0;
     for (struct task *t = tasks; t != NULL; t = t->next) {
-        if (t->phase != RUNNING || t->spawn_errno != 0)
+        if (t->phase != RUNNING)
+            continue;
+        running = 1;
+        if (t->spawn_errno != 0)
             continue;
         if (t->runtime_ms > 0 && t->kill_at == 0) {
             long long deadline = t->started + t->runtime_ms;
@@ -697,30 +851,12 @@ static long long run_timers(long long *next_sample)
                 wake = t->kill_at;
         }
     }
-    struct ending **link = &endings;
-    while (*link != NULL) {
-        struct ending *e = *link;
-        int alive = group_alive(e->pgid) || (e->start_ticks != 0 && is_live(e->pgid, e->start_ticks));
-        if (!alive || now >= e->give_up_at) {
-            *link = e->next;
-            free(e);
-            continue;
-        }
-        if (now >= e->kill_at) {
-            signal_group(e->pgid, SIGKILL, 1);
-            e->kill_at = now + KILL_RETRY_MS;
-        }
-        if (e->kill_at < wake)
-            wake = e->kill_at;
-        link = &e->next;
-    }
-    int running = 0;
-    for (struct task *t = tasks; t != NULL; t = t->next)
-        if (t->phase == RUNNING)
-            running = 1;
-    if (running) {
+    long long endings_due = run_endings(now);
+    if (endings_due < wake)
+        wake = endings_due;
+    if (running || recently_ended_any(now)) {
         if (now >= *next_sample) {
-            sample_memory();
+            sample(now);
             *next_sample = now + sample_ms;
         }
         if (*next_sample < wake)
@@ -783,10 +919,8 @@ static void handle_request(char *rec, char *end)
     }
     if (op != NULL && strcmp(op, "killpid") == 0) {
         /* a task of another launcher (one whose host died): ours to end, if it is still the same process */
-        if (pid > 1 && is_live((pid_t)pid, (unsigned long long)start)) {
-            signal_group((pid_t)pid, SIGTERM, 1);
+        if (pid > 1 && is_live((pid_t)pid, (unsigned long long)start))
             end_group_later((pid_t)pid, (unsigned long long)start, grace_ms);
-        }
         return;
     }
     if (!valid_key(key)) {
@@ -833,23 +967,53 @@ static void handle_request(char *rec, char *end)
 
 /* ---------------------------------------------------------------- the launcher */
 
-/* When the last task has ended without a host: kill what tasks left behind (we are their subreaper). */
-static void kill_adopted_orphans(void)
+/*
+ * When the launcher exits: everything tasks left behind is ours (we are their subreaper) and goes too,
+ * with its own descendants, until nothing is left; each is reaped here, since pid 1 may never reap it.
+ */
+static void kill_descendants(void)
 {
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return;
     pid_t self = getpid();
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!isdigit((unsigned char)de->d_name[0]))
-            continue;
-        pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-        struct proc_stat ps;
-        if (read_proc_stat(pid, &ps) == 0 && ps.ppid == self)
-            kill(pid, SIGKILL);
+    long long deadline = mono() + 5000;
+    for (;;) {
+        /* one pass: every live process whose chain of parents leads to us */
+        pid_t procs[8192], parents[8192];
+        size_t n = 0;
+        DIR *d = opendir("/proc");
+        if (d == NULL)
+            return;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL && n < 8192) {
+            if (!isdigit((unsigned char)de->d_name[0]))
+                continue;
+            struct proc_stat ps;
+            pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+            if (read_proc_stat(pid, &ps) == 0 && ps.state != 'Z') {
+                procs[n] = pid;
+                parents[n++] = ps.ppid;
+            }
+        }
+        closedir(d);
+        size_t killed = 0;
+        for (size_t i = 0; i < n; i++) {
+            pid_t p = parents[i];
+            for (int depth = 0; depth < 64 && p > 1 && p != self; depth++) {
+                size_t j;
+                for (j = 0; j < n && procs[j] != p; j++)
+                    ;
+                p = j < n ? parents[j] : 0;
+            }
+            if (p == self) {
+                kill(procs[i], SIGKILL);
+                killed++;
+            }
+        }
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (killed == 0 || mono() > deadline)
+            break;
+        usleep(10000);
     }
-    closedir(d);
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
 }
@@ -873,10 +1037,12 @@ static int launcher(const char *state_dir, int slot_count)
     struct proc_stat self_stat;
     launcher_ticks = read_proc_stat(getpid(), &self_stat) == 0 ? self_stat.start_ticks : 0;
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* our own session: what the host's terminal or process group receives (Ctrl-C, Ctrl-Z, a service stop) is not for us */
+    setsid();
     signal(SIGPIPE, SIG_IGN);
-    /* a Ctrl-C or hang-up at the host's terminal is the host's business, not ours or the tasks' */
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    note_ignored_signals();
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -898,11 +1064,13 @@ static int launcher(const char *state_dir, int slot_count)
         return 2;
     long long next_sample = mono() + sample_ms;
     for (;;) {
+        reap(); /* first: a task that already ended must not be charged with a limit it reached while unreaped */
         long long timeout = run_timers(&next_sample);
         flush_events();
         if (!host_connected && !has_work())
             break;
-        struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { 0, host_connected ? POLLIN : 0, 0 }, { 1, POLLOUT, 0 } };
+        /* fd -1 once the host is gone: a closed pipe reports POLLHUP for ever, events or not */
+        struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { host_connected ? 0 : -1, POLLIN, 0 }, { 1, POLLOUT, 0 } };
         int nfds = outbuf.len > 0 && host_connected ? 3 : 2;
         int n = poll(fds, (nfds_t)nfds, timeout > INT_MAX ? INT_MAX : (int)timeout);
         if (n < 0 && errno != EINTR)
@@ -949,7 +1117,7 @@ static int launcher(const char *state_dir, int slot_count)
         start_queued();
         forget_done();
     }
-    kill_adopted_orphans();
+    kill_descendants();
     return 0;
 }
 

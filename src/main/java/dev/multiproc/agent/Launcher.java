@@ -44,8 +44,17 @@ public final class Launcher implements AutoCloseable {
         void gone(String reason);
     }
 
+    private static final byte[] END = new byte[0];
+
     private final Process process;
     private final OutputStream requests;
+    /*
+     * Requests are written by a thread of their own: whoever sends never blocks on the pipe, so the
+     * host's dispatcher never waits on a launcher that has stalled (say, on a file system that hangs).
+     */
+    private final java.util.concurrent.LinkedBlockingQueue<byte[]> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile IOException broken;
     private final Thread reader;
     private final long clockTicksPerSecond;
     private volatile boolean closing;
@@ -57,6 +66,9 @@ public final class Launcher implements AutoCloseable {
         this.reader = new Thread(() -> readEvents(events, listener), "multiproc-launcher-events");
         this.reader.setDaemon(true);
         this.reader.start();
+        this.writer = new Thread(this::writeRequests, "multiproc-launcher-requests");
+        this.writer.setDaemon(true);
+        this.writer.start();
     }
 
     /** Starts a launcher; fails with a message naming the program when it cannot run. */
@@ -119,12 +131,12 @@ public final class Launcher implements AutoCloseable {
         return process.isAlive() && !closing;
     }
 
-    /** Sends spawn requests; they start in order, as slots free up. */
-    public synchronized void send(List<SpawnRequest> batch) throws IOException {
+    /** Sends spawn requests; they start in order, as slots free up. Never blocks. */
+    public void send(List<SpawnRequest> batch) throws IOException {
+        ensureUsable();
         for (SpawnRequest r : batch) {
-            requests.write(r.encode());
+            outbox.add(r.encode());
         }
-        requests.flush();
     }
 
     /** Terminates one of this launcher's tasks: a queued one is dropped, a running one gets SIGTERM, then SIGKILL after its grace. */
@@ -143,9 +155,39 @@ public final class Launcher implements AutoCloseable {
         write(Requests.of("op", "slots", "n", Integer.toString(slots)));
     }
 
-    private synchronized void write(byte[] request) throws IOException {
-        requests.write(request);
-        requests.flush();
+    private void write(byte[] request) throws IOException {
+        ensureUsable();
+        outbox.add(request);
+    }
+
+    private void ensureUsable() throws IOException {
+        if (broken != null) {
+            throw broken;
+        }
+        if (closing) {
+            throw new IOException("the launcher is closed");
+        }
+    }
+
+    private void writeRequests() {
+        try {
+            while (true) {
+                byte[] next = outbox.take();
+                while (next != null) {
+                    if (next == END) {
+                        requests.close();
+                        return;
+                    }
+                    requests.write(next);
+                    next = outbox.poll();
+                }
+                requests.flush();
+            }
+        } catch (IOException e) {
+            broken = e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void readEvents(BufferedReader in, Events listener) {
@@ -194,28 +236,16 @@ public final class Launcher implements AutoCloseable {
      */
     public void release() {
         closing = true;
-        synchronized (this) {
-            try {
-                requests.close();
-            } catch (IOException ignored) {
-                // the launcher is gone already
-            }
-        }
+        outbox.add(END);
     }
 
     /** Closes the launcher's input and waits for it to exit (at once, when none of its tasks runs). */
     @Override
     public void close() {
-        closing = true;
-        synchronized (this) {
-            try {
-                requests.close();
-            } catch (IOException ignored) {
-                // the launcher is gone already
-            }
-        }
+        release();
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            // it exits at once when none of its tasks runs; else after their leftovers are dealt with
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package dev.multiproc.cli;
 
+import dev.multiproc.journal.H2Settings;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,8 +11,10 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = {"Runs shell commands as local processes with bounded parallelism, journaled in H2 so that a crash "
                 + "loses nothing and a rerun resumes."},
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Example:", "  multiproc run -j 4 commands.txt"})
+        subcommands = {RunCommand.class, StatusCommand.class, HistoryCommand.class, LogsCommand.class, KillCommand.class, SqlCommand.class,
+                ConsoleCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Examples:", "  multiproc run -j 4 src/examples/hello.txt", "  multiproc status",
+                "  multiproc sql \"SELECT * FROM failures\""})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -22,6 +25,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit status; errors become one line on stderr. */
     public static int execute(String... args) {
+        H2Settings.bindServersToLoopback(); // before H2 reads it, once: every H2 server here listens on loopback only
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();

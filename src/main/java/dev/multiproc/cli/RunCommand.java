@@ -2,13 +2,17 @@ package dev.multiproc.cli;
 
 import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.core.Outcome;
+import dev.multiproc.core.RunStart;
+import dev.multiproc.journal.RecoveryCounts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,11 +28,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code multiproc run FILE}: one shell command per line, journaled, with bounded parallelism. */
+/** {@code multiproc run FILE}: one shell command per line, journaled, resumable, with bounded parallelism. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs one shell command per line of FILE (or - for standard input) through /bin/sh, at most -j at a time.",
-                "Blank lines and lines starting with # are skipped. Exits with the number of failed commands (at most 101)."},
-        footer = {"", "Example:", "  multiproc run -j 4 src/examples/hello.txt"})
+                "Blank lines and lines starting with # are skipped. Running the same run again (same name, same commands) resumes it: "
+                        + "tasks still alive are reattached, finished ones do not run again, the rest run.",
+                "Ctrl-C asks whether to leave the running tasks running (the next run reattaches them) or to kill them; a second "
+                        + "Ctrl-C kills. Exits with the number of failed commands (at most 101)."},
+        footer = {"", "Examples:", "  multiproc run -j 4 src/examples/hello.txt",
+                "  multiproc run --retry-failed src/examples/hello.txt",
+                "  seq 100 | sed 's/^/sleep 0.1; echo /' | multiproc run --name counting -"})
 final class RunCommand implements Callable<Integer> {
     private static final int MAX_EXIT = 101;
 
@@ -45,8 +53,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Run at most N commands at once (overrides parallelism).")
     Integer jobs;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "Name of the tasks (default: the file's name).")
+    @Option(names = "--name", paramLabel = "NAME", description = "Name of the run and its tasks (default: the file's name, or stdin).")
     String name;
+
+    @Option(names = "--retry-failed", description = "Run again the commands of this run that failed, were lost or never started.")
+    boolean retryFailed;
+
+    @Option(names = "--no-progress", description = "No progress bar or progress lines.")
+    boolean noProgress;
 
     @Override
     public Integer call() throws Exception {
@@ -58,60 +72,112 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (commands.isEmpty()) {
-            err.println("multiproc: " + describeSource() + " holds no commands");
+            err.println("multiproc: " + (file.equals("-") ? "standard input" : file) + " holds no commands");
+            err.flush();
             return 0;
         }
+        String runName = name != null ? name : file.equals("-") ? "stdin" : Path.of(file).getFileName().toString();
         MultiprocessDistributor.Builder builder = common.builder();
         if (jobs != null) {
             builder.parallelism(jobs);
         }
         long t0 = System.nanoTime();
-        try (MultiprocessDistributor d = builder.build()) {
-            AtomicInteger done = new AtomicInteger();
-            AtomicInteger failed = new AtomicInteger();
-            ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-            Set<String> mine = java.util.concurrent.ConcurrentHashMap.newKeySet();
-            d.engine().addEndListener((id, outcome) -> {
-                if (!mine.contains(id)) {
-                    return;
-                }
-                if (Outcome.DONE.equals(outcome.state())) {
-                    done.incrementAndGet();
-                } else {
-                    failed.incrementAndGet();
-                    if (failures.size() < 20) {
-                        failures.add(id + ": " + outcome.message());
+        Interrupts interrupts = Interrupts.install();
+        MultiprocessDistributor d = builder.build();
+        boolean detached = false;
+        try {
+            Counter counter = new Counter();
+            d.engine().addEndListener(counter::ended);
+            d.start();
+            reportRecovery(err, d.engine().recovery().orElse(null));
+            RunStart run = d.engine().startRun(runName, file.equals("-") ? "stdin" : Path.of(file).toAbsolutePath().toString(), commands,
+                    retryFailed);
+            counter.watch(run.waitFor());
+            if (run.resumed()) {
+                err.printf(Locale.ROOT, "multiproc: resuming run %s: %d done and %d failed before, %d to run or finish now%n", runName,
+                        run.alreadyDone(), run.alreadyFailed(), run.waitFor().size());
+                err.flush();
+            }
+            Progress progress = noProgress ? Progress.none() : Progress.forStream(err, runName, run.waitFor().size());
+            Set<String> remaining = new HashSet<>(run.waitFor());
+            try {
+                while (!remaining.isEmpty()) {
+                    d.engine().awaitIdle(Duration.ofMillis(200));
+                    remaining.retainAll(d.getSubmittedOrRunning(new ArrayList<>(remaining)));
+                    progress.update(counter.done.get(), counter.failed.get(), d.engine().runningCount(), d.engine().queuedCount());
+                    Interrupts.Choice choice = interrupts.poll(progress);
+                    if (choice == Interrupts.Choice.LEAVE) {
+                        progress.close();
+                        int running = d.engine().runningCount();
+                        d.engine().detach();
+                        detached = true;
+                        err.println("multiproc: left " + running + " running tasks running; run the same command again to resume "
+                                + "(they are reattached, and what did not run yet runs)");
+                        err.flush();
+                        return 130;
+                    }
+                    if (choice == Interrupts.Choice.KILL) {
+                        progress.close();
+                        err.println("multiproc: terminating the running tasks...");
+                        err.flush();
+                        d.stop();
+                        summary(out, d, run, runName, t0);
+                        return 130;
                     }
                 }
-            });
-            d.start();
-            String taskName = name != null ? name : file.equals("-") ? "stdin" : Path.of(file).getFileName().toString();
-            List<String> ids = d.engine().submitAll(commands, taskName, Map.of());
-            mine.addAll(ids);
-            Progress progress = new Progress(err, ids.size());
-            Set<String> remaining = new HashSet<>(ids);
-            while (!remaining.isEmpty()) {
-                d.engine().awaitIdle(Duration.ofMillis(500));
-                remaining.retainAll(d.getSubmittedOrRunning(new ArrayList<>(remaining)));
-                progress.report(done.get(), failed.get(), d.engine().runningCount(), d.engine().queuedCount(), remaining.isEmpty());
+                d.engine().awaitIdle(Duration.ofDays(365)); // tasks an earlier host left, of other runs, finish too
+            } finally {
+                progress.close();
             }
-            d.engine().awaitIdle(Duration.ofDays(365)); // tasks recovered from an earlier host finish too
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "%d tasks: %d done, %d failed in %.1fs (journal: %s)%n", ids.size(), done.get(), failed.get(),
-                    seconds, d.engine().journal().directory().root());
-            for (String f : failures) {
-                out.println("  failed " + f);
+            return summary(out, d, run, runName, t0);
+        } finally {
+            interrupts.uninstall();
+            if (!detached) {
+                d.close();
             }
-            if (failed.get() > failures.size()) {
-                out.println("  ... and " + (failed.get() - failures.size()) + " more");
-            }
-            out.flush();
-            return Math.min(failed.get(), MAX_EXIT);
         }
     }
 
-    private String describeSource() {
-        return file.equals("-") ? "standard input" : file;
+    private static void reportRecovery(PrintWriter err, RecoveryCounts c) {
+        if (c == null || c.total() == 0) {
+            return;
+        }
+        err.printf(Locale.ROOT, "multiproc: recovered from an earlier host: %d reattached, %d finished meanwhile, %d lost, %d queued again"
+                + "%s (%d ms)%n", c.reattached(), c.finishedWhileDown(), c.lost(), c.requeued(),
+                c.killed() > 0 ? ", " + c.killed() + " killed" : "", c.recoveryMs());
+        err.flush();
+    }
+
+    /** The run's outcome, from the journal: every command's latest task. */
+    private int summary(PrintWriter out, MultiprocessDistributor d, RunStart run, String runName, long t0) throws Exception {
+        d.engine().flushJournal();
+        long done;
+        long failed;
+        long total;
+        Table failures;
+        try (org.jdbi.v3.core.Handle h = d.engine().journal().jdbi().open()) {
+            Connection c = h.getConnection();
+            Map<String, Object> counts = Queries.table(c, "SELECT command_count, done, failed FROM runs WHERE run_id = ?", run.runId())
+                    .records().get(0);
+            total = ((Number) counts.get("command_count")).longValue();
+            done = counts.get("done") == null ? 0 : ((Number) counts.get("done")).longValue();
+            failed = counts.get("failed") == null ? 0 : ((Number) counts.get("failed")).longValue();
+            failures = Queries.table(c, "SELECT h.line_no, h.task_id, h.state, h.message FROM task_history h JOIN job j ON j.job_id = h.job_id "
+                    + "WHERE j.run_id = ? AND h.state IN ('FAILED', 'LOST', 'ERROR', 'TERMINATED') AND j.job_id = (SELECT MAX(j2.job_id) "
+                    + "FROM job j2 WHERE j2.run_id = j.run_id AND j2.line_no = j.line_no) ORDER BY h.line_no LIMIT 20", run.runId());
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "run %s: %d commands: %d done, %d failed, %d not finished, in %.1fs (journal %s)%n", runName, total, done,
+                failed, total - done - failed, seconds, d.engine().journal().directory().root());
+        for (Map<String, Object> f : failures.records()) {
+            out.printf("  line %s (task %s) %s: %s%n", f.get("line_no"), f.get("task_id"), String.valueOf(f.get("state")).toLowerCase(
+                    Locale.ROOT), f.get("message"));
+        }
+        if (failed > failures.size()) {
+            out.println("  ... and " + (failed - failures.size()) + " more: multiproc history --run " + runName + " --state failed,lost,error,terminated");
+        }
+        out.flush();
+        return (int) Math.min(failed, MAX_EXIT);
     }
 
     private List<String> readCommands() throws IOException {
@@ -125,37 +191,40 @@ final class RunCommand implements Callable<Integer> {
                     commands.add(line);
                 }
             }
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no such file: " + file);
         }
         return commands;
     }
 
-    /** Progress lines on stderr, at most one every two seconds. */
-    static final class Progress {
-        private final PrintWriter err;
-        private final int total;
-        private final long started = System.nanoTime();
-        private long lastReport;
+    /** Counts the ends of the tasks this run waits for, also of those that ended before it knew their ids. */
+    static final class Counter {
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+        private final Set<String> mine = new HashSet<>();
+        private final Map<String, Boolean> early = new java.util.HashMap<>();
+        private boolean watching;
 
-        Progress(PrintWriter err, int total) {
-            this.err = err;
-            this.total = total;
+        synchronized void watch(List<String> ids) {
+            watching = true;
+            for (String id : ids) {
+                Boolean ok = early.remove(id);
+                if (ok == null) {
+                    mine.add(id);
+                } else {
+                    (ok ? done : failed).incrementAndGet();
+                }
+            }
+            early.clear(); // ends of tasks of other runs, recovered from an earlier host
         }
 
-        void report(int done, int failed, int running, int queued, boolean last) {
-            long now = System.nanoTime();
-            if (!last && now - lastReport < 2_000_000_000L) {
-                return;
+        synchronized void ended(String id, Outcome outcome) {
+            boolean ok = Outcome.DONE.equals(outcome.state());
+            if (mine.remove(id)) {
+                (ok ? done : failed).incrementAndGet();
+            } else if (!watching) {
+                early.put(id, ok); // the run's ids are not known yet
             }
-            lastReport = now;
-            double elapsed = (now - started) / 1e9;
-            int finished = done + failed;
-            double rate = elapsed > 0 ? finished / elapsed : 0;
-            String eta = rate > 0 && finished < total ? String.format(Locale.ROOT, ", eta %.0fs", (total - finished) / rate) : "";
-            err.printf(Locale.ROOT, "multiproc: %d/%d finished (%d done, %d failed), %d running, %d queued, %.1f/s%s%n", finished, total,
-                    done, failed, running, queued, rate, eta);
-            err.flush();
         }
     }
 }

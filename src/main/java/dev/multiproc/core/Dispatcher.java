@@ -775,11 +775,12 @@ public final class Dispatcher implements AutoCloseable {
             case LOST -> endIfStill(rt, () -> endWithoutResult(rt), attempt.record());
             case CLAIMED -> retryUnconfirmed(rt, rt.task.attempt() + 1);
             case STARTING -> {
-                // created, not yet written: it is being born, or died being born (then it never ran)
+                // identities are published whole, so this is a file written by hand or by something else:
+                // whatever it is, an attempt that may have started is never started again
                 if (rt.waitingSince == 0) {
                     rt.waitingSince = now;
-                } else if (now - rt.waitingSince > UNCONFIRMED_PATIENCE.toNanos()) {
-                    retryUnconfirmed(rt, rt.task.attempt() + 1);
+                    log.warn("task {}: its state file {} holds no complete line; waiting", rt.taskId,
+                            StateFiles.key(rt.taskId, rt.task.attempt()));
                 }
             }
             case ABSENT -> {

@@ -219,7 +219,19 @@ public final class Engine implements AutoCloseable {
 
     // ------------------------------------------------------------------ lifecycle
 
+    /** Recovers what earlier hosts left (once per session), then dispatches. Idempotent. */
     public void start() {
+        synchronized (lifecycle) {
+            recover();
+            dispatcher.start();
+        }
+    }
+
+    /**
+     * Settles what earlier hosts left, without starting anything: finished tasks are recorded, running
+     * ones followed, the rest queued. Done once per session; {@link #start()} does it first.
+     */
+    public RecoveryCounts recover() {
         synchronized (lifecycle) {
             ensureOpen();
             if (!recovered) {
@@ -231,7 +243,7 @@ public final class Engine implements AutoCloseable {
                 }
                 logRecovery(recovery);
             }
-            dispatcher.start();
+            return recovery;
         }
     }
 

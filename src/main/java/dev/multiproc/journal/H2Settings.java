@@ -1,11 +1,9 @@
 package dev.multiproc.journal;
 
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** JVM-wide H2 settings that must be in place before H2 reads them, once, when it loads. */
 public final class H2Settings {
-    private static final Logger log = LoggerFactory.getLogger(H2Settings.class);
     static final String BIND_ADDRESS = "h2.bindAddress";
     static final String LOOPBACK = "127.0.0.1";
 
@@ -17,11 +15,13 @@ public final class H2Settings {
      * {@code h2.bindAddress} says, on all interfaces when it is unset. Loopback unless the embedding
      * program chose otherwise; a journal server refuses to start on anything but loopback.
      */
-    static void bindServersToLoopback() {
+    public static void bindServersToLoopback() {
         if (System.getProperty(BIND_ADDRESS) == null) {
             System.setProperty(BIND_ADDRESS, LOOPBACK);
         } else if (!LOOPBACK.equals(System.getProperty(BIND_ADDRESS))) {
-            log.warn("h2.bindAddress is {}: multiproc will not start a journal server on it", System.getProperty(BIND_ADDRESS));
+            // the logger is looked up here, not at class load: the command line sets its level first
+            LoggerFactory.getLogger(H2Settings.class).warn("h2.bindAddress is {}: multiproc will not start a journal server on it",
+                    System.getProperty(BIND_ADDRESS));
         }
     }
 

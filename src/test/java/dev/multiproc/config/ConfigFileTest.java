@@ -37,6 +37,7 @@ class ConfigFileTest {
             "worker_node_entry_point: /opt/mp/mpagent",
             "expected_jobmon_version: 3.4.1",
             "watch_interval: 1.5",
+            "journal_server: true",
             "");
 
     @TempDir
@@ -70,7 +71,8 @@ class ConfigFileTest {
         for (String key : ConfigFile.KEYS) {
             assertTrue(c.has(key), key);
         }
-        assertEquals(12, ConfigFile.KEYS.size());
+        assertEquals(Boolean.TRUE, c.journalServer());
+        assertEquals(13, ConfigFile.KEYS.size());
     }
 
     @Test

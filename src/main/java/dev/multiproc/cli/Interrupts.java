@@ -1,0 +1,65 @@
+package dev.multiproc.cli;
+
+import java.io.Console;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * What to do about Ctrl-C during a run. The first asks, at a terminal, whether to leave the running
+ * tasks running (the next run reattaches them) or to kill them; without a terminal, and for SIGTERM,
+ * it leaves them running, so nothing is lost. A second Ctrl-C kills.
+ */
+final class Interrupts {
+    enum Choice { NONE, LEAVE, KILL }
+
+    private final AtomicInteger interrupts = new AtomicInteger();
+    private final AtomicReference<Choice> answer = new AtomicReference<>(Choice.NONE);
+    private final Console console = System.console();
+    private SignalHandler previousInt;
+    private SignalHandler previousTerm;
+    private boolean asked;
+
+    static Interrupts install() {
+        Interrupts i = new Interrupts();
+        i.previousInt = Signal.handle(new Signal("INT"), sig -> i.interrupts.incrementAndGet());
+        i.previousTerm = Signal.handle(new Signal("TERM"), sig -> i.answer.compareAndSet(Choice.NONE, Choice.LEAVE));
+        return i;
+    }
+
+    /** The decision so far; asks the question the first time it is needed. */
+    Choice poll(Progress progress) {
+        int n = interrupts.get();
+        if (n >= 2) {
+            return Choice.KILL;
+        }
+        if (answer.get() != Choice.NONE) {
+            return answer.get();
+        }
+        if (n == 1 && !asked) {
+            asked = true;
+            if (console == null) {
+                return Choice.LEAVE;
+            }
+            progress.pause();
+            Thread question = new Thread(() -> {
+                String reply = console.readLine("%nmultiproc: leave the running tasks running (the next `multiproc run` reattaches them) "
+                        + "or kill them? [L/k] (Ctrl-C again kills) ");
+                answer.compareAndSet(Choice.NONE, reply != null && reply.trim().toLowerCase().startsWith("k") ? Choice.KILL : Choice.LEAVE);
+            }, "multiproc-question");
+            question.setDaemon(true);
+            question.start();
+        }
+        return Choice.NONE;
+    }
+
+    void uninstall() {
+        if (previousInt != null) {
+            Signal.handle(new Signal("INT"), previousInt);
+        }
+        if (previousTerm != null) {
+            Signal.handle(new Signal("TERM"), previousTerm);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.multiproc.cli;
+
+import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.journal.TaskRequestDao;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code multiproc kill ID...}: terminates tasks with their process trees, whoever runs them. */
+@Command(name = "kill", mixinStandardHelpOptions = true,
+        description = {"Terminates tasks with everything they started (SIGTERM, then SIGKILL after the grace period); queued ones never start.",
+                "While a host runs the journal, it is asked to do it; with no host, this command takes over the journal briefly."},
+        footer = {"", "Example:", "  multiproc kill 17 18_3"})
+final class KillCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "ID", description = "Task ids, such as 17 or 18_3.")
+    List<String> ids;
+
+    @Option(names = "--json", description = "Print JSON, for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        common.init();
+        JournalAccess access = JournalAccess.of(common.journalDir());
+        Map<String, String> outcome;
+        Optional<Connection> owner = access.ownerViaServer();
+        if (owner.isPresent()) {
+            try (Connection c = owner.get()) {
+                outcome = askTheHost(c);
+            }
+        } else {
+            outcome = killHere();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Table.json(outcome));
+        } else {
+            outcome.forEach((id, what) -> out.println(id + ": " + what));
+        }
+        out.flush();
+        return outcome.values().stream().allMatch(v -> v.equals("terminated")) ? 0 : 1;
+    }
+
+    /** Leaves terminate requests for the host, then waits for its answers. */
+    private Map<String, String> askTheHost(Connection c) throws InterruptedException {
+        Jdbi jdbi = Jdbi.create(c).installPlugin(new SqlObjectPlugin());
+        TaskRequestDao requests = jdbi.onDemand(TaskRequestDao.class);
+        String by = "multiproc kill (pid " + ProcessHandle.current().pid() + ")";
+        Map<String, Long> asked = new LinkedHashMap<>();
+        for (String id : ids) {
+            asked.put(id, requests.insert(id, "terminate", System.currentTimeMillis(), by));
+        }
+        Map<String, String> outcome = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        for (Map.Entry<String, Long> e : asked.entrySet()) {
+            while (true) {
+                var row = requests.byId(e.getValue()).orElseThrow();
+                if (row.handledMs() != null) {
+                    outcome.put(e.getKey(), row.outcome());
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    outcome.put(e.getKey(), "asked; the host has not answered yet");
+                    break;
+                }
+                Thread.sleep(50);
+            }
+        }
+        return outcome;
+    }
+
+    /** No host: become one for a moment, recover what runs, terminate the given tasks, and leave everything else as it was. */
+    private Map<String, String> killHere() throws InterruptedException {
+        Map<String, String> outcome = new LinkedHashMap<>();
+        try (MultiprocessDistributor d = common.builder().build()) {
+            d.engine().recover();
+            for (String id : ids) {
+                outcome.put(id, d.getSubmittedOrRunning(List.of(id)).isEmpty() ? "not queued or running" : "terminated");
+            }
+            List<String> active = outcome.entrySet().stream().filter(e -> e.getValue().equals("terminated")).map(Map.Entry::getKey).toList();
+            if (!active.isEmpty()) {
+                d.terminateTaskInstances(active);
+                long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+                while (!d.getSubmittedOrRunning(active).isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            }
+            d.engine().detach();
+        }
+        return outcome;
+    }
+}
