@@ -1,0 +1,263 @@
+package dev.multiproc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.multiproc.journal.JournalCredentials;
+import dev.multiproc.journal.JournalDirectory;
+import dev.multiproc.journal.JournalServer;
+import dev.multiproc.testing.Cli;
+import dev.multiproc.testing.JournalTest;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The command line driven as a user drives it: separate processes, a working directory, the built-in configuration. */
+class CommandLineTest extends JournalTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    protected Path journal() {
+        return tmp.resolve(".multiproc");
+    }
+
+    private Path commands(String name, String... lines) throws Exception {
+        return Files.write(tmp.resolve(name), List.of(lines));
+    }
+
+    @Test
+    void aRunWithFailuresExitsWithTheirCountAndSummarises() throws Exception {
+        commands("four.txt", "echo one", "exit 3", "# a comment", "", "echo three", "sleep 0.2; exit 5");
+        Cli.Result r = Cli.run(tmp, "run", "four.txt");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.out().contains("run four.txt: 4 commands: 2 done, 2 failed, 0 not finished"), r.toString());
+        assertTrue(r.out().contains("line 2 (task 2) failed: Process exited with code 3"), r.toString());
+        assertTrue(r.err().contains("4/4 finished (2 done, 2 failed)"), "progress lines off a terminal: " + r);
+        Cli.Result logs = Cli.run(tmp, "logs", "1");
+        assertEquals(0, logs.exit(), logs.toString());
+        assertTrue(logs.out().contains("one"), logs.toString());
+    }
+
+    @Test
+    void aRunKilledMidwayResumesWithoutRunningAnythingTwice() throws Exception {
+        Path ledger = tmp.resolve("ledger");
+        String[] lines = new String[12];
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = "echo " + i + " >> " + ledger + "; sleep 0.4";
+        }
+        commands("slow.txt", lines);
+        Process first = Cli.start(tmp, "run", "-j", "2", "slow.txt");
+        await("some commands to run", () -> {
+            try {
+                return Files.exists(ledger) && Files.readAllLines(ledger).size() >= 3;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        first.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye
+        first.waitFor(30, TimeUnit.SECONDS);
+        Cli.Result again = Cli.run(tmp, "run", "-j", "2", "slow.txt");
+        assertEquals(0, again.exit(), again.toString());
+        assertTrue(again.err().contains("resuming run slow.txt"), again.toString());
+        assertTrue(again.out().contains("12 commands: 12 done, 0 failed"), again.toString());
+        List<String> ran = Files.readAllLines(ledger);
+        assertEquals(12, ran.size(), "each command once: " + ran);
+        assertEquals(12, new HashSet<>(ran).size(), "each command once: " + ran);
+        Cli.Result complete = Cli.run(tmp, "run", "-j", "2", "slow.txt");
+        assertEquals(0, complete.exit(), complete.toString());
+        assertEquals(12, Files.readAllLines(ledger).size(), "a finished run runs nothing again");
+    }
+
+    @Test
+    void retryFailedRunsOnlyTheFailures() throws Exception {
+        Path marker = tmp.resolve("marker");
+        commands("flaky.txt", "echo ok >> " + tmp.resolve("oks"), "test -f " + marker + " || { touch " + marker + "; exit 1; }");
+        Cli.Result first = Cli.run(tmp, "run", "flaky.txt");
+        assertEquals(1, first.exit(), first.toString());
+        Cli.Result plain = Cli.run(tmp, "run", "flaky.txt");
+        assertEquals(1, plain.exit(), "without --retry-failed a failure stays: " + plain);
+        Cli.Result retried = Cli.run(tmp, "run", "--retry-failed", "flaky.txt");
+        assertEquals(0, retried.exit(), retried.toString());
+        assertTrue(retried.out().contains("2 commands: 2 done, 0 failed"), retried.toString());
+        assertEquals(1, Files.readAllLines(tmp.resolve("oks")).size(), "the command that succeeded ran once");
+    }
+
+    @Test
+    void theSameNameWithOtherCommandsIsRefused() throws Exception {
+        commands("a.txt", "true");
+        assertEquals(0, Cli.run(tmp, "run", "--name", "same", "a.txt").exit());
+        commands("b.txt", "false");
+        Cli.Result r = Cli.run(tmp, "run", "--name", "same", "b.txt");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().startsWith("multiproc: error: a run named 'same' already exists with other commands"), r.toString());
+    }
+
+    @Test
+    void inspectionWorksWhileAnotherProcessRunsTasks() throws Exception {
+        commands("long.txt", "sleep 60", "sleep 60", "sleep 60");
+        Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
+        await("two tasks to run", () -> {
+            try {
+                Cli.Result s = Cli.run(tmp, "status", "--json");
+                return s.exit() == 0 && JSON.readTree(s.out()).path("counts").path("running").asInt() == 2;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        JsonNode status = JSON.readTree(Cli.run(tmp, "status", "--json").out());
+        assertTrue(status.path("host").asText().contains("host pid " + run.pid()), status.toString());
+        assertEquals(1, status.path("counts").path("queued").asInt(), status.toString());
+        Cli.Result sql = Cli.run(tmp, "sql", "--json", "SELECT task_id FROM running_tasks ORDER BY task_id");
+        assertEquals(0, sql.exit(), sql.toString());
+        assertEquals(2, JSON.readTree(sql.out()).size(), sql.toString());
+        Cli.Result history = Cli.run(tmp, "history", "--state", "running,queued", "--csv");
+        assertEquals(4, history.out().strip().split("\n").length, "header and three tasks: " + history);
+        Cli.Result kill = Cli.run(tmp, "kill", "1", "2", "3", "999");
+        assertEquals(1, kill.exit(), "999 is not a task: " + kill);
+        assertTrue(kill.out().contains("1: terminated") && kill.out().contains("2: terminated") && kill.out().contains("3: terminated"),
+                kill.toString());
+        assertTrue(kill.out().contains("999: not queued or running"), kill.toString());
+        assertTrue(run.waitFor(60, TimeUnit.SECONDS), "the run ends once its tasks are terminated");
+        assertEquals(3, run.exitValue(), Cli.out(tmp, run) + Cli.err(tmp, run));
+        Cli.Result failures = Cli.run(tmp, "sql", "SELECT task_id, reason FROM failures ORDER BY task_id");
+        assertTrue(failures.out().contains("terminated"), failures.toString());
+    }
+
+    @Test
+    void sqlRefusesWritesAndItsUserCannotWrite() throws Exception {
+        commands("one.txt", "true");
+        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
+        Cli.Result delete = Cli.run(tmp, "sql", "DELETE FROM task");
+        assertEquals(2, delete.exit(), delete.toString());
+        assertTrue(delete.err().contains("multiproc sql is read-only"), delete.toString());
+        Cli.Result select = Cli.run(tmp, "sql", "SELECT state, COUNT(*) AS n FROM task GROUP BY state");
+        assertEquals(0, select.exit(), select.toString());
+        assertTrue(select.out().contains("DONE") && select.out().contains("(1 row)"), select.toString());
+        // the user behind `sql` can read, not write, whatever statement gets past the first check
+        JournalDirectory dir = JournalDirectory.existing(journal());
+        JournalCredentials credentials = JournalCredentials.load(dir.credentialsFile());
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.databaseBase() + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE",
+                JournalCredentials.READER, credentials.readerPassword())) {
+            SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                    () -> c.createStatement().executeUpdate("DELETE FROM task"));
+            assertTrue(e.getErrorCode() == 90096 || e.getErrorCode() == 90097, e.toString());
+        }
+    }
+
+    @Test
+    void theConsoleAnswersOnLoopbackOnly() throws Exception {
+        commands("one.txt", "true");
+        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
+        Process console = Cli.start(tmp, "console", "--for", "30s");
+        try {
+            Pattern url = Pattern.compile("url:\\s+(http://127\\.0\\.0\\.1:(\\d+)/)");
+            Matcher[] found = new Matcher[1];
+            await("the console's address", () -> {
+                try {
+                    found[0] = url.matcher(Cli.out(tmp, console));
+                    return found[0].find();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            HttpURLConnection http = (HttpURLConnection) URI.create(found[0].group(1)).toURL().openConnection();
+            assertEquals(200, http.getResponseCode());
+            assertListensOnLoopbackOnly(Integer.parseInt(found[0].group(2)));
+            assertTrue(Cli.out(tmp, console).contains("user:     READER"));
+        } finally {
+            console.destroy();
+            console.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theJournalServerListensOnLoopbackOnly() throws Exception {
+        commands("long.txt", "sleep 30");
+        Process run = Cli.start(tmp, "run", "long.txt");
+        try {
+            await("the journal server", () -> Files.exists(journal().resolve("server")));
+            JournalDirectory dir = JournalDirectory.existing(journal());
+            String url = JournalServer.url(dir, JournalCredentials.load(dir.credentialsFile())).orElseThrow();
+            assertListensOnLoopbackOnly(Integer.parseInt(url.replaceAll(".*:(\\d+)/.*", "$1")));
+        } finally {
+            Cli.Result kill = Cli.run(tmp, "kill", "1");
+            assertEquals(0, kill.exit(), kill.toString());
+            run.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The listening socket of the port, in /proc/net/tcp or tcp6, is bound to 127.0.0.1 and nothing else. */
+    private static void assertListensOnLoopbackOnly(int port) throws Exception {
+        String hex = String.format(":%04X ", port);
+        List<String> listeners = new java.util.ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 3 && (f[1] + " ").endsWith(hex) && f[3].equals("0A")) { // 0A: LISTEN
+                    listeners.add(f[1].substring(0, f[1].indexOf(':')));
+                }
+            }
+        }
+        assertFalse(listeners.isEmpty(), "nothing listens on port " + port);
+        for (String address : listeners) {
+            assertTrue(address.equals("0100007F") || address.equals("0000000000000000FFFF00000100007F"),
+                    "port " + port + " listens on " + address + ", not on 127.0.0.1 only");
+        }
+    }
+
+    @Test
+    void badFlagsAndBadConfigurationGetOneClearLine() throws Exception {
+        commands("one.txt", "true");
+        Cli.Result zero = Cli.run(tmp, "run", "-j", "0", "one.txt");
+        assertEquals(2, zero.exit());
+        assertTrue(zero.err().contains("-j must be at least 1, got 0"), zero.toString());
+        Cli.Result unknown = Cli.run(tmp, "run", "--nope", "one.txt");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().contains("Unknown option: '--nope'"), unknown.toString());
+        Cli.Result missing = Cli.run(tmp, "run", "no-such.txt");
+        assertEquals(2, missing.exit());
+        assertEquals("multiproc: error: no such file: no-such.txt", missing.err().strip());
+        Files.writeString(tmp.resolve("bad.yml"), "paralelism: 4\n");
+        Cli.Result badKey2 = Cli.run(tmp, "run", "--config", "bad.yml", "one.txt");
+        assertEquals(2, badKey2.exit(), badKey2.toString());
+        assertTrue(badKey2.err().contains("bad.yml: unknown key 'paralelism'"), badKey2.toString());
+        assertEquals(1, badKey2.err().strip().lines().count(), "one line, no stack trace: " + badKey2);
+        Files.writeString(tmp.resolve("worse.yml"), "parallelism: many\n");
+        Cli.Result badValue = Cli.run(tmp, "run", "--config", "worse.yml", "one.txt");
+        assertTrue(badValue.err().contains("parallelism must be a whole number of at least 1, got 'many'"), badValue.toString());
+        Cli.Result help = Cli.run(tmp, "history", "--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("Example"), help.toString());
+        Cli.Result noJournal = Cli.run(tmp, "--help");
+        assertEquals(0, noJournal.exit());
+    }
+
+    @Test
+    void aSecondHostOnTheSameJournalIsRefusedWithTheHoldersName() throws Exception {
+        commands("long.txt", "sleep 30");
+        commands("other.txt", "true");
+        Process run = Cli.start(tmp, "run", "long.txt");
+        try {
+            await("the first host", () -> Files.exists(journal().resolve("server")));
+            Cli.Result second = Cli.run(tmp, "run", "other.txt");
+            assertEquals(2, second.exit(), second.toString());
+            assertTrue(second.err().contains("is held by another host: host pid " + run.pid()), second.toString());
+        } finally {
+            Cli.run(tmp, "kill", "1");
+            run.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.multiproc.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The command line as a user runs it: a separate JVM, in a working directory, with the project's classpath. */
+public final class Cli {
+    private Cli() {
+    }
+
+    public record Result(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    /** Runs {@code multiproc ARGS} in {@code dir} to its end (at most two minutes). */
+    public static Result run(Path dir, String... args) throws IOException, InterruptedException {
+        return runWithInput(dir, null, args);
+    }
+
+    public static Result runWithInput(Path dir, String stdin, String... args) throws IOException, InterruptedException {
+        Process p = start(dir, args);
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("multiproc " + String.join(" ", args) + " did not end");
+        }
+        return new Result(p.exitValue(), Files.readString(dir.resolve(".out-" + p.pid())), Files.readString(dir.resolve(".err-" + p.pid())));
+    }
+
+    /** Starts {@code multiproc ARGS} in {@code dir}; its output goes to {@code .out-PID} and {@code .err-PID} there. */
+    public static Process start(Path dir, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "-Xmx256m", "dev.multiproc.cli.Main"));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, ".out-tmp", "");
+        Path err = Files.createTempFile(dir, ".err-tmp", "");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Files.move(out, dir.resolve(".out-" + p.pid()));
+        Files.move(err, dir.resolve(".err-" + p.pid()));
+        return p;
+    }
+
+    public static String out(Path dir, Process p) throws IOException {
+        return Files.readString(dir.resolve(".out-" + p.pid()));
+    }
+
+    public static String err(Path dir, Process p) throws IOException {
+        return Files.readString(dir.resolve(".err-" + p.pid()));
+    }
+}
