@@ -93,7 +93,8 @@ SELECT session_id,
        killed
 FROM host_session;
 
--- Runs of the command line with the state of their latest attempt at each command.
+-- Runs of the command line with the state of their latest attempt at each command. Interrupted: ended by
+-- a Ctrl-C or a stop of the host; they run again when the run is resumed.
 CREATE VIEW runs AS
 SELECT r.run_id,
        r.name,
@@ -102,7 +103,9 @@ SELECT r.run_id,
        r.command_count,
        COUNT(t.task_id)                                                   AS tasks,
        SUM(CASE WHEN t.state = 'DONE' THEN 1 ELSE 0 END)                  AS done,
-       SUM(CASE WHEN t.state IN ('FAILED', 'LOST', 'ERROR', 'TERMINATED') THEN 1 ELSE 0 END) AS failed,
+       SUM(CASE WHEN t.state IN ('FAILED', 'LOST', 'ERROR')
+                  OR (t.state = 'TERMINATED' AND t.end_cause <> 'stopped') THEN 1 ELSE 0 END) AS failed,
+       SUM(CASE WHEN t.state = 'TERMINATED' AND t.end_cause = 'stopped' THEN 1 ELSE 0 END) AS interrupted,
        SUM(CASE WHEN t.state = 'RUNNING' THEN 1 ELSE 0 END)               AS running,
        SUM(CASE WHEN t.state = 'QUEUED' THEN 1 ELSE 0 END)                AS queued
 FROM run r

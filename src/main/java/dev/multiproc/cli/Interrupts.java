@@ -8,8 +8,9 @@ import sun.misc.SignalHandler;
 
 /**
  * What to do about Ctrl-C during a run. The first asks, at a terminal, whether to leave the running
- * tasks running (the next run reattaches them) or to kill them; without a terminal, and for SIGTERM,
- * it leaves them running, so nothing is lost. A second Ctrl-C kills.
+ * tasks running (the next run reattaches them) or to kill them; a second Ctrl-C kills. Without a
+ * terminal a second SIGINT within a second kills, and otherwise the tasks are left running, so nothing
+ * is lost; SIGTERM leaves them running too.
  */
 final class Interrupts {
     enum Choice { NONE, LEAVE, KILL }
@@ -20,6 +21,7 @@ final class Interrupts {
     private SignalHandler previousInt;
     private SignalHandler previousTerm;
     private boolean asked;
+    private long firstAt;
 
     static Interrupts install() {
         Interrupts i = new Interrupts();
@@ -37,11 +39,14 @@ final class Interrupts {
         if (answer.get() != Choice.NONE) {
             return answer.get();
         }
+        if (n == 1 && console == null) {
+            if (firstAt == 0) {
+                firstAt = System.nanoTime();
+            }
+            return System.nanoTime() - firstAt > 1_000_000_000L ? Choice.LEAVE : Choice.NONE;
+        }
         if (n == 1 && !asked) {
             asked = true;
-            if (console == null) {
-                return Choice.LEAVE;
-            }
             progress.pause();
             Thread question = new Thread(() -> {
                 String reply = console.readLine("%nmultiproc: leave the running tasks running (the next `multiproc run` reattaches them) "

@@ -163,7 +163,8 @@ final class RunCommand implements Callable<Integer> {
             done = counts.get("done") == null ? 0 : ((Number) counts.get("done")).longValue();
             failed = counts.get("failed") == null ? 0 : ((Number) counts.get("failed")).longValue();
             failures = Queries.table(c, "SELECT h.line_no, h.task_id, h.state, h.message FROM task_history h JOIN job j ON j.job_id = h.job_id "
-                    + "WHERE j.run_id = ? AND h.state IN ('FAILED', 'LOST', 'ERROR', 'TERMINATED') AND j.job_id = (SELECT MAX(j2.job_id) "
+                    + "WHERE j.run_id = ? AND (h.state IN ('FAILED', 'LOST', 'ERROR') OR (h.state = 'TERMINATED' AND h.end_cause <> 'stopped')) "
+                    + "AND j.job_id = (SELECT MAX(j2.job_id) "
                     + "FROM job j2 WHERE j2.run_id = j.run_id AND j2.line_no = j.line_no) ORDER BY h.line_no LIMIT 20", run.runId());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -188,19 +188,21 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /** Tasks waiting: in the queue, or handed to a launcher that has not started them yet. */
     int queuedCount() {
         lock.lock();
         try {
-            return queue.size();
+            return queue.size() + (int) byKey.values().stream().filter(rt -> !rt.hasStarted()).count();
         } finally {
             lock.unlock();
         }
     }
 
+    /** Tasks whose process has started and not ended. */
     int runningCount() {
         lock.lock();
         try {
-            return byKey.size();
+            return (int) byKey.values().stream().filter(RunningTask::hasStarted).count();
         } finally {
             lock.unlock();
         }

@@ -81,6 +81,45 @@ class CommandLineTest extends JournalTest {
         assertEquals(12, Files.readAllLines(ledger).size(), "a finished run runs nothing again");
     }
 
+    private static void signal(Process p, String signal) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+    }
+
+    @Test
+    void ctrlCWithoutATerminalLeavesTasksRunningForTheNextRun() throws Exception {
+        Path ledger = tmp.resolve("ledger");
+        commands("two.txt", "echo a >> " + ledger + "; sleep 6; echo a-done >> " + ledger, "echo b >> " + ledger);
+        Process run = Cli.start(tmp, "run", "-j", "1", "two.txt");
+        await("the first command to start", () -> Files.exists(ledger));
+        signal(run, "INT");
+        assertTrue(run.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(130, run.exitValue(), Cli.err(tmp, run));
+        assertTrue(Cli.err(tmp, run).contains("left 1 running tasks running"), Cli.err(tmp, run));
+        Cli.Result again = Cli.run(tmp, "run", "-j", "1", "two.txt");
+        assertEquals(0, again.exit(), again.toString());
+        assertTrue(again.err().contains("1 reattached"), again.toString());
+        assertEquals(List.of("a", "a-done", "b"), Files.readAllLines(ledger), "the running task went on and ran once; the other ran after");
+    }
+
+    @Test
+    void aSecondCtrlCKillsTheRunningTasks() throws Exception {
+        commands("long.txt", "sleep 60", "sleep 60");
+        Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
+        await("both tasks to run", () -> {
+            try {
+                return JSON.readTree(Cli.run(tmp, "status", "--json").out()).path("counts").path("running").asInt() == 2;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        signal(run, "INT");
+        signal(run, "INT");
+        assertTrue(run.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(130, run.exitValue(), Cli.err(tmp, run));
+        assertTrue(Cli.out(tmp, run).contains("2 commands: 0 done, 0 failed, 2 not finished"), Cli.out(tmp, run));
+        assertEquals(List.of(), dev.multiproc.testing.Leftovers.of(journal()));
+    }
+
     @Test
     void retryFailedRunsOnlyTheFailures() throws Exception {
         Path marker = tmp.resolve("marker");
