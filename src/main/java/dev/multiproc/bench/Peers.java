@@ -1,0 +1,79 @@
+package dev.multiproc.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The tools people would use instead, running the same workload: M times {@code sh -c CMD}, N at a time. */
+final class Peers {
+    private Peers() {
+    }
+
+    /** {@code xargs -P N sh -c CMD}: the practical limit of spawning and reaping processes here. */
+    static double xargs(int tasks, int jobs, String command, Path dir) throws IOException, InterruptedException {
+        return shell(dir, "seq " + tasks + " | xargs -P " + jobs + " -I{} sh -c '" + command + "'", tasks);
+    }
+
+    /** GNU parallel with a job log (the journaling peer); NaN when it is not installed. */
+    static double gnuParallel(int tasks, int jobs, String command, Path dir) throws IOException, InterruptedException {
+        if (!onPath("parallel")) {
+            return Double.NaN;
+        }
+        Path log = dir.resolve("parallel.joblog");
+        Files.deleteIfExists(log);
+        return shell(dir, "seq " + tasks + " | parallel --will-cite -j " + jobs + " --joblog " + log + " '" + command + "'", tasks);
+    }
+
+    /** A plain JDK pool: N threads, each starting {@code sh -c CMD} with ProcessBuilder and waiting for it. No journal. */
+    static double processBuilderPool(int tasks, int jobs, String command) throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < jobs; i++) {
+            Thread t = new Thread(() -> {
+                while (next.getAndIncrement() < tasks) {
+                    try {
+                        Process p = new ProcessBuilder("sh", "-c", command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                        p.waitFor();
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return tasks / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static double shell(Path dir, String script, int tasks) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        int rc = p.waitFor();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (rc != 0) {
+            throw new IllegalStateException("benchmark peer failed (exit " + rc + "): " + script);
+        }
+        return tasks / seconds;
+    }
+}

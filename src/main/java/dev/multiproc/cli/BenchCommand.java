@@ -1,0 +1,113 @@
+package dev.multiproc.cli;
+
+import dev.multiproc.bench.Bench;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code multiproc bench}: the figures, side by side, in one run. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures multiproc against xargs -P, a plain JDK ProcessBuilder pool and GNU parallel --joblog (when installed: "
+                + "apt-get install parallel) on the same workload, in one run; then the time to submit a large array, the cost of a poll "
+                + "with a long history, recovery time, and the heap after many tasks. Prints a table, or JSON."},
+        footer = {"", "Examples:", "  multiproc bench", "  multiproc bench --tasks 2000 --heap-tasks 0 --json"})
+final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--tasks", defaultValue = "5000", description = "Tasks per round of the throughput comparison (default: ${DEFAULT-VALUE}).")
+    int tasks;
+
+    @Option(names = "--jobs", split = ",", defaultValue = "2,8", description = "Parallelism to compare at (default: ${DEFAULT-VALUE}).")
+    List<Integer> jobs = new ArrayList<>();
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds of each tool; the median counts (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--warmup", defaultValue = "5000", description = "Tasks multiproc runs before it is measured (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--command", defaultValue = "true", description = "The trivial command (default: ${DEFAULT-VALUE}).")
+    String command;
+
+    @Option(names = "--array-steps", defaultValue = "100000", description = "Steps of the array submitted at once (default: ${DEFAULT-VALUE}).")
+    int arraySteps;
+
+    @Option(names = "--history", defaultValue = "1000000", description = "Finished tasks in the journal while polling (default: ${DEFAULT-VALUE}).")
+    int history;
+
+    @Option(names = "--active", defaultValue = "1000", description = "Active tasks while polling (default: ${DEFAULT-VALUE}).")
+    int active;
+
+    @Option(names = "--poll-calls", defaultValue = "5000", description = "Polls measured (default: ${DEFAULT-VALUE}).")
+    int pollCalls;
+
+    @Option(names = "--recovery-tasks", defaultValue = "10000", description = "Unfinished tasks to recover (default: ${DEFAULT-VALUE}).")
+    int recoveryTasks;
+
+    @Option(names = "--heap-tasks", defaultValue = "1000000",
+            description = "Tasks through one distributor for the heap figure; 0 skips it (default: ${DEFAULT-VALUE}, about 15 minutes).")
+    long heapTasks;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Where the benchmark's journals go (default: a new temporary directory).")
+    Path dir;
+
+    @Option(names = "--json", description = "Print the results as JSON.")
+    boolean json;
+
+    @Option(names = {"-v", "--verbose"}, description = "Say more.")
+    boolean[] verbose = new boolean[0];
+
+    @Override
+    public Integer call() throws Exception {
+        Verbosity.set(verbose.length);
+        if (tasks < 1 || rounds < 1 || jobs.isEmpty() || jobs.stream().anyMatch(j -> j < 1)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tasks, --rounds and --jobs must be at least 1");
+        }
+        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("multiproc-bench");
+        PrintWriter err = spec.commandLine().getErr();
+        Bench.Results r = new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active, pollCalls,
+                recoveryTasks, heapTasks, work), err).run();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Table.json(r));
+        } else {
+            print(out, r);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void print(PrintWriter out, Bench.Results r) {
+        out.printf(Locale.ROOT, "throughput: tasks per second, median of %d rounds of %d x `%s` (multiproc warmed up with %d tasks)%n", rounds,
+                tasks, command, warmup);
+        out.printf(Locale.ROOT, "  %-3s  %14s  %22s  %22s  %22s%n", "N", "xargs -P N", "JDK ProcessBuilder pool", "GNU parallel --joblog",
+                "multiproc (journaled)");
+        for (Bench.Throughput t : r.throughput()) {
+            out.printf(Locale.ROOT, "  %-3d  %14.0f  %22s  %22s  %22s%n", t.jobs(), t.xargs(), rate(t, t.processBuilder()), rate(t, t.gnuParallel()),
+                    rate(t, t.multiproc()));
+        }
+        out.printf(Locale.ROOT, "array of %d steps submitted, durable: %.0f ms%n", r.arraySteps(), r.arraySubmitMs());
+        out.printf(Locale.ROOT, "getSubmittedOrRunning(null), %d active, %d finished in the history: median %.1f us, p99 %.1f us (%d calls)%n",
+                r.activeTasks(), r.historyTasks(), r.poll().medianUs(), r.poll().p99Us(), r.poll().calls());
+        out.printf(Locale.ROOT, "recovery of %d unfinished tasks: dispatch resumed %.0f ms after start()%n", r.recoveryTasks(), r.recoveryMs());
+        if (!r.heap().isEmpty()) {
+            out.println("heap after a full GC, by tasks run through one distributor (journal file size):");
+            for (Bench.HeapPoint p : r.heap()) {
+                out.printf(Locale.ROOT, "  %,10d tasks: heap %6.1f MiB  (journal %.1f MiB)%n", p.tasks(), p.heapBytes() / 1048576.0,
+                        p.journalBytes() / 1048576.0);
+            }
+        }
+    }
+
+    private static String rate(Bench.Throughput t, double rate) {
+        return Double.isNaN(rate) ? "not installed" : String.format(Locale.ROOT, "%.0f (%.2fx)", rate, t.ratio(rate));
+    }
+}
