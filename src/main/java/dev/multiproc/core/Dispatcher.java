@@ -84,7 +84,7 @@ public final class Dispatcher implements AutoCloseable {
         this.queueingErrors = queueingErrors;
         this.stateFiles = settings.stateFiles();
         this.queue = new TaskQueue(settings.maxOvertakes());
-        this.prefetch = Math.min(settings.parallelism(), 64);
+        this.prefetch = Integer.getInteger("multiproc.prefetch", Math.min(settings.parallelism(), 64));
         this.watcher = new Thread(this::watch, "multiproc-watcher");
         this.watcher.setDaemon(true);
         this.watcher.start();
