@@ -123,6 +123,9 @@ public final class MultiprocessDistributor implements ClusterDistributor {
         private String expectedJobmonVersion = "3.4.0";
         private Duration watchInterval = Duration.ofMillis(100);
         private boolean journalServer;
+        private Duration historyRetention;
+        private long historyMaxTasks;
+        private Duration retentionCheckInterval = Duration.ofMinutes(1);
 
         private Builder() {
         }
@@ -206,6 +209,24 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             return this;
         }
 
+        /** Finished tasks submitted longer ago than this are pruned from the journal (checked every minute). Default: kept. */
+        public Builder historyRetention(Duration historyRetention) {
+            this.historyRetention = historyRetention;
+            return this;
+        }
+
+        /** At most this many tasks stay in the journal, the newest; older finished ones are pruned. Default 0: no bound. */
+        public Builder historyMaxTasks(long historyMaxTasks) {
+            this.historyMaxTasks = historyMaxTasks;
+            return this;
+        }
+
+        /** How often retention looks for tasks to prune. */
+        public Builder retentionCheckInterval(Duration retentionCheckInterval) {
+            this.retentionCheckInterval = retentionCheckInterval;
+            return this;
+        }
+
         /** Validates the settings, opens and migrates the journal and starts a host session; does not start dispatching. */
         public MultiprocessDistributor build() {
             return new MultiprocessDistributor(Engine.open(settings()));
@@ -232,8 +253,16 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             if (overtakes < 0) {
                 throw new IllegalArgumentException("maxOvertakes must not be negative, got " + overtakes);
             }
+            if (historyRetention != null) {
+                positive("historyRetention", historyRetention);
+            }
+            if (historyMaxTasks < 0) {
+                throw new IllegalArgumentException("historyMaxTasks must not be negative, got " + historyMaxTasks);
+            }
+            positive("retentionCheckInterval", retentionCheckInterval);
             return new EngineSettings(clusterName, parallelism, journalDir, exitInfoSizeLimit, logDir, orphanPolicy, killGrace,
-                    sampleInterval, overtakes, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer);
+                    sampleInterval, overtakes, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer, historyRetention,
+                    historyMaxTasks, retentionCheckInterval);
         }
 
         private static void positive(String name, Duration d) {

@@ -30,7 +30,7 @@ public final class ConfigFile {
     /** The keys, in the order the README documents them. */
     public static final Set<String> KEYS = Set.of("cluster_name", "parallelism", "journal_dir", "exit_info_size_limit", "log_dir",
             "orphan_policy", "kill_grace", "sample_interval", "max_overtakes", "worker_node_entry_point",
-            "expected_jobmon_version", "watch_interval", "journal_server");
+            "expected_jobmon_version", "watch_interval", "journal_server", "history_retention", "history_max_tasks");
 
     private final String source;
     private final Map<String, Object> values;
@@ -103,6 +103,19 @@ public final class ConfigFile {
         path("worker_node_entry_point");
         text("expected_jobmon_version");
         journalServer();
+        duration("history_retention");
+        historyMaxTasks();
+    }
+
+    public Long historyMaxTasks() {
+        Object v = values.get("history_max_tasks");
+        if (v == null) {
+            return null;
+        }
+        if ((v instanceof Integer || v instanceof Long) && ((Number) v).longValue() >= 0) {
+            return ((Number) v).longValue();
+        }
+        throw new ConfigException(source + ": history_max_tasks must be a whole number of at least 0 (0: no bound), got '" + v + "'");
     }
 
     public Boolean journalServer() {
@@ -207,6 +220,12 @@ public final class ConfigFile {
         }
         if (journalServer() != null) {
             builder.journalServer(journalServer());
+        }
+        if (duration("history_retention") != null) {
+            builder.historyRetention(duration("history_retention"));
+        }
+        if (historyMaxTasks() != null) {
+            builder.historyMaxTasks(historyMaxTasks());
         }
         return builder;
     }

@@ -5,9 +5,9 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as people write them in configuration: {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, or a number of seconds. */
+/** Durations as people write them in configuration: {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 30d}, or a number of seconds. */
 public final class Durations {
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
 
     private Durations() {
     }
@@ -25,6 +25,7 @@ public final class Durations {
                     case "ms" -> amount / 1000;
                     case "m" -> amount * 60;
                     case "h" -> amount * 3600;
+                    case "d" -> amount * 86_400;
                     default -> amount;
                 };
                 return ofSeconds(key, seconds, value);

@@ -73,6 +73,7 @@ public final class Engine implements AutoCloseable {
     private final AtomicLong nextJobId;
     private final Object lifecycle = new Object();
     private final JournalServer server;
+    private final Retention retention;
     private final Thread requestPoller;
     private boolean recovered;
     private RecoveryCounts recovery;
@@ -103,6 +104,8 @@ public final class Engine implements AutoCloseable {
                 settings.watchInterval());
         this.dispatcher = new Dispatcher(ds, writer, exitInfos, queueingErrors);
         this.server = settings.journalServer() ? JournalServer.start(journal) : null;
+        this.retention = new Retention(journal, writer, settings.historyRetention(), settings.historyMaxTasks(),
+                settings.retentionCheckInterval());
         this.requestPoller = server == null ? null : new Thread(this::pollRequests, "multiproc-requests");
         if (requestPoller != null) {
             requestPoller.setDaemon(true);
@@ -287,6 +290,7 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             closed = true;
+            retention.close();
             if (requestPoller != null) {
                 requestPoller.interrupt();
             }
@@ -571,6 +575,12 @@ public final class Engine implements AutoCloseable {
     /** Waits until nothing is queued or running; for the CLI and tests. */
     public boolean awaitIdle(java.time.Duration timeout) throws InterruptedException {
         return dispatcher.awaitIdle(timeout);
+    }
+
+    /** Prunes the history now, as the retention settings say; returns how many tasks went. */
+    public long pruneHistory() {
+        ensureOpen();
+        return retention.pruneOnce();
     }
 
     /** Commits everything journaled so far. */

@@ -9,8 +9,11 @@ import java.time.Duration;
  *
  * @param workerNodeEntryPoint the supervisor program; null installs the one bundled in the jar
  * @param journalServer        serve the journal to other local processes while this host holds it
+ * @param historyRetention     finished tasks submitted longer ago are pruned; null keeps them
+ * @param historyMaxTasks      at most this many tasks are kept (the newest); 0 for no bound
  */
 public record EngineSettings(String clusterName, int parallelism, Path journalDir, int exitInfoSizeLimit, Path logDir,
         OrphanPolicy orphanPolicy, Duration killGrace, Duration sampleInterval, int maxOvertakes, Path workerNodeEntryPoint,
-        String expectedJobmonVersion, Duration watchInterval, boolean journalServer) {
+        String expectedJobmonVersion, Duration watchInterval, boolean journalServer, Duration historyRetention, long historyMaxTasks,
+        Duration retentionCheckInterval) {
 }
