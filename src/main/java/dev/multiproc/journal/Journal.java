@@ -84,6 +84,20 @@ public final class Journal implements AutoCloseable {
         return credentials;
     }
 
+    /**
+     * H2 closes a database whose file it could not write (a full disk, say): every pooled connection
+     * then fails. Evicting them makes the next one open the file again, from its last intact state.
+     */
+    void reopenAfterFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException e && (e.getErrorCode() == 90098 || e.getErrorCode() == 90121)) {
+                log.warn("the journal database was closed after a write failed; reopening it");
+                dataSource.getHikariPoolMXBean().softEvictConnections();
+                return;
+            }
+        }
+    }
+
     /** The generation the journal held when it was opened. */
     long generationAtOpen() {
         return generation;

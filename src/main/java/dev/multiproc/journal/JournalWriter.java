@@ -273,6 +273,7 @@ public final class JournalWriter implements AutoCloseable {
 
     private void onFailure(Batch batch, Exception e) {
         failuresInARow++;
+        journal.reopenAfterFailure(e);
         JournalException failure = new JournalException("journal write failed: " + Journal.rootMessage(e), e);
         if (failuresInARow == 1) {
             log.warn("journal write failed, will retry the task updates: {}", Journal.rootMessage(e));
