@@ -80,6 +80,14 @@ public final class Launcher implements AutoCloseable {
         if (!Files.isExecutable(agent)) {
             throw new LauncherException("the worker node entry point " + agent + " is not executable");
         }
+        try {
+            if (!Files.exists(logFile)) {
+                Files.createFile(logFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            }
+        } catch (IOException e) {
+            throw new LauncherException("cannot create " + logFile + ": " + e.getMessage());
+        }
         ProcessBuilder pb = new ProcessBuilder(agent.toString(), "launcher", stateDir.toString(), Integer.toString(slots));
         pb.environment().putAll(environment);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));

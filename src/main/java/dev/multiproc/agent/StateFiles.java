@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -55,6 +56,7 @@ public final class StateFiles {
     public boolean claim(String taskId, int attempt) throws IOException {
         String key = key(taskId, attempt);
         Path tmp = dir.resolve(key + ".claim." + ProcessHandle.current().pid() + ".tmp");
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, StateFile.CLAIM_LINE, StandardCharsets.ISO_8859_1);
         try {
             Files.createLink(dir.resolve(key), tmp);

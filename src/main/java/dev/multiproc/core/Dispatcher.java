@@ -458,7 +458,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         dir = dir.toAbsolutePath();
         if (logDirsMade.add(dir)) {
-            Files.createDirectories(dir);
+            LogDirectories.create(dir);
         }
         return LogFiles.path(type, dir.toString(), name, taskId);
     }

@@ -159,7 +159,7 @@ public final class Engine implements AutoCloseable {
         try {
             journal = Journal.open(dir);
             if (settings.logDir() != null) {
-                Files.createDirectories(settings.logDir());
+                LogDirectories.create(settings.logDir());
             }
             return new Engine(settings, lock, journal);
         } catch (IOException e) {
