@@ -23,7 +23,7 @@ public final class Bench {
 
     /** What to measure, and how much. */
     public record Settings(int tasks, List<Integer> jobs, int rounds, int warmup, String command, int arraySteps, int historyTasks,
-            int activeTasks, int pollCalls, int recoveryTasks, long heapTasks, Path workDir) {
+            int activeTasks, int pollCalls, int recoveryTasks, long heapTasks, long heapHistory, Path workDir) {
     }
 
     /** Tasks per second of each tool at one parallelism; NaN for a tool that is not installed. */
@@ -190,13 +190,19 @@ public final class Bench {
 
     // ------------------------------------------------------------------ heap
 
-    /** One long-lived distributor runs {@code heapTasks} tasks; the heap after a full GC at each tenth of the way. */
+    /**
+     * One long-lived distributor runs {@code heapTasks} tasks, keeping the newest {@code heapHistory} in
+     * its journal; the heap after a full GC, and the journal's size, at each tenth of the way.
+     */
     private List<HeapPoint> heap() throws Exception {
         Path dir = fresh("heap");
         List<HeapPoint> points = new ArrayList<>();
         long total = settings.heapTasks();
         long step = Math.max(10_000, total / 10);
-        try (MultiprocessDistributor d = distributor(dir, 8).build()) {
+        log.printf("running %d tasks through one distributor (history kept: %d tasks)...%n", total, settings.heapHistory());
+        log.flush();
+        try (MultiprocessDistributor d = distributor(dir, 8).historyMaxTasks(settings.heapHistory())
+                .retentionCheckInterval(Duration.ofSeconds(10)).build()) {
             d.start();
             long done = 0;
             long t0 = System.nanoTime();
@@ -205,6 +211,7 @@ public final class Bench {
                 runAll(d, chunk);
                 done += chunk;
                 if (done % step == 0 || done == total) {
+                    d.engine().pruneHistory();
                     d.engine().flushJournal();
                     HeapPoint p = new HeapPoint(done, heapAfterGc(), Files.size(dir.resolve("journal").resolve("journal.mv.db")));
                     points.add(p);

@@ -56,6 +56,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Tasks through one distributor for the heap figure; 0 skips it (default: ${DEFAULT-VALUE}, about 15 minutes).")
     long heapTasks;
 
+    @Option(names = "--heap-history", defaultValue = "100000",
+            description = "Tasks the journal keeps during the heap run (history_max_tasks; default: ${DEFAULT-VALUE}).")
+    long heapHistory;
+
     @Option(names = "--dir", paramLabel = "DIR", description = "Where the benchmark's journals go (default: a new temporary directory).")
     Path dir;
 
@@ -74,7 +78,7 @@ final class BenchCommand implements Callable<Integer> {
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("multiproc-bench");
         PrintWriter err = spec.commandLine().getErr();
         Bench.Results r = new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active, pollCalls,
-                recoveryTasks, heapTasks, work), err).run();
+                recoveryTasks, heapTasks, heapHistory, work), err).run();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Table.json(r));
@@ -99,7 +103,8 @@ final class BenchCommand implements Callable<Integer> {
                 r.activeTasks(), r.historyTasks(), r.poll().medianUs(), r.poll().p99Us(), r.poll().calls());
         out.printf(Locale.ROOT, "recovery of %d unfinished tasks: dispatch resumed %.0f ms after start()%n", r.recoveryTasks(), r.recoveryMs());
         if (!r.heap().isEmpty()) {
-            out.println("heap after a full GC, by tasks run through one distributor (journal file size):");
+            out.println("heap after a full GC, by tasks run through one distributor keeping " + heapHistory
+                    + " tasks of history (journal file size):");
             for (Bench.HeapPoint p : r.heap()) {
                 out.printf(Locale.ROOT, "  %,10d tasks: heap %6.1f MiB  (journal %.1f MiB)%n", p.tasks(), p.heapBytes() / 1048576.0,
                         p.journalBytes() / 1048576.0);
