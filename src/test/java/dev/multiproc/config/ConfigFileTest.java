@@ -38,6 +38,8 @@ class ConfigFileTest {
             "expected_jobmon_version: 3.4.1",
             "watch_interval: 1.5",
             "journal_server: true",
+            "history_retention: 30d",
+            "history_max_tasks: 1000000",
             "");
 
     @TempDir
@@ -72,7 +74,7 @@ class ConfigFileTest {
             assertTrue(c.has(key), key);
         }
         assertEquals(Boolean.TRUE, c.journalServer());
-        assertEquals(13, ConfigFile.KEYS.size());
+        assertEquals(15, ConfigFile.KEYS.size());
     }
 
     @Test
@@ -288,7 +290,8 @@ class ConfigFileTest {
         assertEquals(Duration.ofMillis(1500), Durations.parse("k", "1.5s"));
         assertEquals(Duration.ofSeconds(3), Durations.parse("k", 3));
         assertEquals(Duration.ofMillis(250), Durations.parse("k", 0.25));
-        for (Object bad : List.of("soon", "", "-1", "-1s", "0", "0s", "0ms", "1d", "5 days", "1h30m", 0, -3, 0.0, Double.NaN,
+        assertEquals(Duration.ofDays(30), Durations.parse("k", "30d"));
+        for (Object bad : List.of("soon", "", "-1", "-1s", "0", "0s", "0ms", "1w", "5 days", "1h30m", 0, -3, 0.0, Double.NaN,
                 Double.POSITIVE_INFINITY, true, List.of(1))) {
             ConfigException e = assertThrows(ConfigException.class, () -> Durations.parse("kill_grace", bad), String.valueOf(bad));
             assertContains("kill_grace", e.getMessage());
