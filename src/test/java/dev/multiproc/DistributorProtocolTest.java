@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiproc.agent.ProcStat;
+import dev.multiproc.agent.ProcessIdentity;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.cluster.TaskInstanceStatus;
@@ -88,12 +90,18 @@ class DistributorProtocolTest extends JournalTest {
             String id = d.submitToBatchDistributor("sleep 300 & echo $! > " + tmp + "/child; (sleep 300 &) ; sleep 300", "tree", Map.of());
             awaitFile(tmp.resolve("child"));
             Thread.sleep(100);
-            long child = Long.parseLong(Files.readString(tmp.resolve("child")).trim());
-            assertTrue(ProcessHandle.of(child).isPresent());
+            long pid = Long.parseLong(Files.readString(tmp.resolve("child")).trim());
+            ProcessIdentity child = new ProcessIdentity(pid, ProcStat.read(pid).orElseThrow().startTicks());
+            assertTrue(child.isAlive());
             d.terminateTaskInstances(List.of(id));
             awaitIdle(d);
             assertEquals(Set.of(), d.getSubmittedOrRunning(null));
-            assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "background child survived");
+            // signalled together with the task, the child may still be dying when the task's end is recorded
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(child.isAlive(), "background child survived");
             RemoteExitInfo info = d.getRemoteExitInfo(id);
             assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
             assertTrue(info.message().startsWith("terminated by request"), info.message());

@@ -95,7 +95,11 @@ class StressTest extends JournalTest {
             for (String id : ids) {
                 String[] row = journaled.get(id);
                 assertTrue(row != null, "not journaled: " + id);
-                assertTrue(List.of("DONE", "FAILED", "TERMINATED").contains(row[1]), id + " ended as " + row[1]);
+                if (!List.of("DONE", "FAILED", "TERMINATED").contains(row[1])) {
+                    Path agentLog = journal().resolve("agent.log");
+                    throw new AssertionError(id + " ended as " + row[1] + ": " + row[3] + "\nagent.log: "
+                            + (Files.exists(agentLog) ? Files.readString(agentLog) : "none"));
+                }
                 RemoteExitInfo info = d.getRemoteExitInfo(id);
                 assertEquals(row[2], info.status().code(), id);
                 assertEquals(row[3], info.message(), id);

@@ -213,7 +213,7 @@ public final class Launcher implements AutoCloseable {
             reason = e.toString();
         }
         if (!closing) {
-            listener.gone("the launcher (pid " + process.pid() + ") ended unexpectedly: " + reason);
+            listener.gone("the launcher (pid " + process.pid() + ") ended unexpectedly: " + reason + ", " + exitStatus());
         }
     }
 
@@ -227,6 +227,20 @@ public final class Launcher implements AutoCloseable {
             case "D" -> listener.dropped(f[1]);
             default -> log.warn("unknown launcher event: {}", line);
         }
+    }
+
+    /** How the launcher's process ended, as far as can be told within a second. */
+    private String exitStatus() {
+        try {
+            if (!process.waitFor(1, TimeUnit.SECONDS)) {
+                return "its process still runs";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "exit status unknown";
+        }
+        int code = process.exitValue();
+        return code > 128 ? "killed by signal " + (code - 128) : "exit code " + code;
     }
 
     private static String lastLine(Path logFile) {

@@ -42,11 +42,13 @@ public final class Bench {
     }
 
     public record Results(List<Throughput> throughput, double arraySubmitMs, int arraySteps, Latency poll, int activeTasks,
-            int historyTasks, double recoveryMs, int recoveryTasks, List<HeapPoint> heap) {
+            int historyTasks, double recoveryMs, int recoveryTasks, List<HeapPoint> heap, long journalAfterStopBytes) {
     }
 
     private final Settings settings;
     private final PrintWriter log;
+    /** The heap run's journal file once its distributor stopped (and compacted it); -1 before that run. */
+    private long journalAfterStop = -1;
 
     public Bench(Settings settings, PrintWriter log) {
         this.settings = settings;
@@ -63,7 +65,7 @@ public final class Bench {
         double recovery = recovery();
         List<HeapPoint> heap = settings.heapTasks() > 0 ? heap() : List.of();
         return new Results(throughput, array, settings.arraySteps(), poll, settings.activeTasks(), settings.historyTasks(), recovery,
-                settings.recoveryTasks(), heap);
+                settings.recoveryTasks(), heap, journalAfterStop);
     }
 
     private Path fresh(String name) throws IOException {
@@ -221,6 +223,8 @@ public final class Bench {
                 }
             }
         }
+        journalAfterStop = Files.size(dir.resolve("journal").resolve("journal.mv.db"));
+        log.printf("  after the distributor stopped: journal %.1f MiB%n", journalAfterStop / 1048576.0);
         return points;
     }
 

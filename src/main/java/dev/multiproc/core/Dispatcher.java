@@ -52,6 +52,7 @@ public final class Dispatcher implements AutoCloseable {
     /** How long a live launcher may take to record the end of a task whose process is gone. */
     private static final Duration ENDING_PATIENCE = Duration.ofSeconds(30);
     private static final int MAX_MESSAGE = 4000;
+    private static final int MAX_REMEMBERED_LOG_DIRS = 1024;
 
     private final DispatchSettings settings;
     private final JournalWriter writer;
@@ -63,6 +64,7 @@ public final class Dispatcher implements AutoCloseable {
     private final TaskQueue queue;
     private final Map<String, RunningTask> byKey = new HashMap<>();
     private final Map<String, RunningTask> byId = new HashMap<>();
+    /** Log directories already created, so each is made once; forgotten in bulk when tasks name very many. */
     private final Set<Path> logDirsMade = new HashSet<>();
     private final List<TaskEndListener> endListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread watcher;
@@ -76,6 +78,8 @@ public final class Dispatcher implements AutoCloseable {
     private boolean dispatching;
     private volatile boolean closed;
     private Launcher launcher;
+    /** Why the last launcher went away, for the message of a task it took down with it. */
+    private String lastLauncherEnd;
 
     Dispatcher(DispatchSettings settings, JournalWriter writer, ExitInfoCache exitInfos, QueueingErrors queueingErrors) {
         this.settings = settings;
@@ -203,6 +207,17 @@ public final class Dispatcher implements AutoCloseable {
         lock.lock();
         try {
             return (int) byKey.values().stream().filter(RunningTask::hasStarted).count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What the dispatcher holds in memory; see {@link Engine#footprint()}. */
+    Engine.Footprint footprint(int exitInfos, int queueingErrors) {
+        lock.lock();
+        try {
+            return new Engine.Footprint(queue.size(), queue.jobCount(), Math.max(byKey.size(), byId.size()), exitInfos,
+                    queueingErrors, logDirsMade.size());
         } finally {
             lock.unlock();
         }
@@ -457,8 +472,12 @@ public final class Dispatcher implements AutoCloseable {
             return null;
         }
         dir = dir.toAbsolutePath();
-        if (logDirsMade.add(dir)) {
+        if (!logDirsMade.contains(dir)) {
             LogDirectories.create(dir);
+            if (logDirsMade.size() >= MAX_REMEMBERED_LOG_DIRS) {
+                logDirsMade.clear();
+            }
+            logDirsMade.add(dir);
         }
         return LogFiles.path(type, dir.toString(), name, taskId);
     }
@@ -580,7 +599,8 @@ public final class Dispatcher implements AutoCloseable {
                     null, null, null, null);
         }
         return Outcomes.lost(Outcomes.describeProcess(rt.pid, rt.pidStartedMs)
-                + " ended with no launcher left to record its exit status (its launcher died too)");
+                + " ended with no launcher left to record its exit status (its launcher died too"
+                + (lastLauncherEnd != null ? ": " + lastLauncherEnd : "") + ")");
     }
 
     // ------------------------------------------------------------------ launcher events
@@ -667,6 +687,7 @@ public final class Dispatcher implements AutoCloseable {
             lock.lock();
             try {
                 log.warn("{}; its tasks are watched from now on", reason);
+                lastLauncherEnd = reason;
                 if (launcher == owner) {
                     launcher = null;
                 }

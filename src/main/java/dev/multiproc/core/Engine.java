@@ -20,6 +20,7 @@ import dev.multiproc.journal.TaskRequestDao;
 import dev.multiproc.journal.TaskRequestRow;
 import dev.multiproc.journal.JournalWriter;
 import dev.multiproc.journal.MetaDao;
+import dev.multiproc.journal.PeriodicTask;
 import dev.multiproc.journal.QueueingErrorDao;
 import dev.multiproc.journal.QueueingErrorRow;
 import dev.multiproc.journal.RecoveryCounts;
@@ -33,6 +34,7 @@ import dev.multiproc.queue.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -74,7 +76,7 @@ public final class Engine implements AutoCloseable {
     private final Object lifecycle = new Object();
     private final JournalServer server;
     private final Retention retention;
-    private final Thread requestPoller;
+    private final PeriodicTask requestPoller;
     private boolean recovered;
     private RecoveryCounts recovery;
     private volatile boolean closed;
@@ -106,35 +108,22 @@ public final class Engine implements AutoCloseable {
         this.server = settings.journalServer() ? JournalServer.start(journal) : null;
         this.retention = new Retention(journal, writer, settings.historyRetention(), settings.historyMaxTasks(),
                 settings.retentionCheckInterval());
-        this.requestPoller = server == null ? null : new Thread(this::pollRequests, "multiproc-requests");
-        if (requestPoller != null) {
-            requestPoller.setDaemon(true);
-            requestPoller.start();
-        }
+        this.requestPoller = server == null ? null
+                : new PeriodicTask("multiproc-requests", Duration.ofMillis(REQUEST_POLL_MS), this::handleRequests);
     }
 
     /**
      * Other processes reach a held journal through its server only; what they ask of the host (terminate
      * a task) they leave in {@code task_request}, read here a few times a second: off the hot path.
      */
-    private void pollRequests() {
-        while (!closed) {
-            try {
-                Thread.sleep(REQUEST_POLL_MS);
-                for (TaskRequestRow r : journal.jdbi().withExtension(TaskRequestDao.class, TaskRequestDao::open)) {
-                    String outcome = handle(r);
-                    writer.call(h -> {
-                        h.attach(TaskRequestDao.class).handled(r.requestId(), System.currentTimeMillis(), outcome);
-                        return null;
-                    }).join();
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    log.warn("cannot handle requests from other processes: {}", e.getMessage());
-                }
-            }
+    /** Handles what other processes asked of this host through the journal (the CLI's kill). */
+    private void handleRequests() {
+        for (TaskRequestRow r : journal.jdbi().withExtension(TaskRequestDao.class, TaskRequestDao::open)) {
+            String outcome = handle(r);
+            writer.call(h -> {
+                h.attach(TaskRequestDao.class).handled(r.requestId(), System.currentTimeMillis(), outcome);
+                return null;
+            }).join();
         }
     }
 
@@ -292,7 +281,7 @@ public final class Engine implements AutoCloseable {
             closed = true;
             retention.close();
             if (requestPoller != null) {
-                requestPoller.interrupt();
+                requestPoller.close();
             }
             try {
                 if (detach) {
@@ -572,8 +561,21 @@ public final class Engine implements AutoCloseable {
         return dispatcher.runningCount();
     }
 
+    /**
+     * How many entries each in-memory structure holds. None grows with the history: queued and handed
+     * tasks with what is active, exit information with {@code exitInfoSizeLimit} plus what awaits its
+     * commit, queueing errors with those the host has not collected yet.
+     */
+    public record Footprint(int queuedTasks, int queuedJobs, int handedTasks, int exitInfos, int queueingErrors,
+            int logDirectories) {
+    }
+
+    public Footprint footprint() {
+        return dispatcher.footprint(exitInfos.size(), queueingErrors.size());
+    }
+
     /** Waits until nothing is queued or running; for the CLI and tests. */
-    public boolean awaitIdle(java.time.Duration timeout) throws InterruptedException {
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
         return dispatcher.awaitIdle(timeout);
     }
 

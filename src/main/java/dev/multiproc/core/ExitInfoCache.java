@@ -38,6 +38,13 @@ final class ExitInfoCache {
         uncommitted.remove(taskId);
     }
 
+    /** Entries held: recent answers plus those not yet committed. */
+    int size() {
+        synchronized (recent) {
+            return recent.size() + uncommitted.size();
+        }
+    }
+
     Optional<RemoteExitInfo> find(String taskId) {
         RemoteExitInfo info = uncommitted.get(taskId);
         if (info != null) {

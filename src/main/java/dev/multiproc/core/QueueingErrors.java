@@ -26,6 +26,10 @@ final class QueueingErrors {
         unpopped.put(taskId, message);
     }
 
+    synchronized int size() {
+        return unpopped.size();
+    }
+
     /** Returns the errors of {@code taskIds} and forgets them, in memory and (durably) in the journal. */
     Map<String, String> pop(List<String> taskIds) {
         Map<String, String> popped = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package dev.multiproc.core;
 import dev.multiproc.journal.HistoryDao;
 import dev.multiproc.journal.Journal;
 import dev.multiproc.journal.JournalWriter;
+import dev.multiproc.journal.PeriodicTask;
 import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -21,39 +22,14 @@ final class Retention implements AutoCloseable {
     private final JournalWriter writer;
     private final Duration retention;
     private final long maxTasks;
-    private final Duration interval;
-    private final Thread thread;
-    private volatile boolean closed;
+    private final PeriodicTask task;
 
     Retention(Journal journal, JournalWriter writer, Duration retention, long maxTasks, Duration interval) {
         this.journal = journal;
         this.writer = writer;
         this.retention = retention;
         this.maxTasks = maxTasks;
-        this.interval = interval;
-        this.thread = new Thread(this::run, "multiproc-retention");
-        this.thread.setDaemon(true);
-        if (retention != null || maxTasks > 0) {
-            thread.start();
-        }
-    }
-
-    private void run() {
-        while (!closed) {
-            try {
-                Thread.sleep(interval.toMillis());
-                long pruned = pruneOnce();
-                if (pruned > 0) {
-                    log.debug("retention pruned {} finished tasks", pruned);
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    log.warn("history retention failed, will try again: {}", e.getMessage());
-                }
-            }
-        }
+        this.task = retention != null || maxTasks > 0 ? new PeriodicTask("multiproc-retention", interval, this::pruneOnce) : null;
     }
 
     /** One pass: deletes what is beyond the retention; returns how many tasks went. */
@@ -80,6 +56,7 @@ final class Retention implements AutoCloseable {
                 dao.pruneOrphanErrors();
                 return null;
             }).join();
+            log.debug("retention pruned {} finished tasks", total);
         }
         return total;
     }
@@ -96,7 +73,8 @@ final class Retention implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        thread.interrupt();
+        if (task != null) {
+            task.close();
+        }
     }
 }

@@ -48,6 +48,11 @@ final class TaskQueue {
         return size;
     }
 
+    /** Jobs with tasks still queued. */
+    int jobCount() {
+        return byJob.size();
+    }
+
     boolean isEmpty() {
         return size == 0;
     }

@@ -1,0 +1,95 @@
+package dev.multiproc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
+import dev.multiproc.core.Engine;
+import dev.multiproc.testing.Hosts;
+import dev.multiproc.testing.JournalTest;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One long-lived distributor with small configured limits runs 20,000 tasks: what it holds in memory,
+ * and what its journal keeps, stay within those limits however many tasks have passed through.
+ */
+class HeapBoundTest extends JournalTest {
+    private static final int EXIT_INFO_LIMIT = 100;
+    private static final int HISTORY_MAX_TASKS = 1_000;
+    private static final int ARRAY = 250;
+    private static final int ARRAYS_PER_ROUND = 10;
+    private static final int ROUNDS = 8;
+    /** Heap used after a full GC may wander by a few MiB; a leak of ~400 bytes per task would exceed this. */
+    private static final long HEAP_SLACK = 8L << 20;
+
+    @Test
+    void memoryAndHistoryStayWithinTheConfiguredLimits() throws Exception {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 8)
+                .exitInfoSizeLimit(EXIT_INFO_LIMIT)
+                .historyMaxTasks(HISTORY_MAX_TASKS)
+                .retentionCheckInterval(Duration.ofHours(1))
+                .build()) {
+            d.start();
+            String firstTask = null;
+            long heapWarm = 0;
+            List<String> heapByRound = new ArrayList<>();
+            for (int round = 1; round <= ROUNDS; round++) {
+                List<String> ids = new ArrayList<>();
+                for (int a = 0; a < ARRAYS_PER_ROUND; a++) {
+                    // one step in seven fails, so exit information carries both kinds of answer
+                    ids.addAll(d.submitArrayToBatchDistributor("[ $((ARRAY_STEP_ID % 7)) -ne 3 ]", "r" + round, Map.of(), ARRAY)
+                            .values());
+                }
+                if (firstTask == null) {
+                    firstTask = ids.get(0);
+                }
+                assertTrue(d.engine().awaitIdle(Duration.ofSeconds(120)), "round " + round + " did not finish");
+                assertEquals(Map.of(), d.getQueueingErrors(ids));
+                assertEquals(0, d.getSubmittedOrRunning(null).size());
+                d.getRemoteExitInfo(ids.get(ids.size() - 1));
+                d.engine().flushJournal();
+                d.engine().pruneHistory();
+
+                Engine.Footprint f = d.engine().footprint();
+                assertEquals(0, f.queuedTasks(), f.toString());
+                assertEquals(0, f.queuedJobs(), f.toString());
+                assertEquals(0, f.handedTasks(), f.toString());
+                assertEquals(0, f.queueingErrors(), f.toString());
+                assertTrue(f.exitInfos() <= EXIT_INFO_LIMIT, f.toString());
+                long kept = taskRows(d);
+                assertTrue(kept <= HISTORY_MAX_TASKS + ARRAY, "journal keeps " + kept + " tasks after round " + round);
+
+                long heap = heapAfterGc();
+                heapByRound.add(round * ARRAY * ARRAYS_PER_ROUND + " tasks: " + (heap >> 10) + " KiB");
+                if (round == 2) {
+                    heapWarm = heap;
+                }
+            }
+            long growth = heapAfterGc() - heapWarm;
+            System.out.println("HeapBoundTest heap after GC: " + heapByRound);
+            assertTrue(growth < HEAP_SLACK, "heap grew by " + (growth >> 10) + " KiB from round 2 to the end: " + heapByRound);
+
+            String pruned = firstTask;
+            assertThrows(RemoteExitInfoNotAvailableException.class, () -> d.getRemoteExitInfo(pruned),
+                    "the first task is beyond the history limit and no longer in the journal");
+        }
+    }
+
+    private static long taskRows(MultiprocessDistributor d) {
+        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}

@@ -1,0 +1,52 @@
+package dev.multiproc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiproc.cluster.TaskInstanceStatus;
+import dev.multiproc.testing.Hosts;
+import dev.multiproc.testing.JournalTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A journal that grew with history it has since deleted is compacted down to its live data when its host stops. */
+class JournalCompactionTest extends JournalTest {
+
+    @Test
+    void aLargeJournalShrinksToItsLiveDataWhenItsHostStops() throws Exception {
+        Path file = journal().resolve("journal.mv.db");
+        String last;
+        long grown;
+        long kept;
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).historyMaxTasks(1_000).build()) {
+            // never started: the arrays stay queued until terminated, so no process runs
+            List<String> ids = new ArrayList<>();
+            do {
+                ids.clear();
+                ids.addAll(d.submitArrayToBatchDistributor("true", "bulk", Map.of(), 50_000).values());
+                d.terminateTaskInstances(ids);
+                d.engine().flushJournal();
+                d.engine().pruneHistory();
+                d.engine().flushJournal();
+            } while (Files.size(file) < 48L << 20);
+            grown = Files.size(file);
+            last = ids.get(ids.size() - 1);
+            kept = taskRows(d);
+        }
+        long compacted = Files.size(file);
+        System.out.printf("JournalCompactionTest: %d MiB while open, %d KiB after stop%n", grown >> 20, compacted >> 10);
+        assertTrue(compacted < grown / 4, "journal " + (grown >> 20) + " MiB while open, " + (compacted >> 20) + " MiB after stop");
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, d.getRemoteExitInfo(last).status(), "the kept history survives compaction");
+            assertEquals(kept, taskRows(d));
+        }
+    }
+
+    private static long taskRows(MultiprocessDistributor d) {
+        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
+    }
+}
