@@ -367,6 +367,8 @@ static size_t members_of(pid_t id, pid_t *pids, size_t max)
 /* Signals a task's process group and whatever else is in its session; returns how many processes were found. */
 static size_t signal_group(pid_t id, int sig, int scan)
 {
+    if (id <= 1)
+        return 0; /* kill(0) is our own process group, kill(-1) every process we may signal: never a task's */
     size_t n = kill(-id, sig) == 0 ? 1 : 0;
     if (scan) {
         pid_t pids[4096];
@@ -769,7 +771,8 @@ static void sample(long long now)
             continue;
         struct proc_stat ps;
         pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-        if (read_proc_stat(pid, &ps) != 0 || ps.state == 'Z')
+        /* session 0 holds the kernel's threads and, in a container, its init: never a task's */
+        if (read_proc_stat(pid, &ps) != 0 || ps.state == 'Z' || ps.session <= 0)
             continue;
         int mine = 0;
         for (int i = 0; i < n; i++) {
@@ -782,7 +785,7 @@ static void sample(long long now)
         if (mine || !sweep || ps.session == pid)
             continue;
         for (int i = 0; i < RECENT && n_left < 256; i++) {
-            if (recent[i].id == ps.session && now - recent[i].ended < RECENT_MS) {
+            if (recent[i].id != 0 && recent[i].id == ps.session && now - recent[i].ended < RECENT_MS) {
                 left[n_left++] = ps.session;
                 break;
             }

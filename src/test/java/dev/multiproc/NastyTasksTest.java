@@ -3,10 +3,13 @@ package dev.multiproc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiproc.agent.ProcStat;
+import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
 import dev.multiproc.testing.Leftovers;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,36 @@ class NastyTasksTest extends JournalTest {
     void aTaskThatForksEndlesslyIsEndedWithAllItsChildren() throws Exception {
         // a bounded fork bomb: a child every few milliseconds, each living long
         terminateWithin("while :; do sleep 300 & sleep 0.005; done", 1 + 2.5);
+    }
+
+    /**
+     * A task that leaves a job of its own process group behind is swept up after it ends; the sweeps
+     * after that must not mistake processes of session 0 (the kernel's threads, a container's init) for
+     * what that task left. They once did, and the launcher then signalled its own process group.
+     */
+    @Test
+    void sweepingUpWhatATaskLeftNeverHitsTheLauncher() throws Exception {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).sampleInterval(Duration.ofMillis(50)).build()) {
+            d.start();
+            // a background process in a process group of its own, in the task's session; the task ends once it is there
+            Path mark = tmp.resolve("left");
+            String leaver = d.submitToBatchDistributor("perl -e 'setpgrp(0, 0); open(F, \">" + mark + "\"); print F $$; close F; "
+                    + "exec \"sleep\", \"300\"' & while [ ! -s " + mark + " ]; do sleep 0.01; done", "leaver", Map.of());
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+            RemoteExitInfo first = d.getRemoteExitInfo(leaver);
+            assertEquals("Process exited with code 0", first.message());
+            long left = Long.parseLong(Files.readString(mark).trim());
+            await("the sweep to end what the task left", () -> !ProcStat.read(left).map(ProcStat::isLive).orElse(false));
+            // more tasks end while the swept one is still recent: each end starts sweeps again
+            String longer = d.submitToBatchDistributor("sleep 2", "longer", Map.of());
+            for (int i = 0; i < 5; i++) {
+                d.submitToBatchDistributor("true", "short", Map.of());
+                Thread.sleep(200);
+            }
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+            RemoteExitInfo info = d.getRemoteExitInfo(longer);
+            assertEquals("Process exited with code 0", info.message(), "the task that ran during the sweeps");
+        }
     }
 
     @Test

@@ -20,6 +20,9 @@ public final class ProcessTrees {
 
     /** SIGKILLs the supervisor (if it is still the same process), its descendants, and its session. Returns how many were signalled. */
     public static int killTask(ProcessIdentity supervisor) {
+        if (supervisor.pid() <= 1) {
+            return 0; // no task's: session 0 holds the kernel's threads, and pid 1 is init
+        }
         Set<ProcessHandle> targets = new LinkedHashSet<>();
         if (supervisor.isAlive()) {
             ProcessHandle.of(supervisor.pid()).ifPresent(h -> {
@@ -43,6 +46,9 @@ public final class ProcessTrees {
     /** Live processes whose session id is {@code sid} (a supervisor's pid), other than the supervisor itself. */
     public static List<Long> sessionMembers(long sid) {
         List<Long> members = new ArrayList<>();
+        if (sid <= 1) {
+            return members;
+        }
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> isNumeric(p.getFileName().toString()))) {
             for (Path p : procs) {
                 long pid = Long.parseLong(p.getFileName().toString());
