@@ -42,13 +42,15 @@ public final class Bench {
     }
 
     public record Results(List<Throughput> throughput, double arraySubmitMs, int arraySteps, Latency poll, int activeTasks,
-            int historyTasks, double recoveryMs, int recoveryTasks, List<HeapPoint> heap, long journalAfterStopBytes) {
+            int historyTasks, double recoveryMs, int recoveryTasks, List<HeapPoint> heap, long journalAfterStopBytes, double stopMs) {
     }
 
     private final Settings settings;
     private final PrintWriter log;
     /** The heap run's journal file once its distributor stopped (and compacted it); -1 before that run. */
     private long journalAfterStop = -1;
+    /** How long the heap run's distributor took to stop (compacting its journal included). */
+    private double stopMs = Double.NaN;
 
     public Bench(Settings settings, PrintWriter log) {
         this.settings = settings;
@@ -65,7 +67,7 @@ public final class Bench {
         double recovery = recovery();
         List<HeapPoint> heap = settings.heapTasks() > 0 ? heap() : List.of();
         return new Results(throughput, array, settings.arraySteps(), poll, settings.activeTasks(), settings.historyTasks(), recovery,
-                settings.recoveryTasks(), heap, journalAfterStop);
+                settings.recoveryTasks(), heap, journalAfterStop, stopMs);
     }
 
     private Path fresh(String name) throws IOException {
@@ -199,6 +201,7 @@ public final class Bench {
     private List<HeapPoint> heap() throws Exception {
         Path dir = fresh("heap");
         List<HeapPoint> points = new ArrayList<>();
+        long stopping;
         long total = settings.heapTasks();
         long step = Math.max(10_000, total / 10);
         log.printf("running %d tasks through one distributor (history kept: %d tasks)...%n", total, settings.heapHistory());
@@ -222,9 +225,11 @@ public final class Bench {
                     log.flush();
                 }
             }
+            stopping = System.nanoTime();
         }
+        stopMs = (System.nanoTime() - stopping) / 1e6;
         journalAfterStop = Files.size(dir.resolve("journal").resolve("journal.mv.db"));
-        log.printf("  after the distributor stopped: journal %.1f MiB%n", journalAfterStop / 1048576.0);
+        log.printf("  the distributor stopped in %.0f ms; journal %.1f MiB%n", stopMs, journalAfterStop / 1048576.0);
         return points;
     }
 

@@ -109,7 +109,8 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  %,10d tasks: heap %6.1f MiB  (journal %.1f MiB)%n", p.tasks(), p.heapBytes() / 1048576.0,
                         p.journalBytes() / 1048576.0);
             }
-            out.printf(Locale.ROOT, "  journal file once that distributor stopped (compacted): %.1f MiB%n", r.journalAfterStopBytes() / 1048576.0);
+            out.printf(Locale.ROOT, "  that distributor stopped in %.0f ms, compacting its journal file to %.1f MiB%n", r.stopMs(),
+                    r.journalAfterStopBytes() / 1048576.0);
         }
     }
 
