@@ -27,10 +27,19 @@ public final class Bench {
     }
 
     /** Tasks per second of each tool at one parallelism; NaN for a tool that is not installed. */
-    public record Throughput(int jobs, double xargs, double processBuilder, double gnuParallel, double multiproc) {
+    public record Throughput(int jobs, double xargs, double processBuilder, double gnuParallel, double multiproc, CpuSplit cpu) {
         public double ratio(double rate) {
             return rate / xargs;
         }
+    }
+
+    /**
+     * Where the CPU time of a task goes, in microseconds per task over all rounds: xargs with its tasks,
+     * and multiproc's host JVM (with its busiest threads), launcher and task processes; and how many of
+     * the machine's cores each kept busy on average.
+     */
+    public record CpuSplit(double xargsUs, double hostUs, double journalWriterUs, double launcherEventsUs, double launcherRequestsUs,
+            double launcherUs, double tasksUs, double xargsCoresBusy, double multiprocCoresBusy) {
     }
 
     /** Time per call, in microseconds. */
@@ -90,23 +99,44 @@ public final class Bench {
         List<Double> pool = new ArrayList<>();
         List<Double> parallel = new ArrayList<>();
         List<Double> multiproc = new ArrayList<>();
+        double xargsCpuUs = 0;
+        double xargsSeconds = 0;
+        CpuMeter meter = new CpuMeter();
         try (MultiprocessDistributor d = distributor(dir, jobs).build()) {
             d.start();
             log.printf("throughput at N=%d: warming multiproc up with %d tasks...%n", jobs, settings.warmup());
             log.flush();
-            runAll(d, settings.warmup());
+            runAll(d, Math.max(1, settings.warmup())); // also starts the launcher, whose CPU time is measured
+            long launcher = launcherPid();
             for (int round = 1; round <= settings.rounds(); round++) {
-                xargs.add(Peers.xargs(m, jobs, cmd, dir));
+                Peers.Run x = Peers.xargs(m, jobs, cmd, dir);
+                xargs.add(x.rate());
+                xargsCpuUs += x.cpuUsPerTask() * m;
+                xargsSeconds += m / x.rate();
                 pool.add(Peers.processBuilderPool(m, jobs, cmd));
                 parallel.add(Peers.gnuParallel(m, jobs, cmd, dir));
+                meter.begin(launcher);
                 multiproc.add(runAll(d, m));
+                meter.end(launcher);
                 log.printf("  round %d: xargs %.0f/s, ProcessBuilder pool %.0f/s, GNU parallel %s, multiproc %.0f/s%n", round,
                         xargs.get(round - 1), pool.get(round - 1), Double.isNaN(parallel.get(round - 1)) ? "not installed"
                                 : String.format("%.0f/s", parallel.get(round - 1)), multiproc.get(round - 1));
                 log.flush();
             }
         }
-        return new Throughput(jobs, median(xargs), median(pool), median(parallel), median(multiproc));
+        long all = (long) m * settings.rounds();
+        CpuSplit cpu = meter.split(all, xargsCpuUs / all, xargsCpuUs / 1e6 / xargsSeconds);
+        log.printf("  CPU per task: xargs with its tasks %.0f us; multiproc: host %.0f us, launcher %.0f us, tasks %.0f us; "
+                + "cores busy: xargs %.2f, multiproc %.2f%n", cpu.xargsUs(), cpu.hostUs(), cpu.launcherUs(), cpu.tasksUs(),
+                cpu.xargsCoresBusy(), cpu.multiprocCoresBusy());
+        log.flush();
+        return new Throughput(jobs, median(xargs), median(pool), median(parallel), median(multiproc), cpu);
+    }
+
+    /** The launcher of this JVM's distributor: its child running the worker node entry point. */
+    private static long launcherPid() {
+        return ProcessHandle.current().children().filter(p -> p.info().command().orElse("").contains("mpagent")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no launcher among this JVM's children")).pid();
     }
 
     /** Submits {@code m} tasks (one durable commit) and waits until all have ended; tasks per second. */

@@ -12,9 +12,23 @@ final class Peers {
     private Peers() {
     }
 
+    /** Tasks per second, and the CPU time the run took per task (the tool and every process it started), in microseconds. */
+    record Run(double rate, double cpuUsPerTask) {
+    }
+
     /** {@code xargs -P N sh -c CMD}: the practical limit of spawning and reaping processes here. */
-    static double xargs(int tasks, int jobs, String command, Path dir) throws IOException, InterruptedException {
-        return shell(dir, "seq " + tasks + " | xargs -P " + jobs + " -I{} sh -c '" + command + "'", tasks);
+    static Run xargs(int tasks, int jobs, String command, Path dir) throws IOException, InterruptedException {
+        // the shell prints its own /proc stat once xargs has ended: its reaped children's CPU is xargs's and its tasks'
+        String script = "seq " + tasks + " | xargs -P " + jobs + " -I{} sh -c '" + command + "'; cat /proc/$$/stat";
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String stat = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        int rc = p.waitFor();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (rc != 0) {
+            throw new IllegalStateException("benchmark peer failed (exit " + rc + "): " + script);
+        }
+        return new Run(tasks / seconds, CpuTime.parse(stat).reapedChildrenTicks() * CpuTime.MICROS_PER_TICK / tasks);
     }
 
     /** GNU parallel with a job log (the journaling peer); NaN when it is not installed. */

@@ -98,6 +98,16 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  %-3d  %14.0f  %22s  %22s  %22s%n", t.jobs(), t.xargs(), rate(t, t.processBuilder()), rate(t, t.gnuParallel()),
                     rate(t, t.multiproc()));
         }
+        out.println("CPU time per task, microseconds (all rounds; cores busy: average of the machine's cores in use):");
+        out.printf(Locale.ROOT, "  %-3s  %16s  %28s  %8s  %8s  %22s%n", "N", "xargs with tasks", "multiproc host (writer/events/requests)",
+                "launcher", "tasks", "cores busy: xargs, mp");
+        for (Bench.Throughput t : r.throughput()) {
+            Bench.CpuSplit c = t.cpu();
+            out.printf(Locale.ROOT, "  %-3d  %16.0f  %28s  %8.0f  %8.0f  %22s%n", t.jobs(), c.xargsUs(),
+                    String.format(Locale.ROOT, "%.0f (%.0f/%.0f/%.0f)", c.hostUs(), c.journalWriterUs(), c.launcherEventsUs(),
+                            c.launcherRequestsUs()),
+                    c.launcherUs(), c.tasksUs(), String.format(Locale.ROOT, "%.2f, %.2f", c.xargsCoresBusy(), c.multiprocCoresBusy()));
+        }
         out.printf(Locale.ROOT, "array of %d steps submitted, durable: %.0f ms%n", r.arraySteps(), r.arraySubmitMs());
         out.printf(Locale.ROOT, "getSubmittedOrRunning(null), %d active, %d finished in the history: median %.1f us, p99 %.1f us (%d calls)%n",
                 r.activeTasks(), r.historyTasks(), r.poll().medianUs(), r.poll().p99Us(), r.poll().calls());

@@ -299,4 +299,24 @@ class CommandLineTest extends JournalTest {
             run.waitFor(30, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void benchMeasuresEveryFigureAndWhereTheCpuGoes() throws Exception {
+        Cli.Result r = Cli.run(tmp, "bench", "--tasks", "300", "--rounds", "1", "--warmup", "100", "--jobs", "2", "--array-steps", "500",
+                "--history", "200", "--active", "5", "--poll-calls", "20", "--recovery-tasks", "20", "--heap-tasks", "10000",
+                "--heap-history", "2000", "--dir", tmp.resolve("bench").toString(), "--json");
+        assertEquals(0, r.exit(), r.toString());
+        JsonNode b = JSON.readTree(r.out());
+        JsonNode t = b.path("throughput").path(0);
+        assertEquals(2, t.path("jobs").asInt(), r.out());
+        assertTrue(t.path("xargs").asDouble() > 0 && t.path("multiproc").asDouble() > 0, r.out());
+        JsonNode cpu = t.path("cpu");
+        // CPU time comes in ticks of 10 ms: 300 tasks take more than one tick in each of these
+        assertTrue(cpu.path("xargsUs").asDouble() > 0 && cpu.path("hostUs").asDouble() > 0 && cpu.path("tasksUs").asDouble() > 0, r.out());
+        assertTrue(cpu.path("multiprocCoresBusy").asDouble() > 0, r.out());
+        assertTrue(b.path("arraySubmitMs").asDouble() > 0 && b.path("recoveryMs").asDouble() > 0, r.out());
+        assertEquals(20, b.path("poll").path("calls").asInt(), r.out());
+        assertEquals(1, b.path("heap").size(), r.out());
+        assertTrue(b.path("journalAfterStopBytes").asLong() > 0, r.out());
+    }
 }

@@ -1,0 +1,52 @@
+package dev.multiproc.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * CPU time from {@code /proc}: a process's own (user plus system), and that of the children it has
+ * reaped. In clock ticks of 1/100 s, the unit Linux reports there.
+ */
+record CpuTime(long selfTicks, long reapedChildrenTicks) {
+    static final double MICROS_PER_TICK = 10_000;
+
+    static CpuTime of(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            // f[0] is field 3: utime and stime are fields 14 and 15, cutime and cstime 16 and 17
+            return new CpuTime(Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14]));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read the CPU time of process " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses the {@code /proc/PID/stat} line a shell printed of itself after its children ended. */
+    static CpuTime parse(String statLine) {
+        String[] f = statLine.substring(statLine.lastIndexOf(')') + 2).trim().split(" ");
+        return new CpuTime(Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14]));
+    }
+
+    CpuTime minus(CpuTime before) {
+        return new CpuTime(selfTicks - before.selfTicks, reapedChildrenTicks - before.reapedChildrenTicks);
+    }
+
+    /** CPU nanoseconds of this JVM's threads, by name with any trailing number dropped. */
+    static Map<String, Long> threadsOfThisJvm() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Long> byName = new TreeMap<>();
+        for (ThreadInfo t : mx.dumpAllThreads(false, false)) {
+            long ns = mx.getThreadCpuTime(t.getThreadId());
+            if (ns > 0) {
+                byName.merge(t.getThreadName().replaceAll("[-#]?\\d+$", ""), ns, Long::sum);
+            }
+        }
+        return byName;
+    }
+}
