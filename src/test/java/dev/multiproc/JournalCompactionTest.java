@@ -46,6 +46,38 @@ class JournalCompactionTest extends JournalTest {
         }
     }
 
+    @Test
+    void aJournalThatKeepsGrowingIsCompactedWhileItsHostRuns() throws Exception {
+        Path file = journal().resolve("journal.mv.db");
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).historyMaxTasks(1_000).build()) {
+            long largest = 0;
+            long size = 0;
+            String last = null;
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
+            // queued, then terminated and pruned: the journal's rows stay few while its file grows, until it is compacted
+            while (!(largest >= 64L << 20 && size < largest / 4)) {
+                assertTrue(System.nanoTime() < deadline, "no compaction while open: the file reached " + (largest >> 20) + " MiB");
+                List<String> ids = new ArrayList<>(d.submitArrayToBatchDistributor("true", "bulk", Map.of(), 50_000).values());
+                d.terminateTaskInstances(ids);
+                d.engine().flushJournal();
+                d.engine().pruneHistory();
+                d.engine().flushJournal();
+                last = ids.get(ids.size() - 1);
+                size = Files.size(file);
+                largest = Math.max(largest, size);
+            }
+            System.out.printf("JournalCompactionTest: %d MiB at most while open, %d KiB after compacting%n", largest >> 20, size >> 10);
+            // the compacted journal serves the API as before, and tasks run and are journaled
+            assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, d.getRemoteExitInfo(last).status());
+            d.start();
+            String ran = d.submitToBatchDistributor("exit 3", "after", Map.of());
+            assertTrue(d.engine().awaitIdle(java.time.Duration.ofSeconds(30)));
+            d.engine().flushJournal();
+            assertEquals("3", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT CAST(exit_code AS VARCHAR) FROM task WHERE task_id = :id").bind("id", ran).mapTo(String.class).one()));
+        }
+    }
+
     private static long taskRows(MultiprocessDistributor d) {
         return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
     }

@@ -29,8 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
-    /** A journal file at least this large is compacted when it closes. */
-    static final long COMPACT_ABOVE_BYTES = 32L << 20;
 
     static {
         H2Settings.bindServersToLoopback();
@@ -42,6 +40,7 @@ public final class Journal implements AutoCloseable {
     private final Jdbi jdbi;
     private final GenerationFile generationFile;
     private final long generation;
+    private final JournalCompaction compaction;
 
     private Journal(JournalDirectory dir, JournalCredentials credentials, HikariDataSource dataSource,
             GenerationFile generationFile, long generation) {
@@ -50,6 +49,7 @@ public final class Journal implements AutoCloseable {
         this.dataSource = dataSource;
         this.generationFile = generationFile;
         this.generation = generation;
+        this.compaction = new JournalCompaction(dataSource, dir.databaseFile());
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
     }
 
@@ -124,6 +124,7 @@ public final class Journal implements AutoCloseable {
         config.setMaximumPoolSize(4);
         config.setMinimumIdle(1);
         config.setConnectionTimeout(30_000);
+        config.setAllowPoolSuspension(true); // for compaction while open: callers wait instead of failing
         try {
             return new HikariDataSource(config);
         } catch (RuntimeException e) {
@@ -246,60 +247,16 @@ public final class Journal implements AutoCloseable {
         return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
     }
 
-    /**
-     * Closes the journal; one that has grown past {@link #COMPACT_ABOVE_BYTES} is compacted first. H2
-     * reclaims the space of deleted history only partly while the database is open (it keeps sparsely
-     * filled chunks, see h2database issue 3848), so a long-lived journal grows between restarts; a
-     * {@code SHUTDOWN COMPACT} rewrites it down to its live data, which the history retention bounds.
-     */
+    /** Compacts the open journal if its file has grown well past its live data. The writer calls it between commits. */
+    boolean compactIfGrown() {
+        return compaction.whileOpenIfGrown();
+    }
+
     @Override
     public void close() {
         generationFile.close();
-        compactIfLarge();
+        compaction.onClose();
         dataSource.close();
         dir.tightenFileModes();
-    }
-
-    private void compactIfLarge() {
-        long before;
-        try {
-            before = Files.size(dir.databaseFile());
-        } catch (IOException e) {
-            return;
-        }
-        if (before < COMPACT_ABOVE_BYTES) {
-            return;
-        }
-        long t0 = System.nanoTime();
-        Connection c = null;
-        try {
-            c = dataSource.getConnection();
-            c.createStatement().execute("SHUTDOWN COMPACT");
-        } catch (SQLException e) {
-            log.warn("could not compact the journal on closing: {}", rootMessage(e));
-            return;
-        } finally {
-            closeQuietly(c); // the database is shut down: closing what used it may only complain about that
-        }
-        long after = sizeOr(before);
-        log.info("journal compacted from {} MiB to {} MiB in {} ms", before >> 20, after >> 20, (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException e) {
-                log.debug("closing a connection after SHUTDOWN: {}", e.getMessage());
-            }
-        }
-    }
-
-    private long sizeOr(long fallback) {
-        try {
-            return Files.size(dir.databaseFile());
-        } catch (IOException e) {
-            return fallback;
-        }
     }
 }

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class JournalWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
     private static final long BACKGROUND_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long COMPACTION_CHECK_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long MAX_BACKOFF_MS = 2_000;
 
     private final Journal journal;
@@ -34,6 +35,7 @@ public final class JournalWriter implements AutoCloseable {
     private final Thread thread;
     private Batch pending = new Batch();
     private long generation;
+    private long lastCompactionCheck = System.nanoTime();
     private long nextJobId;
     private long exitSeq;
     private long committedExitSeq;
@@ -162,7 +164,18 @@ public final class JournalWriter implements AutoCloseable {
                 lock.unlock();
             }
             commit(batch);
+            compactIfDue();
         }
+    }
+
+    /** Every so often, between commits (no write in flight), lets the journal compact its file if it has grown. */
+    private void compactIfDue() {
+        long now = System.nanoTime();
+        if (failuresInARow > 0 || now - lastCompactionCheck < COMPACTION_CHECK_NANOS) {
+            return;
+        }
+        lastCompactionCheck = now;
+        journal.compactIfGrown();
     }
 
     private void commit(Batch batch) {

@@ -1,0 +1,140 @@
+package dev.multiproc.journal;
+
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the journal file near the size of its live data. While the database is open, H2 reuses the
+ * space of deleted rows only in part: it keeps every chunk that still holds a few live pages
+ * (h2database issue 3848), so the file of a journal whose history retention deletes as much as it adds
+ * still grows with every task. Only {@code SHUTDOWN COMPACT} rewrites it down to its live data, and it
+ * closes the database: on the journal's close, and, when the file has grown well past what the last
+ * compaction left, while it is open, with the connection pool suspended so that callers wait for the
+ * compacted database instead of failing.
+ */
+final class JournalCompaction {
+    private static final Logger log = LoggerFactory.getLogger(JournalCompaction.class);
+    /** A journal file at least this large is compacted when the journal closes. */
+    static final long ON_CLOSE_ABOVE_BYTES = 32L << 20;
+    /** While open: at least this large, and {@link #GROWTH} times what the last compaction (or the open) left. */
+    static final long WHILE_OPEN_ABOVE_BYTES = 64L << 20;
+    static final int GROWTH = 4;
+    /** How long the other users of the pool may take to hand their connections back before a compaction is put off. */
+    private static final long QUIET_WAIT_MS = 2_000;
+
+    private final HikariDataSource dataSource;
+    private final Path file;
+    private long baseline;
+
+    JournalCompaction(HikariDataSource dataSource, Path file) {
+        this.dataSource = dataSource;
+        this.file = file;
+        this.baseline = sizeOr(0);
+    }
+
+    /** Compacts the open journal if its file has grown enough; true when it did. Call it where no write is in flight. */
+    boolean whileOpenIfGrown() {
+        long before = sizeOr(0);
+        if (before < WHILE_OPEN_ABOVE_BYTES || before < GROWTH * baseline) {
+            return false;
+        }
+        HikariPoolMXBean pool = dataSource.getHikariPoolMXBean();
+        long t0 = System.nanoTime();
+        Connection c;
+        try {
+            c = dataSource.getConnection();
+        } catch (SQLException e) {
+            log.warn("cannot compact the journal now: {}", Journal.rootMessage(e));
+            return false;
+        }
+        pool.suspendPool();
+        try {
+            if (!othersReturned(pool)) {
+                log.info("journal compaction put off: its connections are busy");
+                closeQuietly(c);
+                return false;
+            }
+            if (!shutDownCompact(c)) {
+                return false;
+            }
+            pool.softEvictConnections(); // they belong to the database just shut down
+        } finally {
+            pool.resumePool();
+        }
+        baseline = sizeOr(before);
+        log.info("journal compacted while open from {} MiB to {} MiB in {} ms", before >> 20, baseline >> 20,
+                (System.nanoTime() - t0) / 1_000_000);
+        return true;
+    }
+
+    /** Before the pool closes: a large file is compacted, so that the next host opens a small one. */
+    void onClose() {
+        long before = sizeOr(0);
+        if (before < ON_CLOSE_ABOVE_BYTES) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            if (!shutDownCompact(dataSource.getConnection())) {
+                return;
+            }
+        } catch (SQLException e) {
+            log.warn("could not compact the journal on closing: {}", Journal.rootMessage(e));
+            return;
+        }
+        log.info("journal compacted from {} MiB to {} MiB in {} ms", before >> 20, sizeOr(before) >> 20,
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static boolean othersReturned(HikariPoolMXBean pool) {
+        long deadline = System.currentTimeMillis() + QUIET_WAIT_MS;
+        while (pool.getActiveConnections() > 1) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Shuts the database down with compaction, through {@code c}, which it closes. */
+    private static boolean shutDownCompact(Connection c) {
+        try {
+            c.createStatement().execute("SHUTDOWN COMPACT");
+            return true;
+        } catch (SQLException e) {
+            log.warn("could not compact the journal: {}", Journal.rootMessage(e));
+            return false;
+        } finally {
+            closeQuietly(c); // after a shutdown, closing what used the database may only complain about it
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            log.debug("closing a journal connection: {}", e.getMessage());
+        }
+    }
+
+    private long sizeOr(long fallback) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return fallback;
+        }
+    }
+}
