@@ -252,6 +252,11 @@ public final class Journal implements AutoCloseable {
         return compaction.whileOpenIfGrown();
     }
 
+    /** How many times the journal compacted its file while open (see {@link JournalCompaction}). */
+    public long compactionsWhileOpen() {
+        return compaction.whileOpenCount();
+    }
+
     @Override
     public void close() {
         generationFile.close();

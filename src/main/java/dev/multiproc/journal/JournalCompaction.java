@@ -32,6 +32,7 @@ final class JournalCompaction {
     private final HikariDataSource dataSource;
     private final Path file;
     private long baseline;
+    private volatile long whileOpen;
 
     JournalCompaction(HikariDataSource dataSource, Path file) {
         this.dataSource = dataSource;
@@ -69,9 +70,15 @@ final class JournalCompaction {
             pool.resumePool();
         }
         baseline = sizeOr(before);
+        whileOpen++; // only the journal writer's thread compacts while open
         log.info("journal compacted while open from {} MiB to {} MiB in {} ms", before >> 20, baseline >> 20,
                 (System.nanoTime() - t0) / 1_000_000);
         return true;
+    }
+
+    /** How many times the journal was compacted while open. */
+    long whileOpenCount() {
+        return whileOpen;
     }
 
     /** Before the pool closes: a large file is compacted, so that the next host opens a small one. */

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class JournalWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
     private static final long BACKGROUND_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long COMPACTION_CHECK_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long COMPACTION_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MAX_BACKOFF_MS = 2_000;
 
     private final Journal journal;
