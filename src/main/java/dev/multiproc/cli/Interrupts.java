@@ -31,7 +31,7 @@ final class Interrupts {
     }
 
     /** The decision so far; asks the question the first time it is needed. */
-    Choice poll(Progress progress) {
+    Choice poll(Progress progress, java.io.PrintWriter err) {
         int n = interrupts.get();
         if (n >= 2) {
             return Choice.KILL;
@@ -42,6 +42,9 @@ final class Interrupts {
         if (n == 1 && console == null) {
             if (firstAt == 0) {
                 firstAt = System.nanoTime();
+                progress.pause();
+                err.println("multiproc: interrupted; a second SIGINT within a second kills the running tasks, else they are left running");
+                err.flush();
             }
             return System.nanoTime() - firstAt > 1_000_000_000L ? Choice.LEAVE : Choice.NONE;
         }

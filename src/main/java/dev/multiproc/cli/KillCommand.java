@@ -2,8 +2,10 @@ package dev.multiproc.cli;
 
 import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.journal.TaskRequestDao;
+import dev.multiproc.journal.TaskRequestRow;
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,7 +47,7 @@ final class KillCommand implements Callable<Integer> {
         Optional<Connection> owner = access.ownerViaServer();
         if (owner.isPresent()) {
             try (Connection c = owner.get()) {
-                outcome = askTheHost(c);
+                outcome = askTheHost(c, access);
             }
         } else {
             outcome = killHere();
@@ -59,8 +62,11 @@ final class KillCommand implements Callable<Integer> {
         return outcome.values().stream().allMatch(v -> v.equals("terminated")) ? 0 : 1;
     }
 
-    /** Leaves terminate requests for the host, then waits for its answers. */
-    private Map<String, String> askTheHost(Connection c) throws InterruptedException {
+    /**
+     * Leaves terminate requests for the host, then waits for its answers. The host may stop right after
+     * answering (when the task was its run's last): then the answers are read from the journal it left.
+     */
+    private Map<String, String> askTheHost(Connection c, JournalAccess access) throws InterruptedException {
         Jdbi jdbi = Jdbi.create(c).installPlugin(new SqlObjectPlugin());
         TaskRequestDao requests = jdbi.onDemand(TaskRequestDao.class);
         String by = "multiproc kill (pid " + ProcessHandle.current().pid() + ")";
@@ -72,9 +78,9 @@ final class KillCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (Map.Entry<String, Long> e : asked.entrySet()) {
             while (true) {
-                var row = requests.byId(e.getValue()).orElseThrow();
-                if (row.handledMs() != null) {
-                    outcome.put(e.getKey(), row.outcome());
+                var row = read(requests, access, e.getValue());
+                if (row.isPresent() && row.get().handledMs() != null) {
+                    outcome.put(e.getKey(), row.get().outcome());
                     break;
                 }
                 if (System.nanoTime() > deadline) {
@@ -85,6 +91,19 @@ final class KillCommand implements Callable<Integer> {
             }
         }
         return outcome;
+    }
+
+    /** A request's row, through the host's connection while it lasts, then through a new reader; empty when neither answers now. */
+    private static Optional<TaskRequestRow> read(TaskRequestDao viaHost, JournalAccess access, long requestId) {
+        try {
+            return viaHost.byId(requestId);
+        } catch (JdbiException hostGone) {
+            try (Connection c = access.reader()) {
+                return Jdbi.create(c).installPlugin(new SqlObjectPlugin()).onDemand(TaskRequestDao.class).byId(requestId);
+            } catch (SQLException | JdbiException notYet) {
+                return Optional.empty(); // the host is still letting go of the journal
+            }
+        }
     }
 
     /** No host: become one for a moment, recover what runs, terminate the given tasks, and leave everything else as it was. */

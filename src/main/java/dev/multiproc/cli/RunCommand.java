@@ -105,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
                     d.engine().awaitIdle(Duration.ofMillis(200));
                     remaining.retainAll(d.getSubmittedOrRunning(new ArrayList<>(remaining)));
                     progress.update(counter.done.get(), counter.failed.get(), d.engine().runningCount(), d.engine().queuedCount());
-                    Interrupts.Choice choice = interrupts.poll(progress);
+                    Interrupts.Choice choice = interrupts.poll(progress, err);
                     if (choice == Interrupts.Choice.LEAVE) {
                         progress.close();
                         int running = d.engine().runningCount();

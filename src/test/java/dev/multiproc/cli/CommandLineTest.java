@@ -113,10 +113,18 @@ class CommandLineTest extends JournalTest {
             }
         });
         signal(run, "INT");
+        // two signals sent at once can reach the process as one: the second goes once the first was seen
+        await("the first SIGINT to be seen", () -> {
+            try {
+                return Cli.err(tmp, run).contains("a second SIGINT within a second kills");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
         signal(run, "INT");
         assertTrue(run.waitFor(30, TimeUnit.SECONDS));
         assertEquals(130, run.exitValue(), Cli.err(tmp, run));
-        assertTrue(Cli.out(tmp, run).contains("2 commands: 0 done, 0 failed, 2 not finished"), Cli.out(tmp, run));
+        assertTrue(Cli.out(tmp, run).contains("2 commands: 0 done, 0 failed, 2 not finished"), Cli.out(tmp, run) + Cli.err(tmp, run));
         assertEquals(List.of(), dev.multiproc.testing.Leftovers.of(journal()));
     }
 
@@ -232,9 +240,11 @@ class CommandLineTest extends JournalTest {
             String url = JournalServer.url(dir, JournalCredentials.load(dir.credentialsFile())).orElseThrow();
             assertListensOnLoopbackOnly(Integer.parseInt(url.replaceAll(".*:(\\d+)/.*", "$1")));
         } finally {
-            Cli.Result kill = Cli.run(tmp, "kill", "1");
-            assertEquals(0, kill.exit(), kill.toString());
-            run.waitFor(30, TimeUnit.SECONDS);
+            // cleanup, not the subject (killing through the host is tested above): a failure here must not hide one above
+            Cli.run(tmp, "kill", "1");
+            if (!run.waitFor(30, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
         }
     }
 
