@@ -771,8 +771,7 @@ static void sample(long long now)
             continue;
         struct proc_stat ps;
         pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-        /* session 0 holds the kernel's threads and, in a container, its init: never a task's */
-        if (read_proc_stat(pid, &ps) != 0 || ps.state == 'Z' || ps.session <= 0)
+        if (read_proc_stat(pid, &ps) != 0 || ps.state == 'Z')
             continue;
         int mine = 0;
         for (int i = 0; i < n; i++) {
@@ -785,6 +784,7 @@ static void sample(long long now)
         if (mine || !sweep || ps.session == pid)
             continue;
         for (int i = 0; i < RECENT && n_left < 256; i++) {
+            /* an emptied slot (id 0) matches nothing: kernel threads, and a container's init, have session 0 */
             if (recent[i].id != 0 && recent[i].id == ps.session && now - recent[i].ended < RECENT_MS) {
                 left[n_left++] = ps.session;
                 break;

@@ -18,18 +18,16 @@ record CpuTime(long selfTicks, long reapedChildrenTicks) {
 
     static CpuTime of(long pid) {
         try {
-            String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-            // f[0] is field 3: utime and stime are fields 14 and 15, cutime and cstime 16 and 17
-            return new CpuTime(Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14]));
+            return parse(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("cannot read the CPU time of process " + pid + ": " + e.getMessage(), e);
         }
     }
 
-    /** Parses the {@code /proc/PID/stat} line a shell printed of itself after its children ended. */
+    /** Parses a {@code /proc/PID/stat} line. */
     static CpuTime parse(String statLine) {
         String[] f = statLine.substring(statLine.lastIndexOf(')') + 2).trim().split(" ");
+        // f[0] is field 3: utime and stime are fields 14 and 15, cutime and cstime 16 and 17
         return new CpuTime(Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14]));
     }
 

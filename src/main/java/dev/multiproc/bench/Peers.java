@@ -1,6 +1,7 @@
 package dev.multiproc.bench;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,16 +20,8 @@ final class Peers {
     /** {@code xargs -P N sh -c CMD}: the practical limit of spawning and reaping processes here. */
     static Run xargs(int tasks, int jobs, String command, Path dir) throws IOException, InterruptedException {
         // the shell prints its own /proc stat once xargs has ended: its reaped children's CPU is xargs's and its tasks'
-        String script = "seq " + tasks + " | xargs -P " + jobs + " -I{} sh -c '" + command + "'; cat /proc/$$/stat";
-        long t0 = System.nanoTime();
-        Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String stat = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
-        int rc = p.waitFor();
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        if (rc != 0) {
-            throw new IllegalStateException("benchmark peer failed (exit " + rc + "): " + script);
-        }
-        return new Run(tasks / seconds, CpuTime.parse(stat).reapedChildrenTicks() * CpuTime.MICROS_PER_TICK / tasks);
+        Ran ran = shell(dir, "seq " + tasks + " | xargs -P " + jobs + " -I{} sh -c '" + command + "' >/dev/null; cat /proc/$$/stat");
+        return new Run(tasks / ran.seconds(), CpuTime.parse(ran.out()).reapedChildrenTicks() * CpuTime.MICROS_PER_TICK / tasks);
     }
 
     /** GNU parallel with a job log (the journaling peer); NaN when it is not installed. */
@@ -38,7 +31,8 @@ final class Peers {
         }
         Path log = dir.resolve("parallel.joblog");
         Files.deleteIfExists(log);
-        return shell(dir, "seq " + tasks + " | parallel --will-cite -j " + jobs + " --joblog " + log + " '" + command + "'", tasks);
+        return tasks / shell(dir, "seq " + tasks + " | parallel --will-cite -j " + jobs + " --joblog " + log + " '" + command + "' >/dev/null")
+                .seconds();
     }
 
     /** A plain JDK pool: N threads, each starting {@code sh -c CMD} with ProcessBuilder and waiting for it. No journal. */
@@ -79,15 +73,19 @@ final class Peers {
         return false;
     }
 
-    private static double shell(Path dir, String script, int tasks) throws IOException, InterruptedException {
+    /** What a peer's script printed, and how long it took. */
+    private record Ran(double seconds, String out) {
+    }
+
+    private static Ran shell(Path dir, String script) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         int rc = p.waitFor();
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (rc != 0) {
             throw new IllegalStateException("benchmark peer failed (exit " + rc + "): " + script);
         }
-        return tasks / seconds;
+        return new Ran(seconds, out);
     }
 }

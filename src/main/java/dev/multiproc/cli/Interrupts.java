@@ -1,6 +1,7 @@
 package dev.multiproc.cli;
 
 import java.io.Console;
+import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
@@ -31,7 +32,7 @@ final class Interrupts {
     }
 
     /** The decision so far; asks the question the first time it is needed. */
-    Choice poll(Progress progress, java.io.PrintWriter err) {
+    Choice poll(Progress progress, PrintWriter err) {
         int n = interrupts.get();
         if (n >= 2) {
             return Choice.KILL;

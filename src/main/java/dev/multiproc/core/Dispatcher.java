@@ -216,7 +216,7 @@ public final class Dispatcher implements AutoCloseable {
     Engine.Footprint footprint(int exitInfos, int queueingErrors) {
         lock.lock();
         try {
-            return new Engine.Footprint(queue.size(), queue.jobCount(), Math.max(byKey.size(), byId.size()), exitInfos,
+            return new Engine.Footprint(queue.size(), queue.jobCount(), byKey.size(), exitInfos,
                     queueingErrors, logDirsMade.size());
         } finally {
             lock.unlock();

@@ -114,9 +114,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Other processes reach a held journal through its server only; what they ask of the host (terminate
-     * a task) they leave in {@code task_request}, read here a few times a second: off the hot path.
+     * a task) they leave in {@code task_request}, handled here a few times a second: off the hot path.
      */
-    /** Handles what other processes asked of this host through the journal (the CLI's kill). */
     private void handleRequests() {
         for (TaskRequestRow r : journal.jdbi().withExtension(TaskRequestDao.class, TaskRequestDao::open)) {
             String outcome = handle(r);
