@@ -13,12 +13,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * One long-lived distributor with small configured limits runs 20,000 tasks: what it holds in memory,
  * and what its journal keeps, stay within those limits however many tasks have passed through.
  */
+@Tag("slow")
 class HeapBoundTest extends JournalTest {
     private static final int EXIT_INFO_LIMIT = 100;
     private static final int HISTORY_MAX_TASKS = 1_000;

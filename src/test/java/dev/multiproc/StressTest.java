@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * no phantom task, every task in exactly one terminal state, the journal agreeing with the API, no
  * process left behind and no file descriptor leaked.
  */
+@Tag("slow")
 class StressTest extends JournalTest {
     private static final int THREADS = 16;
 
