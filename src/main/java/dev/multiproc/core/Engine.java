@@ -173,6 +173,7 @@ public final class Engine implements AutoCloseable {
             Boolean previousClean = dao.lastEndedCleanly().orElse(null);
             dao.insert(new SessionRow(id, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
                     settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(), previousClean));
+            journal.repairAtOpen().ifPresent(r -> dao.recordRepair(id, System.currentTimeMillis(), r, r.evidence().toString()));
             return id;
         }).join();
     }

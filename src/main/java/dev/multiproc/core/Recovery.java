@@ -8,7 +8,9 @@ import dev.multiproc.agent.StateFiles;
 import dev.multiproc.agent.TaskRecord;
 import dev.multiproc.journal.JobRow;
 import dev.multiproc.journal.Journal;
+import dev.multiproc.journal.JournalMeta;
 import dev.multiproc.journal.JournalWriter;
+import dev.multiproc.journal.MetaDao;
 import dev.multiproc.journal.RecoveryCounts;
 import dev.multiproc.journal.SessionDao;
 import dev.multiproc.journal.TaskDao;
@@ -72,6 +74,7 @@ final class Recovery {
             }
         }
         Map<String, Integer> latestAttempt = latestAttempts(stateFiles.listKeys());
+        long uncertainBelow = journal.jdbi().withExtension(MetaDao.class, m -> m.find(JournalMeta.UNCERTAIN_BELOW_JOB)).orElse(0L);
         int reattached = 0;
         int finished = 0;
         int lost = 0;
@@ -90,6 +93,12 @@ final class Recovery {
                 TaskRecord journaled = new TaskRecord(row.pid(), row.pidStartTicks() == null ? 0 : row.pidStartTicks(),
                         row.startedMs() == null ? 0 : row.startedMs(), null, null);
                 seen = new Attempt(journaled.identity().isAlive() ? Attempt.Fate.RUNNING : Attempt.Fate.LOST, journaled);
+            }
+            if ((seen.fate() == Attempt.Fate.ABSENT || seen.fate() == Attempt.Fate.CLAIMED) && row.jobId() < uncertainBelow) {
+                settle(task, Outcomes.lost("the journal was rebuilt after it lost commits (see the journal_repairs view), and "
+                        + "whether this task ran is unknown: it is not run again"), null);
+                lost++;
+                continue;
             }
             switch (seen.fate()) {
                 case ABSENT, CLAIMED -> {
@@ -128,6 +137,9 @@ final class Recovery {
         RecoveryCounts counts = new RecoveryCounts(reattached, finished, lost, requeued, killed, ms);
         writer.call(h -> {
             h.attach(SessionDao.class).recordRecovery(sessionId, counts);
+            if (uncertainBelow > 0) {
+                h.attach(MetaDao.class).remove(JournalMeta.UNCERTAIN_BELOW_JOB);
+            }
             return null;
         }).join();
         return counts;
@@ -147,7 +159,7 @@ final class Recovery {
     }
 
     private void settle(QueuedTask task, Outcome outcome, TaskRecord record) {
-        dispatcher.settle(RunningTask.fromRecord(task, record), outcome, record);
+        dispatcher.settle(record == null ? new RunningTask(task) : RunningTask.fromRecord(task, record), outcome, record);
     }
 
     /** The highest attempt with a state file, by task id, from file names {@code TASKID-ATTEMPT}. */

@@ -34,40 +34,52 @@ public final class Journal implements AutoCloseable {
         H2Settings.bindServersToLoopback();
     }
 
+    /** The redo log starts over once it is this large: a checkpoint verifies what the database file holds. */
+    static final long REDO_CHECKPOINT_BYTES = 64L << 20;
+
     private final JournalDirectory dir;
     private final JournalCredentials credentials;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
+    private final StatementRecorder recorder = new StatementRecorder();
+    private final Jdbi recordingJdbi;
     private final GenerationFile generationFile;
+    private final RedoLog redo;
     private final long generation;
     private final JournalCompaction compaction;
+    private final RepairReport repair;
 
     private Journal(JournalDirectory dir, JournalCredentials credentials, HikariDataSource dataSource,
-            GenerationFile generationFile, long generation) {
+            GenerationFile generationFile, RedoLog redo, long generation, RepairReport repair) {
         this.dir = dir;
         this.credentials = credentials;
         this.dataSource = dataSource;
         this.generationFile = generationFile;
+        this.redo = redo;
         this.generation = generation;
+        this.repair = repair;
         this.compaction = new JournalCompaction(dataSource, dir.databaseFile());
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+        this.recordingJdbi = Jdbi.create(() -> recorder.wrap(dataSource.getConnection())).installPlugin(new SqlObjectPlugin());
     }
 
-    /** Opens (creating if needed) and migrates the journal in {@code dir}. The caller holds the {@link HostLock}. */
+    /**
+     * Opens (creating if needed) and migrates the journal in {@code dir}. The caller holds the {@link HostLock}.
+     * A database file that lost commits, or does not open, is repaired first (see {@link JournalRepair}).
+     */
     public static Journal open(JournalDirectory dir) {
         JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile());
-        OptionalLong committed = GenerationFile.read(dir.generationFile());
-        boolean exists = Files.exists(dir.databaseFile());
-        if (committed.isPresent() || exists) {
-            verifyIntact(dir, credentials, committed);
-        }
+        RepairReport repair = JournalRepair.verifyOrRepair(dir, credentials).orElse(null);
         HikariDataSource ds = dataSource(dir, credentials);
         try {
-            migrate(ds);
+            String schema = migrate(ds, null);
             grantReader(ds, credentials);
             long generation = currentGeneration(ds);
             dir.tightenFileModes();
-            return new Journal(dir, credentials, ds, GenerationFile.open(dir.generationFile()), generation);
+            GenerationFile generationFile = GenerationFile.open(dir.generationFile());
+            // the file was just read back at this generation: the commits before it need no redo
+            RedoLog redo = RedoLog.create(dir.redoFile(), generation, schema);
+            return new Journal(dir, credentials, ds, generationFile, redo, generation, repair);
         } catch (RuntimeException e) {
             ds.close();
             throw e;
@@ -76,6 +88,46 @@ public final class Journal implements AutoCloseable {
 
     public Jdbi jdbi() {
         return jdbi;
+    }
+
+    /** How the journal was repaired when it was opened; empty when it was intact. */
+    public java.util.Optional<RepairReport> repairAtOpen() {
+        return java.util.Optional.ofNullable(repair);
+    }
+
+    /** Runs the work of one commit in a transaction whose write statements are recorded for the redo log. */
+    void writeTransaction(org.jdbi.v3.core.HandleConsumer<Exception> work) throws Exception {
+        recorder.begin();
+        recordingJdbi.useTransaction(work);
+    }
+
+    /**
+     * After H2's commit of {@code generation} returned, before anyone is told: the redo log records its
+     * statements, then the generation file its number.
+     */
+    void committed(long generation) throws IOException {
+        redo.append(generation, recorder.recorded());
+        generationFile.record(generation);
+    }
+
+    /**
+     * Between commits: if the redo log has grown large, or the database was just reopened by a compaction,
+     * reads the generation back from the reopened file and drops the redo records up to it.
+     */
+    void checkpointIfDue(long generation, boolean reopened) {
+        if (!reopened && redo.size() < REDO_CHECKPOINT_BYTES && redo.disabledBecause() == null) {
+            return;
+        }
+        if (!reopened && !compaction.reopenWhileOpen(false)) {
+            return;
+        }
+        long verified = currentGeneration(dataSource);
+        if (verified != generation) {
+            log.warn("the journal database reads back at generation {} after reopening, not {}; the redo log keeps its records",
+                    verified, generation);
+            return;
+        }
+        redo.checkpoint(verified);
     }
 
     public JournalDirectory directory() {
@@ -132,39 +184,7 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /**
-     * Opens the file read-only first: H2 rolls a damaged file back to an older state and rewrites it,
-     * and a read-only open can neither roll back on disk nor write.
-     */
-    private static void verifyIntact(JournalDirectory dir, JournalCredentials credentials, OptionalLong committed) {
-        try {
-            if (!Files.exists(dir.databaseFile()) || Files.size(dir.databaseFile()) == 0) {
-                throw new JournalException("the journal database " + dir.databaseFile() + " is missing or empty, but the journal "
-                        + "recorded committed generation " + committed.orElse(0) + "; restore the file from a backup, or move the "
-                        + "journal directory aside to start a new journal");
-            }
-        } catch (IOException e) {
-            throw new JournalException("cannot read " + dir.databaseFile() + ": " + e, e);
-        }
-        String url = "jdbc:h2:file:" + dir.databaseBase() + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE;DB_CLOSE_ON_EXIT=FALSE";
-        long found;
-        try (Connection c = DriverManager.getConnection(url, JournalCredentials.OWNER, credentials.ownerPassword())) {
-            found = generation(c);
-        } catch (SQLException e) {
-            if (e.getErrorCode() == 90020) {
-                throw new JournalException("the journal database " + dir.databaseFile() + " is in use by another process: " + e.getMessage(), e);
-            }
-            throw new JournalException("the journal database " + dir.databaseFile() + " is corrupt and was left untouched: "
-                    + e.getMessage() + " (restore it from a backup, or move the journal directory aside to start a new journal)", e);
-        }
-        if (committed.isPresent() && found < committed.getAsLong()) {
-            throw new JournalException("the journal database " + dir.databaseFile() + " is damaged: it holds generation " + found
-                    + " but generation " + committed.getAsLong() + " was committed, so committed data is missing. The file was "
-                    + "left untouched; restore it from a backup, or move the journal directory aside to start a new journal");
-        }
-    }
-
-    private static long generation(Connection c) throws SQLException {
+    static long generation(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
              ResultSet tables = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "
                      + "WHERE TABLE_SCHEMA = 'PUBLIC' AND TABLE_NAME = 'JOURNAL_META'")) {
@@ -187,12 +207,19 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private static void migrate(HikariDataSource ds) {
-        Flyway flyway = Flyway.configure()
+    /**
+     * Migrates the schema to {@code target} (the newest when null); returns the version it is at then.
+     * A journal of a newer schema than this version knows is refused.
+     */
+    static String migrate(javax.sql.DataSource ds, String target) {
+        var config = Flyway.configure()
                 .dataSource(ds)
                 .locations("classpath:db/migration")
-                .ignoreMigrationPatterns(new org.flywaydb.core.api.pattern.ValidatePattern[0]) // an unknown migration is an error
-                .load();
+                .ignoreMigrationPatterns(new org.flywaydb.core.api.pattern.ValidatePattern[0]); // an unknown migration is an error
+        if (target != null) {
+            config.target(MigrationVersion.fromVersion(target));
+        }
+        Flyway flyway = config.load();
         MigrationInfoService info = flyway.info();
         MigrationInfo current = info.current();
         MigrationVersion newest = MigrationVersion.EMPTY;
@@ -210,6 +237,8 @@ public final class Journal implements AutoCloseable {
             if (result.migrationsExecuted > 0) {
                 log.info("journal schema migrated to version {}", result.targetSchemaVersion);
             }
+            MigrationInfo now = flyway.info().current();
+            return now == null || now.getVersion() == null ? null : now.getVersion().getVersion();
         } catch (RuntimeException e) {
             throw new JournalException("cannot migrate the journal schema: " + rootMessage(e), e);
         }
@@ -259,6 +288,7 @@ public final class Journal implements AutoCloseable {
 
     @Override
     public void close() {
+        redo.close();
         generationFile.close();
         compaction.onClose();
         dataSource.close();

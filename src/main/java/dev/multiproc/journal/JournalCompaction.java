@@ -49,34 +49,46 @@ final class JournalCompaction {
         if (before < WHILE_OPEN_ABOVE_BYTES || before < GROWTH * baseline) {
             return false;
         }
-        HikariPoolMXBean pool = dataSource.getHikariPoolMXBean();
         long t0 = System.nanoTime();
-        Connection c;
-        try {
-            c = dataSource.getConnection();
-        } catch (SQLException e) {
-            log.warn("cannot compact the journal now: {}", Journal.rootMessage(e));
+        if (!reopenWhileOpen(true)) {
             return false;
-        }
-        pool.suspendPool();
-        try {
-            if (!othersReturned(pool)) {
-                log.info("journal compaction put off: its connections are busy");
-                closeQuietly(c);
-                return false;
-            }
-            if (!shutDownCompact(c)) {
-                return false;
-            }
-            pool.softEvictConnections(); // they belong to the database just shut down
-        } finally {
-            pool.resumePool();
         }
         baseline = sizeOr(before);
         whileOpen++; // only the journal writer's thread compacts while open
         log.info("journal compacted while open from {} MiB to {} MiB in {} ms", before >> 20, baseline >> 20,
                 (System.nanoTime() - t0) / 1_000_000);
         return true;
+    }
+
+    /**
+     * Shuts the open database down (compacting its file, if asked) with the connection pool suspended,
+     * so that callers wait; the pool opens the file again for the next of them. True when it did.
+     * Call it where no write is in flight.
+     */
+    boolean reopenWhileOpen(boolean compact) {
+        HikariPoolMXBean pool = dataSource.getHikariPoolMXBean();
+        Connection c;
+        try {
+            c = dataSource.getConnection();
+        } catch (SQLException e) {
+            log.warn("cannot reopen the journal now: {}", Journal.rootMessage(e));
+            return false;
+        }
+        pool.suspendPool();
+        try {
+            if (!othersReturned(pool)) {
+                log.info("reopening the journal put off: its connections are busy");
+                closeQuietly(c);
+                return false;
+            }
+            if (!shutDown(c, compact)) {
+                return false;
+            }
+            pool.softEvictConnections(); // they belong to the database just shut down
+            return true;
+        } finally {
+            pool.resumePool();
+        }
     }
 
     /** How many times the journal was compacted while open. */
@@ -92,7 +104,7 @@ final class JournalCompaction {
         }
         long t0 = System.nanoTime();
         try {
-            if (!shutDownCompact(dataSource.getConnection())) {
+            if (!shutDown(dataSource.getConnection(), true)) {
                 return;
             }
         } catch (SQLException e) {
@@ -119,10 +131,10 @@ final class JournalCompaction {
         return true;
     }
 
-    /** Shuts the database down with compaction, through {@code c}, which it closes. */
-    private static boolean shutDownCompact(Connection c) {
+    /** Shuts the database down, with compaction if asked, through {@code c}, which it closes. */
+    private static boolean shutDown(Connection c, boolean compact) {
         try {
-            c.createStatement().execute("SHUTDOWN COMPACT");
+            c.createStatement().execute(compact ? "SHUTDOWN COMPACT" : "SHUTDOWN");
             return true;
         } catch (SQLException e) {
             log.warn("could not compact the journal: {}", Journal.rootMessage(e));

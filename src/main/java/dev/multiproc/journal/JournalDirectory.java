@@ -33,8 +33,8 @@ public final class JournalDirectory {
             Files.createDirectories(root);
             Files.setPosixFilePermissions(root, DIR_MODE);
             JournalDirectory journalDir = new JournalDirectory(root);
-            journalDir.privateDirectory(journalDir.stateDir());
-            journalDir.privateDirectory(root.resolve("bin"));
+            privateDirectory(journalDir.stateDir());
+            privateDirectory(root.resolve("bin"));
             return journalDir;
         } catch (IOException e) {
             throw new JournalException("cannot prepare journal directory " + root + ": " + e, e);
@@ -67,6 +67,11 @@ public final class JournalDirectory {
         return root.resolve("journal.gen");
     }
 
+    /** The redo log: the commits since the last verified checkpoint, to put back what H2 may lose. */
+    public Path redoFile() {
+        return root.resolve("journal.redo");
+    }
+
     public Path credentialsFile() {
         return root.resolve("credentials");
     }
@@ -88,7 +93,8 @@ public final class JournalDirectory {
         return root.resolve("bin");
     }
 
-    private void privateDirectory(Path dir) throws IOException {
+    /** Creates {@code dir} if needed, and makes it private (0700). */
+    static void privateDirectory(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, DIR_MODE);
     }

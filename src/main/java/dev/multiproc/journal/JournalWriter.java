@@ -168,21 +168,25 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** Every so often, between commits (no write in flight), lets the journal compact its file if it has grown. */
+    /**
+     * Every so often, between commits (no write in flight), lets the journal compact its file if it has
+     * grown, and checkpoint its redo log when it has grown or the database was just reopened.
+     */
     private void compactIfDue() {
         long now = System.nanoTime();
         if (failuresInARow > 0 || now - lastCompactionCheck < COMPACTION_CHECK_NANOS) {
             return;
         }
         lastCompactionCheck = now;
-        journal.compactIfGrown();
+        boolean reopened = journal.compactIfGrown();
+        journal.checkpointIfDue(generation, reopened);
     }
 
     private void commit(Batch batch) {
         long nextGeneration = generation + 1;
         List<Object> results = new ArrayList<>(batch.durable.size());
         try {
-            journal.jdbi().useTransaction(h -> apply(h, batch, nextGeneration, results));
+            journal.writeTransaction(h -> apply(h, batch, nextGeneration, results));
         } catch (Exception e) {
             onFailure(batch, e);
             return;
@@ -193,7 +197,7 @@ public final class JournalWriter implements AutoCloseable {
             nextJobId = batch.nextJobId;
         }
         try {
-            journal.generationFile().record(generation);
+            journal.committed(generation);
         } catch (IOException e) {
             log.warn("cannot record journal generation {}: {}", generation, e.toString());
         }

@@ -25,6 +25,12 @@ public interface SessionDao {
             + "lost = :lost, requeued = :requeued, killed = :killed WHERE session_id = :sessionId")
     void recordRecovery(@Bind("sessionId") int sessionId, @BindMethods RecoveryCounts counts);
 
+    @SqlUpdate("INSERT INTO journal_repair (repaired_ms, session_id, kind, found_generation, committed_generation, result_generation, "
+            + "evidence, details) VALUES (:repairedMs, :sessionId, :r.kind, :r.foundGeneration, :r.committedGeneration, "
+            + ":r.resultGeneration, :evidence, :r.details)")
+    void recordRepair(@Bind("sessionId") int sessionId, @Bind("repairedMs") long repairedMs, @BindMethods("r") RepairReport report,
+            @Bind("evidence") String evidence);
+
     @SqlUpdate("UPDATE host_session SET ended_ms = :endedMs WHERE session_id = :sessionId")
     void end(@Bind("sessionId") int sessionId, @Bind("endedMs") long endedMs);
 }
