@@ -1,6 +1,5 @@
 package dev.multiproc;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,19 +9,16 @@ import dev.multiproc.journal.JournalException;
 import dev.multiproc.testing.HostProcess;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The journal meets a bad day: another host, a damaged file, a newer schema, a full disk. */
+/** The journal meets a bad day: another host, a newer schema, a full disk (a damaged file: {@link JournalRepairTest}). */
 class JournalFaultTest extends JournalTest {
 
     private void journalWithHistory() {
@@ -37,14 +33,6 @@ class JournalFaultTest extends JournalTest {
         }
     }
 
-    private Path database() {
-        return journal().resolve("journal.mv.db");
-    }
-
-    private static String sha(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    }
-
     @Test
     void aJournalHeldByAnotherLiveHostIsRefusedNamingTheHolder() throws Exception {
         try (HostProcess other = HostProcess.start(journal(), 2)) {
@@ -55,56 +43,6 @@ class JournalFaultTest extends JournalTest {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
         }
-    }
-
-    @Test
-    void aJournalThatLostItsLatestCommitsIsRefusedAndLeftUntouched() throws Exception {
-        journalWithHistory();
-        Path older = tmp.resolve("older.mv.db");
-        Files.copy(database(), older);
-        journalWithHistory(); // more commits, then the file goes back to an older state, as a damaged tail makes H2 do
-        Files.copy(older, database(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        String before = sha(database());
-        JournalException e = assertThrows(JournalException.class, () -> Hosts.open(journal(), 2));
-        assertTrue(e.getMessage().matches(".*is damaged: it holds generation \\d+ but generation \\d+ was committed.*"), e.getMessage());
-        assertTrue(e.getMessage().contains("left untouched"), e.getMessage());
-        assertEquals(before, sha(database()), "the damaged file was changed");
-    }
-
-    @Test
-    void aTruncatedJournalIsRefusedAndLeftUntouched() throws Exception {
-        journalWithHistory();
-        try (RandomAccessFile f = new RandomAccessFile(database().toFile(), "rw")) {
-            f.setLength(100);
-        }
-        String before = sha(database());
-        JournalException e = assertThrows(JournalException.class, () -> Hosts.open(journal(), 2));
-        assertTrue(e.getMessage().contains("journal.mv.db is corrupt and was left untouched"), e.getMessage());
-        assertEquals(before, sha(database()), "the damaged file was changed");
-        assertEquals(100, Files.size(database()));
-    }
-
-    @Test
-    void aJournalWithGarbageInItIsRefusedAndLeftUntouched() throws Exception {
-        journalWithHistory();
-        byte[] original = Files.readAllBytes(database());
-        byte[] garbled = original.clone();
-        for (int i = 0; i < 8192 && i < garbled.length; i++) {
-            garbled[i] = (byte) (i * 31);
-        }
-        Files.write(database(), garbled);
-        JournalException e = assertThrows(JournalException.class, () -> Hosts.open(journal(), 2));
-        assertTrue(e.getMessage().contains("corrupt") || e.getMessage().contains("damaged"), e.getMessage());
-        assertArrayEquals(garbled, Files.readAllBytes(database()), "the damaged file was changed");
-    }
-
-    @Test
-    void anEmptiedJournalIsRefused() throws Exception {
-        journalWithHistory();
-        Files.write(database(), new byte[0]);
-        JournalException e = assertThrows(JournalException.class, () -> Hosts.open(journal(), 2));
-        assertTrue(e.getMessage().contains("is missing or empty"), e.getMessage());
-        assertEquals(0, Files.size(database()));
     }
 
     @Test

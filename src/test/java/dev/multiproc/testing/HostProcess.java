@@ -37,8 +37,13 @@ public final class HostProcess implements AutoCloseable {
     }
 
     public static HostProcess start(Path journalDir, int parallelism, String... extra) throws Exception {
+        return startWithClassPath(System.getProperty("java.class.path"), journalDir, parallelism, extra);
+    }
+
+    /** A host whose JVM has {@code classPath}: the test class path with another H2, say. */
+    public static HostProcess startWithClassPath(String classPath, Path journalDir, int parallelism, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Xmx256m", CrashHost.class.getName(), journalDir.toString(),
+                "-cp", classPath, "-Xmx256m", CrashHost.class.getName(), journalDir.toString(),
                 Integer.toString(parallelism)));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(
