@@ -2,7 +2,6 @@ package dev.multiproc.cli;
 
 import dev.multiproc.config.Durations;
 import java.io.PrintWriter;
-import java.sql.Connection;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,16 +32,15 @@ final class ConsoleCommand implements Callable<Integer> {
         common.init();
         long stopAfterMillis = forDuration == null ? Long.MAX_VALUE : Durations.parse("--for", forDuration).toMillis();
         JournalAccess access = JournalAccess.of(common.journalDir());
-        try (Connection ignored = access.reader()) {
-            // the journal answers now: a reason why it does not belongs here, not at the first query
-        }
+        access.reader().close(); // the journal answers now: a reason why it does not belongs here, not at the first query
+        ConsoleServer console = ConsoleServer.start(access);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ConsoleServer console = ConsoleServer.start(access)) {
-            Thread stop = new Thread(() -> {
-                console.close();
-                stopped.countDown();
-            }, "multiproc-console-stop");
-            Runtime.getRuntime().addShutdownHook(stop); // Ctrl-C, SIGTERM: stop listening, remove the token file
+        Thread stop = new Thread(() -> {
+            console.close();
+            stopped.countDown();
+        }, "multiproc-console-stop");
+        Runtime.getRuntime().addShutdownHook(stop); // Ctrl-C, SIGTERM: stop listening, remove the token file
+        try {
             PrintWriter out = spec.commandLine().getOut();
             out.println("multiproc console: read-only SQL on the journal " + access.directory().root() + ", on 127.0.0.1 only.");
             out.println("Open this address; its token is the key, keep it to yourself:");
@@ -51,13 +49,19 @@ final class ConsoleCommand implements Callable<Integer> {
             out.println("Ctrl-C to stop.");
             out.flush();
             if (!stopped.await(stopAfterMillis, TimeUnit.MILLISECONDS)) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stop);
-                } catch (IllegalStateException e) {
-                    // the JVM is stopping already: the hook closes the console
-                }
+                removeHook(stop);
             }
+        } finally {
+            console.close();
         }
         return 0;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is stopping already: the hook closes the console
+        }
     }
 }

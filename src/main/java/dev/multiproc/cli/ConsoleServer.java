@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,6 +70,7 @@ final class ConsoleServer implements AutoCloseable {
         try {
             console = new ConsoleServer(server, workers, access, ConsoleAuth.freshToken());
         } catch (IOException | RuntimeException e) {
+            server.stop(0); // bound already, though not started
             workers.shutdownNow();
             throw e;
         }
@@ -130,7 +132,7 @@ final class ConsoleServer implements AutoCloseable {
 
     private void query(HttpExchange exchange) throws IOException {
         String type = exchange.getRequestHeaders().getFirst("Content-Type");
-        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             sendJson(exchange, 415, Map.of("error", "send the query as JSON: {\"sql\": \"SELECT ...\"}"));
             return;
         }

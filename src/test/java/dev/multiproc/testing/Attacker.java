@@ -54,24 +54,24 @@ public final class Attacker {
         }
     }
 
-    /** Runs {@code command} as {@code nobody}, to its end (at most a minute). */
+    /** Runs {@code command} as {@code nobody}, to its end (at most two minutes). */
     public static Result run(String... command) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>(List.of(runuser().toString(), "-u", USER, "--"));
         full.addAll(List.of(command));
         return runAsIs(full);
     }
 
-    /** Runs {@code command} as this process's user, to its end (at most a minute). */
+    /** Runs {@code command} as this process's user, to its end (at most two minutes). */
     public static Result runAsIs(List<String> command) throws IOException, InterruptedException {
         Path out = Files.createTempFile("attacker", ".out");
         Path err = Files.createTempFile("attacker", ".err");
         try {
             Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            if (!p.waitFor(1, TimeUnit.MINUTES)) {
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
-                throw new AssertionError("did not end within a minute: " + command);
+                throw new AssertionError("did not end within two minutes: " + command);
             }
             return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
         } finally {
