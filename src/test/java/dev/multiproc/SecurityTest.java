@@ -5,12 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiproc.journal.JournalCredentials;
+import dev.multiproc.journal.JournalDirectory;
+import dev.multiproc.journal.JournalServer;
+import dev.multiproc.testing.Attacker;
+import dev.multiproc.testing.HostileSql;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -121,5 +132,93 @@ class SecurityTest extends JournalTest {
             }
         }
         assertTrue(Files.readString(tmp.resolve("env")).contains("JOB_ID="), "the environment was captured");
+    }
+
+    @Test
+    void theJournalsReaderRunsNoCodeAndTouchesNoFile() throws Exception {
+        Path loot = tmp.resolve("loot");
+        List<String> hostile = HostileSql.aimedAt(loot);
+        JournalDirectory dir;
+        JournalCredentials secrets;
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 1).journalServer(true).build()) {
+            d.start();
+            d.submitToBatchDistributor("true", "t", Map.of());
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+            dir = JournalDirectory.existing(journal());
+            secrets = JournalCredentials.load(dir.credentialsFile());
+            String served = JournalServer.url(dir, secrets).orElseThrow();
+            assertEquals(List.of(), ranAsReader(served, secrets, hostile), "ran as the reader through the journal server");
+            assertEquals(List.of(), ranAsReader(served + ";INIT=RUNSCRIPT FROM '" + loot.resolve(HostileSql.SCRIPT) + "'", secrets,
+                    List.of("SELECT COUNT(*) FROM PWNED")), "ran a script on connecting through the journal server");
+        }
+        String file = "jdbc:h2:file:" + dir.databaseBase() + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
+        assertEquals(List.of(), ranAsReader(file, secrets, hostile), "ran as the reader on the journal file");
+        assertEquals(List.of(), HostileSql.spoils(loot), "files the reader wrote");
+        try (Connection c = DriverManager.getConnection(file, JournalCredentials.READER, secrets.readerPassword());
+             Statement s = c.createStatement()) {
+            assertEquals(0, count(s, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME IN ('PWNED', 'LT')"),
+                    "tables the reader made");
+            assertEquals(1, count(s, "SELECT COUNT(*) FROM task"), "the reader reads the journal");
+        }
+    }
+
+    private static int count(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** The statements that ran without an error, each on a connection of its own as the journal's reader. */
+    private static List<String> ranAsReader(String url, JournalCredentials secrets, List<String> statements) {
+        List<String> ran = new ArrayList<>();
+        for (String sql : statements) {
+            try (Connection c = DriverManager.getConnection(url, JournalCredentials.READER, secrets.readerPassword());
+                 Statement s = c.createStatement()) {
+                s.execute(sql);
+                ran.add(sql);
+            } catch (SQLException e) {
+                // refused: what we want
+            }
+        }
+        return ran;
+    }
+
+    @Test
+    void theJournalServerServesNobodyElse() throws Exception {
+        Attacker.assumeAvailable();
+        Path kit = tmp.resolve("attacker");
+        Path h2 = Attacker.readableCopyOfJarOf(org.h2.Driver.class, kit);
+        try (InputStream in = SecurityTest.class.getResourceAsStream("H2Attack.java")) {
+            Files.copy(in, kit.resolve("H2Attack.java"));
+        }
+        Files.setPosixFilePermissions(kit.resolve("H2Attack.java"), PosixFilePermissions.fromString("rw-r--r--"));
+        Path home = tmp.resolve("nobody-home");
+        Files.createDirectories(home);
+        Files.setOwner(home, home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(Attacker.USER));
+        Attacker.openPath(tmp, kit);
+        Attacker.openPath(tmp, home);
+        String own = home.resolve("somedb").toString();
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 1).journalServer(true).build()) {
+            d.start();
+            JournalDirectory dir = JournalDirectory.existing(journal());
+            JournalCredentials secrets = JournalCredentials.load(dir.credentialsFile());
+            String served = JournalServer.url(dir, secrets).orElseThrow();
+            String server = "jdbc:h2:tcp://127.0.0.1:" + served.replaceAll(".*:(\\d+)/.*", "$1") + "/";
+            Attacker.Result r = Attacker.run(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData", "-Xmx64m",
+                    "-cp", h2.toString(), kit.resolve("H2Attack.java").toString(), own,
+                    server + own, "sa", "sa",                                         // nobody's own database, through root's server
+                    server + "mem:mine", "sa", "sa",                                  // a new in-memory one
+                    served, JournalCredentials.READER, "wrong-" + secrets.readerPassword(), // the journal, a wrong password
+                    served, JournalCredentials.OWNER, "wrong-" + secrets.ownerPassword(),
+                    served, JournalCredentials.READER, secrets.readerPassword());   // control: with the password, the way is open
+            List<String> lines = r.out().lines().toList();
+            assertEquals(6, lines.size(), r.toString());
+            assertEquals("own database ready", lines.get(0), r.toString());
+            for (String refused : lines.subList(1, 5)) {
+                assertTrue(refused.startsWith("REFUSED ") && refused.contains(": 28000 "), "not refused as a wrong user or password: " + r);
+            }
+            assertEquals("CONNECTED " + served + " as READER", lines.get(5), "the control connection: " + r);
+        }
     }
 }

@@ -1,22 +1,21 @@
 package dev.multiproc.cli;
 
-import dev.multiproc.journal.H2Settings;
+import dev.multiproc.config.Durations;
 import java.io.PrintWriter;
-import java.sql.Connection;
-import java.time.Duration;
 import java.util.concurrent.Callable;
-import org.h2.engine.SysProperties;
-import org.h2.server.web.WebServer;
-import org.h2.tools.Server;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code multiproc console}: H2's web console on the journal, on loopback, until Ctrl-C. */
+/** {@code multiproc console}: a read-only SQL console on the journal in the browser, for the journal's owner, until Ctrl-C. */
 @Command(name = "console", mixinStandardHelpOptions = true,
-        description = {"Opens H2's web console on the journal, read-only, on 127.0.0.1 and a free port; prints its address and the "
-                + "credentials. Runs until Ctrl-C. Nothing listens unless you start this."},
+        description = {"Serves a read-only SQL console on the journal at 127.0.0.1 and a free port, and prints the address "
+                + "to open: it holds a fresh secret token, which is also in a file readable only by you in the journal "
+                + "directory while the console runs. Requests without the token are refused. Runs until Ctrl-C; nothing "
+                + "listens unless you start this."},
         footer = {"", "Example:", "  multiproc console"})
 final class ConsoleCommand implements Callable<Integer> {
     @Mixin
@@ -31,37 +30,38 @@ final class ConsoleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.init();
-        H2Settings.bindServersToLoopback();
-        if (!"127.0.0.1".equals(SysProperties.BIND_ADDRESS)) {
-            throw new IllegalStateException("refusing to start the console: H2 would listen on " + SysProperties.BIND_ADDRESS
-                    + ", not on 127.0.0.1 only");
-        }
+        long stopAfterMillis = forDuration == null ? Long.MAX_VALUE : Durations.parse("--for", forDuration).toMillis();
         JournalAccess access = JournalAccess.of(common.journalDir());
-        String jdbcUrl = access.readerUrl();
-        // -properties null: ignore ~/.h2.server.properties, which could allow remote connections
-        Server server = Server.createWebServer("-webPort", "0", "-properties", "null").start();
-        try (Connection c = access.reader()) {
-            WebServer web = (WebServer) server.getService();
-            String session = web.addSession(c);
-            int port = server.getPort();
-            String signedIn = session.replaceFirst("^http://[^/]+", "http://127.0.0.1:" + port);
+        access.reader().close(); // the journal answers now: a reason why it does not belongs here, not at the first query
+        ConsoleServer console = ConsoleServer.start(access);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread stop = new Thread(() -> {
+            console.close();
+            stopped.countDown();
+        }, "multiproc-console-stop");
+        Runtime.getRuntime().addShutdownHook(stop); // Ctrl-C, SIGTERM: stop listening, remove the token file
+        try {
             PrintWriter out = spec.commandLine().getOut();
-            out.println("H2 console for " + access.directory().root() + " (read-only), listening on 127.0.0.1 only:");
-            out.println("  url:      http://127.0.0.1:" + port + "/");
-            out.println("  signed in already: " + signedIn);
-            out.println("  JDBC URL: " + jdbcUrl);
-            out.println("  user:     READER");
-            out.println("  password: " + access.readerPassword());
+            out.println("multiproc console: read-only SQL on the journal " + access.directory().root() + ", on 127.0.0.1 only.");
+            out.println("Open this address; its token is the key, keep it to yourself:");
+            out.println("  " + console.url());
+            out.println("(also in " + console.tokenFile() + ", readable only by you, until the console stops)");
             out.println("Ctrl-C to stop.");
             out.flush();
-            if (forDuration != null) {
-                Thread.sleep(dev.multiproc.config.Durations.parse("--for", forDuration).toMillis());
-            } else {
-                Thread.sleep(Duration.ofDays(3650).toMillis());
+            if (!stopped.await(stopAfterMillis, TimeUnit.MILLISECONDS)) {
+                removeHook(stop);
             }
         } finally {
-            server.stop();
+            console.close();
         }
         return 0;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is stopping already: the hook closes the console
+        }
     }
 }

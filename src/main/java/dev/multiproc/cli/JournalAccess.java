@@ -66,19 +66,6 @@ final class JournalAccess {
         return Optional.of(DriverManager.getConnection(url.get(), JournalCredentials.OWNER, credentials.ownerPassword()));
     }
 
-    /** The JDBC URL and user a person can paste into a SQL client (the H2 console); read-only. */
-    String readerUrl() {
-        Optional<String> holder = holder();
-        if (holder.isPresent()) {
-            return JournalServer.url(dir, credentials).orElseThrow(() -> notServed(holder.get()));
-        }
-        return "jdbc:h2:file:" + dir.databaseBase() + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
-    }
-
-    String readerPassword() {
-        return credentials.readerPassword();
-    }
-
     private Connection connect(String user, String password, boolean readOnly) throws SQLException {
         for (int tries = 0; ; tries++) {
             Optional<String> holder = holder();

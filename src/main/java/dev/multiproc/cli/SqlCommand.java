@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,65 +27,23 @@ final class SqlCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "QUERY", description = "One SQL query (SELECT, WITH, SHOW, EXPLAIN, VALUES, TABLE).")
+    @Parameters(index = "0", paramLabel = "QUERY", description = "One SQL query (" + ReadOnlyQuery.KINDS + ").")
     String query;
 
     @Override
     public Integer call() throws Exception {
         common.init();
         Table.Format format = output.format();
-        String q = query.strip();
-        if (q.endsWith(";")) {
-            q = q.substring(0, q.length() - 1).strip();
-        }
-        if (!isQuery(q)) {
-            throw new IllegalArgumentException("multiproc sql is read-only: only queries (SELECT, WITH, SHOW, EXPLAIN, VALUES, TABLE) "
-                    + "are allowed, not '" + firstWord(q) + "'");
-        }
+        String q = ReadOnlyQuery.check("multiproc sql", query);
         try (Connection c = JournalAccess.of(common.journalDir()).reader(); Statement s = c.createStatement()) {
+            s.setEscapeProcessing(false); // H2 gets the statement that was checked, not a JDBC-escape rewrite of it
             s.setMaxRows(1_000_000);
             try (ResultSet rs = s.executeQuery(q)) {
                 Table.of(rs).print(spec.commandLine().getOut(), format);
             }
         } catch (SQLException e) {
-            throw new IllegalArgumentException(describe(e), e);
+            throw new IllegalArgumentException(SqlErrors.describe("multiproc sql", e), e);
         }
         return 0;
-    }
-
-    static boolean isQuery(String q) {
-        return switch (firstWord(q).toUpperCase(Locale.ROOT)) {
-            case "SELECT", "WITH", "SHOW", "EXPLAIN", "VALUES", "TABLE", "(" -> true;
-            default -> false;
-        };
-    }
-
-    private static String firstWord(String q) {
-        String t = q.strip();
-        if (t.startsWith("(")) {
-            return "(";
-        }
-        int end = 0;
-        while (end < t.length() && Character.isLetter(t.charAt(end))) {
-            end++;
-        }
-        return end == 0 ? t.split("\\s+", 2)[0] : t.substring(0, end);
-    }
-
-    /** H2's message, without the statement echo and error codes a person does not need. */
-    private static String describe(SQLException e) {
-        if (e.getErrorCode() == 90096 || e.getErrorCode() == 90040) {
-            return "multiproc sql is read-only: the journal's reader may not change anything (" + firstLine(e.getMessage()) + ")";
-        }
-        return "query failed: " + firstLine(e.getMessage());
-    }
-
-    private static String firstLine(String message) {
-        String m = message == null ? "" : message;
-        int sql = m.indexOf("; SQL statement:");
-        if (sql > 0) {
-            m = m.substring(0, sql);
-        }
-        return m.replaceAll("\\s*\\[\\d+-\\d+]$", "").replace('\n', ' ').trim();
     }
 }

@@ -17,6 +17,8 @@ public final class JournalDirectory {
     static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
 
+    public static final String CONSOLE_FILE_PREFIX = "console-";
+
     private final Path root;
 
     private JournalDirectory(Path root) {
@@ -82,6 +84,11 @@ public final class JournalDirectory {
 
     public Path serverFile() {
         return root.resolve("server");
+    }
+
+    /** The address and token of the console run by process {@code pid}, while it runs; see {@code multiproc console}. */
+    public Path consoleFile(long pid) {
+        return root.resolve(CONSOLE_FILE_PREFIX + pid);
     }
 
     /** Where task supervisors write their identity and result; see {@code mpagent.c}. */

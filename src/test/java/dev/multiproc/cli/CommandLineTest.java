@@ -11,18 +11,23 @@ import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalServer;
 import dev.multiproc.testing.Cli;
 import dev.multiproc.testing.JournalTest;
-import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The command line driven as a user drives it: separate processes, a working directory, the built-in configuration. */
@@ -167,6 +172,9 @@ class CommandLineTest extends JournalTest {
         JsonNode status = JSON.readTree(Cli.run(tmp, "status", "--json").out());
         assertTrue(status.path("host").asText().contains("host pid " + run.pid()), status.toString());
         assertEquals(1, status.path("counts").path("queued").asInt(), status.toString());
+        Cli.Result second = Cli.run(tmp, "sql", "SELECT 1; SET PASSWORD 'x'");
+        assertEquals(2, second.exit(), second.toString());
+        assertTrue(second.err().contains("multiproc sql runs one statement at a time"), second.toString());
         Cli.Result sql = Cli.run(tmp, "sql", "--json", "SELECT task_id FROM running_tasks ORDER BY task_id");
         assertEquals(0, sql.exit(), sql.toString());
         assertEquals(2, JSON.readTree(sql.out()).size(), sql.toString());
@@ -205,29 +213,59 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    void theConsoleAnswersOnLoopbackOnly() throws Exception {
-        commands("one.txt", "true");
+    void theConsoleServesItsOwnerOnLoopbackAndLeavesNothingWhenStopped() throws Exception {
+        commands("one.txt", "echo hi");
         assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
-        Process console = Cli.start(tmp, "console", "--for", "30s");
+        Process console = Cli.start(tmp, "console", "--for", "10m");
         try {
-            Pattern url = Pattern.compile("url:\\s+(http://127\\.0\\.0\\.1:(\\d+)/)");
+            Pattern address = Pattern.compile("(http://127\\.0\\.0\\.1:(\\d+)/)\\?token=([A-Za-z0-9_-]{43})\\s");
             Matcher[] found = new Matcher[1];
-            await("the console's address", () -> {
-                try {
-                    found[0] = url.matcher(Cli.out(tmp, console));
-                    return found[0].find();
-                } catch (Exception e) {
-                    return false;
-                }
+            Awaitility.await("the console's address").atMost(Duration.ofSeconds(90)).until(() -> {
+                found[0] = address.matcher(Cli.out(tmp, console));
+                return found[0].find() || !console.isAlive();
             });
-            HttpURLConnection http = (HttpURLConnection) URI.create(found[0].group(1)).toURL().openConnection();
-            assertEquals(200, http.getResponseCode());
-            assertListensOnLoopbackOnly(Integer.parseInt(found[0].group(2)));
-            assertTrue(Cli.out(tmp, console).contains("user:     READER"));
+            assertTrue(console.isAlive(), Cli.out(tmp, console) + Cli.err(tmp, console));
+            String base = found[0].group(1);
+            int port = Integer.parseInt(found[0].group(2));
+            String token = found[0].group(3);
+            Path tokenFile = journal().resolve("console-" + console.pid());
+            assertEquals(base + "?token=" + token, Files.readString(tokenFile).strip());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "?token=" + token)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("<textarea") && page.body().contains("Run"), page.body());
+            HttpRequest.Builder query = HttpRequest.newBuilder(URI.create(base + "query")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"sql\": \"SELECT task_id, state, command FROM task_history\"}"));
+            HttpResponse<String> rows = http.send(query.copy().header("Authorization", "Bearer " + token).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, rows.statusCode(), rows.body());
+            JsonNode answer = JSON.readTree(rows.body());
+            assertEquals("[\"task_id\",\"state\",\"command\"]", answer.path("columns").toString());
+            assertEquals("[[\"1\",\"DONE\",\"echo hi\"]]", answer.path("rows").toString());
+            assertEquals(401, http.send(query.build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "without the token");
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "query"))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"sql\": \"DELETE FROM task\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, refused.statusCode());
+            assertEquals("the console is read-only: only queries (SELECT, WITH, SHOW, EXPLAIN, VALUES, TABLE) are allowed, not 'DELETE'",
+                    JSON.readTree(refused.body()).path("error").asText());
+            assertListensOnLoopbackOnly(port);
+
+            console.destroy(); // SIGTERM; Ctrl-C takes the same way out
+            assertTrue(console.waitFor(30, TimeUnit.SECONDS), "the console stops");
+            assertFalse(Files.exists(tokenFile), "the token file is removed");
+            assertFalse(isListening(port), "nothing listens on " + port + " any more");
         } finally {
-            console.destroy();
+            console.destroyForcibly();
             console.waitFor(10, TimeUnit.SECONDS);
         }
+        Process brief = Cli.start(tmp, "console", "--for", "1s");
+        assertTrue(brief.waitFor(90, TimeUnit.SECONDS), "the console stops after --for");
+        assertEquals(0, brief.exitValue(), Cli.err(tmp, brief));
+        assertTrue(Cli.out(tmp, brief).contains("?token="), Cli.out(tmp, brief));
+        assertFalse(Files.exists(journal().resolve("console-" + brief.pid())), "the token file is removed");
     }
 
     @Test
@@ -250,6 +288,20 @@ class CommandLineTest extends JournalTest {
 
     /** The listening socket of the port, in /proc/net/tcp or tcp6, is bound to 127.0.0.1 and nothing else. */
     private static void assertListensOnLoopbackOnly(int port) throws Exception {
+        List<String> listeners = listeners(port);
+        assertFalse(listeners.isEmpty(), "nothing listens on port " + port);
+        for (String address : listeners) {
+            assertTrue(address.equals("0100007F") || address.equals("0000000000000000FFFF00000100007F"),
+                    "port " + port + " listens on " + address + ", not on 127.0.0.1 only");
+        }
+    }
+
+    private static boolean isListening(int port) throws Exception {
+        return !listeners(port).isEmpty();
+    }
+
+    /** The local addresses (hex, as in /proc/net/tcp) of the sockets listening on {@code port}. */
+    private static List<String> listeners(int port) throws Exception {
         String hex = String.format(":%04X ", port);
         List<String> listeners = new java.util.ArrayList<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
@@ -260,11 +312,7 @@ class CommandLineTest extends JournalTest {
                 }
             }
         }
-        assertFalse(listeners.isEmpty(), "nothing listens on port " + port);
-        for (String address : listeners) {
-            assertTrue(address.equals("0100007F") || address.equals("0000000000000000FFFF00000100007F"),
-                    "port " + port + " listens on " + address + ", not on 127.0.0.1 only");
-        }
+        return listeners;
     }
 
     @Test
