@@ -221,4 +221,25 @@ class SecurityTest extends JournalTest {
             assertEquals("CONNECTED " + served + " as READER", lines.get(5), "the control connection: " + r);
         }
     }
+
+    /** H2 lets a user change its own password; a reader that did would lock every inspection command out until a host resets it. */
+    @Test
+    void aReaderPasswordChangedByTheReaderIsResetWhenAHostOpensTheJournal() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            d.start();
+        }
+        JournalCredentials credentials = JournalCredentials.load(journal().resolve("credentials"));
+        String url = "jdbc:h2:file:" + journal().resolve("journal") + ";IFEXISTS=TRUE";
+        try (Connection c = DriverManager.getConnection(url, JournalCredentials.READER, credentials.readerPassword());
+             Statement s = c.createStatement()) {
+            s.execute("SET PASSWORD 'changed-by-the-reader'");
+        }
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            d.start();
+        }
+        try (Connection c = DriverManager.getConnection(url + ";ACCESS_MODE_DATA=r", JournalCredentials.READER, credentials.readerPassword());
+             ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM task_history")) {
+            assertTrue(rs.next());
+        }
+    }
 }

@@ -244,10 +244,18 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** The reader may SELECT from every table and view and nothing else; re-granted at each open for new views. */
+    /**
+     * The reader may SELECT from every table and view and nothing else; re-granted at each open for new views,
+     * with its password reset to the credentials file's.
+     */
     private static void grantReader(HikariDataSource ds, JournalCredentials credentials) {
         try (Connection c = ds.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement("CREATE USER IF NOT EXISTS " + JournalCredentials.READER + " PASSWORD ?")) {
+                ps.setString(1, credentials.readerPassword());
+                ps.execute();
+            }
+            // H2 lets a user change its own password: whatever a reader did to it, the credentials file decides
+            try (PreparedStatement ps = c.prepareStatement("ALTER USER " + JournalCredentials.READER + " SET PASSWORD ?")) {
                 ps.setString(1, credentials.readerPassword());
                 ps.execute();
             }
