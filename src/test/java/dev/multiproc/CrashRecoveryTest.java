@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,15 +105,18 @@ class CrashRecoveryTest extends JournalTest {
 
     @Test
     void runningTasksAreReattachedCountAgainstParallelismAndEndWithTheirTrueExitCodes() throws Exception {
-        List<String> ids = startThenKillHost("sleep 2; exit 5", "sleep 2; exit 5");
+        Path release = tmp.resolve("release");
+        String untilReleased = "while [ ! -e " + release + " ]; do sleep 0.05; done; exit 5"; // however slow the next host is to come
+        List<String> ids = startThenKillHost(untilReleased, untilReleased);
         Path marks = tmp.resolve("marks");
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             assertEquals(2, recovered(d).reattached());
             assertEquals(Set.copyOf(ids), d.getSubmittedOrRunning(null));
             String third = d.submitToBatchDistributor("touch " + marks + "/third", "third", Map.of());
-            Thread.sleep(500);
+            Thread.sleep(500); // a window in which nothing may happen: there is no event to wait for
             assertFalse(Files.exists(marks.resolve("third")), "a third task started while both slots were held by reattached tasks");
+            Files.createFile(release);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             for (String id : ids) {
                 RemoteExitInfo info = d.getRemoteExitInfo(id);
@@ -257,7 +261,8 @@ class CrashRecoveryTest extends JournalTest {
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
             // two: one runs, the next waits in the launcher's own queue, and the recovered tasks wait here
-            String blocker = d.submitToBatchDistributor("sleep 1", "blocker", Map.of());
+            Path release = tmp.resolve("release");
+            String blocker = d.submitToBatchDistributor("while [ ! -e " + release + " ]; do sleep 0.05; done", "blocker", Map.of());
             d.submitToBatchDistributor("sleep 0.1", "blocker", Map.of());
             d.start();
             assertEquals(2, recovered(d).requeued());
@@ -267,6 +272,7 @@ class CrashRecoveryTest extends JournalTest {
             long now = System.currentTimeMillis();
             Files.writeString(late, "pid=999999 start=1 t0=" + now + " end\nt1=" + now + " exit=9 sig=0 cause=exit errno=0 stage=- "
                     + "term=0 utime_us=0 stime_us=0 maxrss_kb=0 peak_kb=0 limit=0 end\n");
+            Files.createFile(release);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             assertEquals("Process exited with code 9", d.getRemoteExitInfo(ids.get(0)).message());
             assertFalse(Files.exists(tmp.resolve("ran-" + ids.get(0))), "the task ran again beside its late supervisor");
@@ -280,6 +286,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // JournalChaosTest covers this in the default tier too
     void chaosEveryTaskEndsOnceAndNoneRunsTwice() throws Exception {
         Path ledger = tmp.resolve("ledger");
         long seed = System.nanoTime();
