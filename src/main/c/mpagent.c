@@ -966,6 +966,7 @@ static void handle_request(char *rec, char *end)
     struct task *t = calloc(1, sizeof *t);
     if (t == NULL) {
         emit("E %s %d out of memory\n", key, ENOMEM);
+        give_back_queued(ENOMEM); /* the host holds them all, in order, until memory returns */
         return;
     }
     snprintf(t->key, sizeof t->key, "%s", key);

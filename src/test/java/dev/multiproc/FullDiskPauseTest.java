@@ -85,23 +85,25 @@ class FullDiskPauseTest extends JournalTest {
     @Test
     void aFullJournalDiskPausesDispatchAndEveryTaskRunsOnceWhenSpaceReturns() throws Exception {
         Path ran = tmp.resolve("ran"); // outside the tmpfs
-        try (Tmpfs fs = Tmpfs.mount(tmp.resolve("small"), "size=24m");
-                StandardErrorCapture log = StandardErrorCapture.start();
-                MultiprocessDistributor d = Hosts.open(fs.dir().resolve("journal"), 4)) {
+        try (Tmpfs fs = Tmpfs.mount(tmp.resolve("small"), "size=24m")) {
+            Path journal = fs.dir().resolve("journal");
             try {
-                d.start();
-                List<String> ids = d.engine().submitAll(
-                        IntStream.range(0, 200).mapToObj(i -> "echo $JOB_ID >> " + ran + "; sleep 0.05").toList(), "short", Map.of());
-                Awaitility.await("a first few tasks to run").atMost(Duration.ofSeconds(60)).until(() -> lines(ran).size() >= 20);
-                Path ballast = fs.fillWith("ballast");
-                awaitPause(log, d, ids, 1);
-                holdsWhilePaused(d, ids, ran);
-                Files.delete(ballast);
-                assertTrue(d.engine().awaitIdle(Duration.ofSeconds(120)), "all tasks end once space returns");
-                assertEachRanOnceAndIsDone(d, ids, ran);
-                assertEquals(1, log.lines(PAUSED), "one warning for the whole shortage:\n" + log.text());
+                try (StandardErrorCapture log = StandardErrorCapture.start(); MultiprocessDistributor d = Hosts.open(journal, 4)) {
+                    d.start();
+                    List<String> ids = d.engine().submitAll(
+                            IntStream.range(0, 200).mapToObj(i -> "echo $JOB_ID >> " + ran + "; sleep 0.05").toList(), "short", Map.of());
+                    Awaitility.await("a first few tasks to run").atMost(Duration.ofSeconds(60)).until(() -> lines(ran).size() >= 20);
+                    Path ballast = fs.fillWith("ballast");
+                    awaitPause(log, d, ids, 1);
+                    holdsWhilePaused(d, ids, ran);
+                    Files.delete(ballast);
+                    assertTrue(d.engine().awaitIdle(Duration.ofSeconds(120)), "all tasks end once space returns");
+                    assertEachRanOnceAndIsDone(d, ids, ran);
+                    assertEquals(1, log.lines(PAUSED), "one warning for the whole shortage:\n" + log.text());
+                }
+                assertEquals(List.of(), Leftovers.awaitNone(journal, 5_000), "processes left behind");
             } finally {
-                Leftovers.killAll(fs.dir().resolve("journal"));
+                Leftovers.killAll(journal); // the journal is on the tmpfs: nothing of it may outlive the test
             }
         }
     }

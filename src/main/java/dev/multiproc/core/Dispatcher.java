@@ -28,9 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -88,10 +85,7 @@ public final class Dispatcher implements AutoCloseable {
     private Launcher launcher;
     /** Why the last launcher went away, for the message of a task it took down with it. */
     private String lastLauncherEnd;
-    private final StartBackoff backoff = new StartBackoff();
-    /** Wakes dispatch when a paused start may be tried again; made when first needed. */
-    private ScheduledExecutorService retryTimer;
-    private ScheduledFuture<?> retryWake;
+    private final StartBackoff backoff = new StartBackoff(lock, this::fill);
 
     Dispatcher(DispatchSettings settings, JournalWriter writer, ExitInfoCache exitInfos, QueueingErrors queueingErrors) {
         this.settings = settings;
@@ -364,14 +358,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void stopWatcher() {
-        lock.lock();
-        try {
-            if (retryTimer != null) {
-                retryTimer.shutdownNow();
-            }
-        } finally {
-            lock.unlock();
-        }
+        backoff.close();
         watcher.interrupt();
         try {
             watcher.join(5_000);
@@ -384,7 +371,9 @@ public final class Dispatcher implements AutoCloseable {
 
     private void fill() {
         fillSlots();
-        wakeForRetry();
+        if (dispatching && !closed) {
+            backoff.wakeWhenDue();
+        }
     }
 
     private void fillSlots() {
@@ -482,33 +471,6 @@ public final class Dispatcher implements AutoCloseable {
     /** The attempt to try again after attempt {@code rt}, which never ran its command: the same one, once its file is gone. */
     private QueuedTask retryOf(RunningTask rt) {
         return stateFiles.discard(rt.taskId, rt.task.attempt()) ? rt.task : rt.task.asAttempt(rt.task.attempt() + 1);
-    }
-
-    /** While paused, calls {@link #fill()} again when the next try is due (a probe's own events call it otherwise). */
-    private void wakeForRetry() {
-        if (!backoff.isPaused() || !dispatching || closed || (retryWake != null && !retryWake.isDone())) {
-            return;
-        }
-        long nanos = backoff.nanosUntilRetry();
-        if (nanos <= 0) {
-            return;
-        }
-        if (retryTimer == null) {
-            retryTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "multiproc-dispatch-retry");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        retryWake = retryTimer.schedule(() -> {
-            lock.lock();
-            try {
-                retryWake = null; // done: a retry that fails at once schedules the next
-                fill();
-            } finally {
-                lock.unlock();
-            }
-        }, nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The launcher may fill the slots that watched tasks (which it did not start) leave free. */

@@ -2,7 +2,11 @@ package dev.multiproc.core;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,14 +19,20 @@ import org.slf4j.LoggerFactory;
  * task at a time (a probe) until one starts. Each failure at or after the retry time doubles the wait, up
  * to 3.2 s; failures before it (the rest of the burst that was already on its way) do not. A start ends
  * the pause. One warning per shortage: failures less than 30 s apart belong to the same one, which is
- * logged again (at info) only as it pauses and resumes. Guarded by the dispatcher's lock.
+ * logged again (at info) only as it pauses and resumes. Guarded by the dispatcher's lock, which its
+ * timer takes to call the dispatcher back when a try is due.
  */
-final class StartBackoff {
+final class StartBackoff implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StartBackoff.class);
     static final long FIRST_DELAY_MS = 50;
     static final long MAX_DELAY_MS = 3_200;
     private static final long SAME_SHORTAGE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+    private final Lock lock;
+    private final Runnable retry;
+    /** Made when first needed: most hosts never pause. */
+    private ScheduledExecutorService timer;
+    private ScheduledFuture<?> wake;
     private boolean paused;
     private long retryAtNanos;
     private long delayMs;
@@ -34,26 +44,33 @@ final class StartBackoff {
     /** The task handed out to try again while paused; nothing else goes until it has started or left. */
     private RunningTask probe;
 
+    /** {@code retry} fills slots again; it runs with {@code lock} held, when a paused start may be tried again. */
+    StartBackoff(Lock lock, Runnable retry) {
+        this.lock = lock;
+        this.retry = retry;
+    }
+
     /** A task could not start for want of a resource and went back to the queue; {@code waiting} tasks wait to start. */
     void failed(String why, int waiting) {
         long now = System.nanoTime();
         boolean sameShortage = inShortage && now - lastFailureNanos < SAME_SHORTAGE_NANOS;
         lastFailureNanos = now;
         deferred = sameShortage ? deferred + 1 : 1;
-        reason = why;
-        probe = null;
         if (!sameShortage) {
             inShortage = true;
+            reason = why;
             delayMs = FIRST_DELAY_MS;
             pause(now);
             log.warn("dispatch paused: {}. The {} tasks waiting to start stay queued, in order, and starts are tried again from "
                     + "every {} ms, backing off to every {}, until they succeed; this warning is not repeated while the shortage lasts",
                     why, waiting, FIRST_DELAY_MS, seconds(MAX_DELAY_MS));
         } else if (!paused) {
+            reason = why;
             delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
             pause(now);
             log.info("dispatch paused again: {}; {} tasks waiting to start; next try in {}", why, waiting, seconds(delayMs));
         } else if (now >= retryAtNanos) {
+            reason = why;
             delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
             retryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(delayMs);
             log.debug("dispatch still paused: {}; next try in {}", why, seconds(delayMs));
@@ -105,9 +122,43 @@ final class StartBackoff {
         return paused;
     }
 
-    /** Nanoseconds until a probe may go (0: now), while paused. */
-    long nanosUntilRetry() {
-        return Math.max(0, retryAtNanos - System.nanoTime());
+    /**
+     * While paused, calls the dispatcher back when the next try is due. Once it is due, a probe's own
+     * events (it started, failed or left) call it instead.
+     */
+    void wakeWhenDue() {
+        long nanos = retryAtNanos - System.nanoTime();
+        if (!paused || nanos <= 0 || (wake != null && !wake.isDone())) {
+            return;
+        }
+        if (timer == null) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "multiproc-dispatch-retry");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        wake = timer.schedule(() -> {
+            lock.lock();
+            try {
+                wake = null; // a try that fails at once schedules the next
+                retry.run();
+            } finally {
+                lock.unlock();
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Why dispatch is paused, while it is. */
