@@ -54,12 +54,15 @@ class FullDiskPauseTest extends JournalTest {
 
     /** While paused: nothing fails, and the tasks that have not run are still queued. */
     private void holdsWhilePaused(MultiprocessDistributor d, List<String> ids, Path ran) {
-        Awaitility.await("dispatch to stay paused").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> {
-            List<String> waiting = new ArrayList<>(ids);
-            waiting.removeAll(lines(ran));
-            return collectErrors(d, ids).isEmpty() && !waiting.isEmpty() && d.getSubmittedOrRunning(waiting).containsAll(waiting);
-        });
-        assertEquals(Map.of(), errors, "no task fails for want of space");
+        try {
+            Awaitility.await("dispatch to stay paused").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> {
+                List<String> waiting = new ArrayList<>(ids);
+                waiting.removeAll(lines(ran));
+                return collectErrors(d, ids).isEmpty() && !waiting.isEmpty() && d.getSubmittedOrRunning(waiting).containsAll(waiting);
+            });
+        } finally {
+            assertEquals(Map.of(), errors, "no task fails for want of space");
+        }
     }
 
     private Map<String, String> collectErrors(MultiprocessDistributor d, List<String> ids) {
