@@ -647,14 +647,15 @@ static __attribute__((noinline)) pid_t spawn(struct task *t, char **envp, volati
     return pid;
 }
 
-static void start_task(struct task *t)
+/* Returns the errno of a start that failed for want of a resource (then nothing more starts now), else 0. */
+static int start_task(struct task *t)
 {
     char **envp = build_env(t);
     if (envp == NULL) {
         emit("E %s %d out of memory\n", t->key, ENOMEM);
         t->phase = DONE;
         give_back_queued(ENOMEM);
-        return;
+        return ENOMEM;
     }
     volatile struct child_error error = { 0, NULL };
     t->t0_ms = now_ms(CLOCK_REALTIME);
@@ -665,9 +666,10 @@ static void start_task(struct task *t)
         int err = errno;
         emit("E %s %d cannot start a process: %s\n", t->key, err, strerror(err));
         t->phase = DONE;
-        if (is_transient(err))
-            give_back_queued(err);
-        return;
+        if (!is_transient(err))
+            return 0;
+        give_back_queued(err);
+        return err;
     }
     t->pid = pid;
     t->phase = RUNNING;
@@ -678,6 +680,7 @@ static void start_task(struct task *t)
     }
     if (error.err == 0)
         emit("S %s %d %llu\n", t->key, (int)pid, t->start_ticks);
+    return is_transient(error.err) ? error.err : 0;
 }
 
 /* Starts queued tasks, in order, while the first one fits. */
@@ -690,7 +693,8 @@ static void start_queued(void)
             continue;
         if (used_slots + t->cores > slots)
             return;
-        start_task(t);
+        if (start_task(t) != 0)
+            return; /* the child failed for want of a resource: the rest go back to the host once it is reaped */
     }
 }
 
