@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -82,13 +83,16 @@ class ProcessLimitPauseTest extends JournalTest {
         return errors;
     }
 
-    private void awaitPause(StandardErrorCapture log, MultiprocessDistributor d, List<String> ids) {
+    /** Waits for dispatch to pause for {@code cause}, and checks that it holds: nothing fails, every task stays queued. */
+    private void awaitPause(StandardErrorCapture log, MultiprocessDistributor d, List<String> ids, String cause) {
         Awaitility.await("dispatch to pause").atMost(Duration.ofSeconds(60))
                 .until(() -> log.lines(PAUSED) >= 1 || !collectErrors(d, ids).isEmpty());
         assertEquals(Map.of(), errors, "no task fails for want of a process or a file descriptor");
+        assertTrue(d.engine().dispatchPause().orElse("not paused").contains(cause), d.engine().dispatchPause().orElse("not paused"));
         try {
             Awaitility.await("dispatch to stay paused").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
-                    .until(() -> collectErrors(d, ids).isEmpty() && d.getSubmittedOrRunning(ids).containsAll(ids));
+                    .until(() -> collectErrors(d, ids).isEmpty() && d.getSubmittedOrRunning(ids).containsAll(ids)
+                            && d.engine().dispatchPause().isPresent());
         } finally {
             assertEquals(Map.of(), errors, "no task fails for want of a process or a file descriptor");
         }
@@ -119,13 +123,14 @@ class ProcessLimitPauseTest extends JournalTest {
             long launcher = launcherPid();
             String limit = exhaustDescriptors(launcher);
             List<String> ids = submitTasks(d, 30, ran);
-            awaitPause(log, d, ids);
+            awaitPause(log, d, ids, "Too many open files");
             String dropped = ids.get(5);
             d.terminateTaskInstances(List.of(dropped));
             assertFalse(d.getSubmittedOrRunning(List.of(dropped)).contains(dropped), "a terminated queued task leaves at once");
             assertEquals("terminated by request before it started", d.getRemoteExitInfo(dropped).message());
             prlimit("--pid", Long.toString(launcher), "--nofile=" + limit + ":");
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)), "all tasks end once descriptors return");
+            assertEquals(Optional.empty(), d.engine().dispatchPause());
             List<String> expected = new ArrayList<>(List.of(first));
             expected.addAll(ids);
             expected.remove(dropped);
@@ -149,7 +154,7 @@ class ProcessLimitPauseTest extends JournalTest {
                 runOne(d, ran);
                 exhaustDescriptors(launcherPid());
                 ids = submitTasks(d, 10, ran);
-                awaitPause(log, d, ids);
+                awaitPause(log, d, ids, "Too many open files");
             } finally {
                 long t0 = System.nanoTime();
                 d.close();
@@ -189,7 +194,7 @@ class ProcessLimitPauseTest extends JournalTest {
             String limit = softLimit(prlimit, launcher, "nproc");
             run(prlimit, "--pid", Long.toString(launcher), "--nproc=1:");
             List<String> ids = submitTasks(d, 20, ran);
-            awaitPause(log, d, ids);
+            awaitPause(log, d, ids, "cannot start a process: Resource temporarily unavailable"); // vfork: EAGAIN
             run(prlimit, "--pid", Long.toString(launcher), "--nproc=" + limit + ":");
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)), "all tasks end once processes can be started");
             List<String> expected = new ArrayList<>(ids);

@@ -86,6 +86,7 @@ public final class Dispatcher implements AutoCloseable {
     /** Why the last launcher went away, for the message of a task it took down with it. */
     private String lastLauncherEnd;
     private final StartBackoff backoff = new StartBackoff(lock, this::fill);
+    private final java.util.function.Predicate<RunningTask> waitsToStart = this::waitsToStart;
 
     Dispatcher(DispatchSettings settings, JournalWriter writer, ExitInfoCache exitInfos, QueueingErrors queueingErrors) {
         this.settings = settings;
@@ -380,7 +381,7 @@ public final class Dispatcher implements AutoCloseable {
         while (dispatching && !closed) {
             List<RunningTask> batch = new ArrayList<>();
             QueuedTask next;
-            while (backoff.mayHandOut(this::waitsToStart) && (next = queue.next(settings.parallelism() + prefetch - usedSlots)) != null) {
+            while (backoff.mayHandOut(waitsToStart) && (next = queue.next(settings.parallelism() + prefetch - usedSlots)) != null) {
                 RunningTask rt = prepare(next);
                 if (rt != null) {
                     register(rt);
