@@ -29,6 +29,9 @@
  *   X <key> <pid> <wait_status> <record>          a task ended; record = its identity and result words
  *   D <key>                                       a queued task was dropped before it started
  *   E <key> <errno> <message>                     a request could not be acted on
+ * A start that fails for want of a resource the machine may get back (errno ENOSPC, EDQUOT, EMFILE,
+ * ENFILE, EAGAIN or ENOMEM; the E or X event carries it) hands every task still queued back to the host
+ * with an E event of the same errno, so that the host can hold them, in order, until starts succeed again.
  *
  * State file STATE_DIR/KEY, one per task attempt, lines of "name=value" words, each complete line
  * closed by the word "end":
@@ -503,6 +506,8 @@ static int publish_identity(const char *key, const char *line, size_t len)
     int rc = write_all(fd, line, len);
     int saved = errno;
     close(fd);
+    if (rc != 0)
+        unlinkat(dirfd_state, key, 0); /* ours (created exclusively), and empty or partial: the attempt did not start */
     errno = saved;
     return rc;
 }
@@ -612,6 +617,27 @@ static char **build_env(const struct task *t)
     return envp;
 }
 
+/* A failure that may pass: the machine is short of disk space, file descriptors, processes or memory. */
+static int is_transient(int err)
+{
+    return err == ENOSPC || err == EDQUOT || err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM;
+}
+
+/*
+ * After a start failed for want of a resource, the tasks still queued here go back to the host, in
+ * order: what failed once would fail for them too, and the host holds them, in their places, until
+ * starts succeed again.
+ */
+static void give_back_queued(int err)
+{
+    for (struct task *t = tasks; t != NULL; t = t->next) {
+        if (t->phase == QUEUED) {
+            t->phase = DONE;
+            emit("E %s %d not started: an earlier start failed: %s\n", t->key, err, strerror(err));
+        }
+    }
+}
+
 /* vfork in a frame of its own: nothing here lives on after the child has run in it */
 static __attribute__((noinline)) pid_t spawn(struct task *t, char **envp, volatile struct child_error *error)
 {
@@ -621,13 +647,15 @@ static __attribute__((noinline)) pid_t spawn(struct task *t, char **envp, volati
     return pid;
 }
 
-static void start_task(struct task *t)
+/* Returns the errno of a start that failed for want of a resource (then nothing more starts now), else 0. */
+static int start_task(struct task *t)
 {
     char **envp = build_env(t);
     if (envp == NULL) {
         emit("E %s %d out of memory\n", t->key, ENOMEM);
         t->phase = DONE;
-        return;
+        give_back_queued(ENOMEM);
+        return ENOMEM;
     }
     volatile struct child_error error = { 0, NULL };
     t->t0_ms = now_ms(CLOCK_REALTIME);
@@ -635,9 +663,13 @@ static void start_task(struct task *t)
     pid_t pid = spawn(t, envp, &error);
     free(envp);
     if (pid < 0) {
-        emit("E %s %d cannot start a process: %s\n", t->key, errno, strerror(errno));
+        int err = errno;
+        emit("E %s %d cannot start a process: %s\n", t->key, err, strerror(err));
         t->phase = DONE;
-        return;
+        if (!is_transient(err))
+            return 0;
+        give_back_queued(err);
+        return err;
     }
     t->pid = pid;
     t->phase = RUNNING;
@@ -648,6 +680,7 @@ static void start_task(struct task *t)
     }
     if (error.err == 0)
         emit("S %s %d %llu\n", t->key, (int)pid, t->start_ticks);
+    return is_transient(error.err) ? error.err : 0;
 }
 
 /* Starts queued tasks, in order, while the first one fits. */
@@ -660,7 +693,8 @@ static void start_queued(void)
             continue;
         if (used_slots + t->cores > slots)
             return;
-        start_task(t);
+        if (start_task(t) != 0)
+            return; /* the child failed for want of a resource: the rest go back to the host once it is reaped */
     }
 }
 
@@ -727,9 +761,13 @@ static void reap(void)
         }
         if (t->stage != NULL && strcmp(t->stage, "state") == 0) {
             emit("E %s %d cannot write the task's state file: %s\n", t->key, t->spawn_errno, strerror(t->spawn_errno));
+            if (is_transient(t->spawn_errno))
+                give_back_queued(t->spawn_errno);
             continue;
         }
         publish_result(t, status, &ru);
+        if (t->spawn_errno != 0 && is_transient(t->spawn_errno))
+            give_back_queued(t->spawn_errno);
         if (t->spawn_errno == 0) {
             /* the command ended; what it left in its process group goes with it, and later scans look for what
                it left elsewhere in its session */
@@ -932,6 +970,7 @@ static void handle_request(char *rec, char *end)
     struct task *t = calloc(1, sizeof *t);
     if (t == NULL) {
         emit("E %s %d out of memory\n", key, ENOMEM);
+        give_back_queued(ENOMEM); /* the host holds them all, in order, until memory returns */
         return;
     }
     snprintf(t->key, sizeof t->key, "%s", key);

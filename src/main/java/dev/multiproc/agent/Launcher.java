@@ -71,7 +71,10 @@ public final class Launcher implements AutoCloseable {
         this.writer.start();
     }
 
-    /** Starts a launcher; fails with a message naming the program when it cannot run. */
+    /**
+     * Starts a launcher; fails with a message naming the program when it cannot run, and says whether the
+     * cause may pass (see {@link LauncherException#isTransient()}).
+     */
     public static Launcher start(Path agent, Path stateDir, int slots, Duration samplePeriod, Path logFile,
             Map<String, String> environment, Events listener) throws LauncherException {
         if (!Files.isRegularFile(agent)) {
@@ -86,8 +89,9 @@ public final class Launcher implements AutoCloseable {
                         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             }
         } catch (IOException e) {
-            throw new LauncherException("cannot create " + logFile + ": " + e.getMessage());
+            throw new LauncherException("cannot create " + logFile + ": " + e.getMessage(), TransientErrors.isTransient(e));
         }
+        long logSize = sizeOf(logFile);
         ProcessBuilder pb = new ProcessBuilder(agent.toString(), "launcher", stateDir.toString(), Integer.toString(slots));
         pb.environment().putAll(environment);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -95,7 +99,8 @@ public final class Launcher implements AutoCloseable {
         try {
             process = pb.start();
         } catch (IOException e) {
-            throw new LauncherException("cannot start the worker node entry point " + agent + ": " + e.getMessage());
+            throw new LauncherException("cannot start the worker node entry point " + agent + ": " + e.getMessage(),
+                    TransientErrors.isTransient(e));
         }
         BufferedReader events = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8), 1 << 16);
         CompletableFuture<String> hello = CompletableFuture.supplyAsync(() -> {
@@ -113,7 +118,9 @@ public final class Launcher implements AutoCloseable {
         }
         if (line == null || !line.startsWith("H ")) {
             process.destroyForcibly();
-            throw new LauncherException("the worker node entry point " + agent + " did not start: " + lastLine(logFile));
+            String why = lastLine(logFile, logSize);
+            throw new LauncherException("the worker node entry point " + agent + " did not start: " + why,
+                    TransientErrors.isTransientText(why));
         }
         String[] h = line.split(" ");
         long ticks = h.length > 2 ? Long.parseLong(h[2]) : 100;
@@ -243,12 +250,23 @@ public final class Launcher implements AutoCloseable {
         return code > 128 ? "killed by signal " + (code - 128) : "exit code " + code;
     }
 
-    private static String lastLine(Path logFile) {
+    /** The last line the launcher wrote to its log after {@code from} (earlier launchers wrote what comes before). */
+    private static String lastLine(Path logFile, long from) {
         try {
-            List<String> lines = Files.readAllLines(logFile);
+            byte[] all = Files.readAllBytes(logFile);
+            int start = (int) Math.min(from, all.length);
+            List<String> lines = new String(all, start, all.length - start, StandardCharsets.UTF_8).lines().toList();
             return lines.isEmpty() ? "no message" : lines.get(lines.size() - 1);
         } catch (IOException e) {
             return "no message";
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -284,9 +302,20 @@ public final class Launcher implements AutoCloseable {
     /** The launcher cannot be started. */
     public static final class LauncherException extends Exception {
         private static final long serialVersionUID = 1L;
+        private final boolean temporary;
 
         public LauncherException(String message) {
+            this(message, false);
+        }
+
+        public LauncherException(String message, boolean temporary) {
             super(message);
+            this.temporary = temporary;
+        }
+
+        /** The machine is short of something it may get back (see {@link TransientErrors}): worth trying again later. */
+        public boolean isTransient() {
+            return temporary;
         }
     }
 }

@@ -51,20 +51,36 @@ public final class StateFiles {
     /**
      * Claims an attempt that never started; false when the attempt's task created its file first. The
      * claim appears whole (written aside, then linked into place), so nobody mistakes it for a task
-     * that is still writing its identity.
+     * that is still writing its identity. When it fails (a full disk), nothing of it is left, and the
+     * same attempt can be claimed again.
      */
     public boolean claim(String taskId, int attempt) throws IOException {
         String key = key(taskId, attempt);
         Path tmp = dir.resolve(key + ".claim." + ProcessHandle.current().pid() + ".tmp");
+        Files.deleteIfExists(tmp); // left by a claim of this process that failed half-way
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, StateFile.CLAIM_LINE, StandardCharsets.ISO_8859_1);
         try {
+            Files.writeString(tmp, StateFile.CLAIM_LINE, StandardCharsets.ISO_8859_1);
             Files.createLink(dir.resolve(key), tmp);
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Removes the file of an attempt whose command never started (its launcher reported that it could
+     * not start it, so nothing writes that file any more), so the attempt can be tried again; false when
+     * the file stays.
+     */
+    public boolean discard(String taskId, int attempt) {
+        try {
+            Files.deleteIfExists(dir.resolve(key(taskId, attempt)));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

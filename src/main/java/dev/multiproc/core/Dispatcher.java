@@ -6,6 +6,7 @@ import dev.multiproc.agent.ProcessTrees;
 import dev.multiproc.agent.SpawnRequest;
 import dev.multiproc.agent.StateFiles;
 import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.agent.TransientErrors;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.journal.ExitInfoRow;
 import dev.multiproc.journal.JournalWriter;
@@ -40,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * task that is not the current launcher's (reattached after a restart, or left when a launcher died) is
  * <em>watched</em> instead: a watcher thread reads its state files and checks its process's identity. Every end goes to the journal in the background and into the exit-info
  * cache at once, so a task that leaves the active set always has its exit information ready.
+ *
+ * <p>A task that cannot start for want of a machine resource (disk space, file descriptors, processes)
+ * goes back to its place in the queue as if it had never left it, and dispatch pauses: see
+ * {@link StartBackoff}.
  *
  * <p>One lock guards all of it. Requests are written to the launcher under the lock; that is safe
  * because the launcher never blocks on its own output.
@@ -80,6 +85,8 @@ public final class Dispatcher implements AutoCloseable {
     private Launcher launcher;
     /** Why the last launcher went away, for the message of a task it took down with it. */
     private String lastLauncherEnd;
+    private final StartBackoff backoff = new StartBackoff(lock, this::fill);
+    private final java.util.function.Predicate<RunningTask> waitsToStart = this::waitsToStart;
 
     Dispatcher(DispatchSettings settings, JournalWriter writer, ExitInfoCache exitInfos, QueueingErrors queueingErrors) {
         this.settings = settings;
@@ -197,6 +204,16 @@ public final class Dispatcher implements AutoCloseable {
         lock.lock();
         try {
             return queue.size() + (int) byKey.values().stream().filter(rt -> !rt.hasStarted()).count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Why dispatch is paused (tasks cannot start for want of a resource), while it is. */
+    Optional<String> pauseReason() {
+        lock.lock();
+        try {
+            return backoff.pauseReason();
         } finally {
             lock.unlock();
         }
@@ -342,6 +359,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void stopWatcher() {
+        backoff.close();
         watcher.interrupt();
         try {
             watcher.join(5_000);
@@ -353,15 +371,23 @@ public final class Dispatcher implements AutoCloseable {
     // ------------------------------------------------------------------ dispatching
 
     private void fill() {
+        fillSlots();
+        if (dispatching && !closed) {
+            backoff.wakeWhenDue();
+        }
+    }
+
+    private void fillSlots() {
         while (dispatching && !closed) {
             List<RunningTask> batch = new ArrayList<>();
             QueuedTask next;
-            while ((next = queue.next(settings.parallelism() + prefetch - usedSlots)) != null) {
+            while (backoff.mayHandOut(waitsToStart) && (next = queue.next(settings.parallelism() + prefetch - usedSlots)) != null) {
                 RunningTask rt = prepare(next);
                 if (rt != null) {
                     register(rt);
                     if (!rt.watched) {
                         batch.add(rt);
+                        backoff.handedOut(rt);
                     }
                 }
             }
@@ -373,20 +399,37 @@ public final class Dispatcher implements AutoCloseable {
             try {
                 l = ensureLauncher();
             } catch (Launcher.LauncherException e) {
-                log.error("cannot start tasks: {}", e.getMessage());
                 for (RunningTask rt : batch) {
-                    end(rt, Outcomes.queueingError(e.getMessage()), null);
+                    if (e.isTransient()) {
+                        defer(rt, rt.task, e.getMessage());
+                    } else {
+                        end(rt, Outcomes.queueingError(e.getMessage()), null);
+                    }
+                }
+                if (!e.isTransient()) {
+                    log.error("cannot start tasks: {}", e.getMessage());
                 }
                 continue;
             }
             updateLauncherSlots();
             List<SpawnRequest> requests = new ArrayList<>(batch.size());
+            String shortage = null;
             for (RunningTask rt : batch) {
+                if (shortage != null) {
+                    defer(rt, rt.task, shortage); // behind one that must wait: they keep their order
+                    continue;
+                }
                 try {
                     requests.add(request(rt));
                     rt.launcher = l;
                 } catch (IOException e) {
-                    end(rt, Outcomes.queueingError("cannot create the log directory: " + e.getMessage()), null);
+                    String why = "cannot create the log directory: " + e.getMessage();
+                    if (TransientErrors.isTransient(e)) {
+                        shortage = why;
+                        defer(rt, rt.task, why);
+                    } else {
+                        end(rt, Outcomes.queueingError(why), null);
+                    }
                 }
             }
             try {
@@ -398,6 +441,37 @@ public final class Dispatcher implements AutoCloseable {
                 loseSightOf(l);
             }
         }
+    }
+
+    /** Tasks waiting to start: queued, or handed to the launcher and not started (those may come back). */
+    private int waiting() {
+        return queue.size() + (int) byKey.values().stream().filter(rt -> !rt.watched && !rt.hasStarted()).count();
+    }
+
+    /** A task handed to the launcher that has not started and is still ours. */
+    private boolean waitsToStart(RunningTask rt) {
+        return byKey.get(rt.key) == rt && !rt.hasStarted();
+    }
+
+    /**
+     * A task that could not start for want of a resource goes back to its place in the queue as if it had
+     * never left it (nothing is journaled, no listener hears of it), and dispatch pauses. {@code retry} is
+     * the attempt to try next. A task asked to end meanwhile ends, as one that never started.
+     */
+    private void defer(RunningTask rt, QueuedTask retry, String why) {
+        unregister(rt);
+        if (rt.terminateReason != null) {
+            endQueued(retry, Outcomes.terminatedWhileQueued(rt.terminateReason));
+        } else if (!closed) {
+            queue.putBack(retry);
+            backoff.failed(why, waiting());
+        }
+        settled.signalAll();
+    }
+
+    /** The attempt to try again after attempt {@code rt}, which never ran its command: the same one, once its file is gone. */
+    private QueuedTask retryOf(RunningTask rt) {
+        return stateFiles.discard(rt.taskId, rt.task.attempt()) ? rt.task : rt.task.asAttempt(rt.task.attempt() + 1);
     }
 
     /** The launcher may fill the slots that watched tasks (which it did not start) leave free. */
@@ -428,6 +502,11 @@ public final class Dispatcher implements AutoCloseable {
                 return new RunningTask(next.asAttempt(next.attempt() + 1));
             }
         } catch (IOException e) {
+            if (TransientErrors.isTransient(e)) {
+                queue.putBack(next); // the same attempt is claimed when it is tried again: a failed claim leaves nothing
+                backoff.failed("cannot claim the task's state file in " + stateFiles.dir() + ": " + e.getMessage(), waiting());
+                return null;
+            }
             RunningTask rt = new RunningTask(next.asAttempt(next.attempt() + 1));
             register(rt);
             end(rt, Outcomes.queueingError("cannot claim the task's state file in " + stateFiles.dir() + ": " + e.getMessage()), null);
@@ -618,6 +697,10 @@ public final class Dispatcher implements AutoCloseable {
                     return;
                 }
                 markStarted(rt, pid, startTicks, owner.clockTicksPerSecond());
+                if (backoff.isPaused()) {
+                    backoff.started();
+                    fill();
+                }
             } finally {
                 lock.unlock();
             }
@@ -631,10 +714,16 @@ public final class Dispatcher implements AutoCloseable {
                 if (rt == null) {
                     return;
                 }
+                TaskRecord r = record.orElse(null);
+                if (!rt.hasStarted() && r != null && TransientErrors.isTransient(r.result())) {
+                    // its command never ran: its output could not be opened, or the command not executed, for now
+                    defer(rt, retryOf(rt), "cannot start the task: " + Outcomes.spawnError(r.result()));
+                    fill();
+                    return;
+                }
                 if (!rt.hasStarted()) {
                     markStarted(rt, pid, record.map(TaskRecord::startTicks).orElse(0L), owner.clockTicksPerSecond());
                 }
-                TaskRecord r = record.orElse(null);
                 Outcome outcome = r != null && r.isFinished() ? Outcomes.fromResult(r, rt.terminateReason) : endWithoutResult(rt);
                 end(rt, outcome, r);
                 fill();
@@ -649,7 +738,11 @@ public final class Dispatcher implements AutoCloseable {
             try {
                 RunningTask rt = byKey.get(key);
                 if (rt != null) {
-                    end(rt, Outcomes.queueingError("cannot start the task: " + message), null);
+                    if (TransientErrors.isTransient(errno)) {
+                        defer(rt, retryOf(rt), "cannot start the task: " + message);
+                    } else {
+                        end(rt, Outcomes.queueingError("cannot start the task: " + message), null);
+                    }
                     fill();
                 }
             } finally {
@@ -773,7 +866,13 @@ public final class Dispatcher implements AutoCloseable {
         long now = System.nanoTime();
         Attempt attempt = Attempt.inspect(stateFiles, rt.taskId, rt.task.attempt());
         switch (attempt.fate()) {
-            case FINISHED -> endIfStill(rt, () -> Outcomes.fromResult(attempt.record(), rt.terminateReason), attempt.record());
+            case FINISHED -> {
+                if (TransientErrors.isTransient(attempt.record().result())) {
+                    retryUnconfirmed(rt, rt.task.attempt() + 1); // it never got to its command
+                } else {
+                    endIfStill(rt, () -> Outcomes.fromResult(attempt.record(), rt.terminateReason), attempt.record());
+                }
+            }
             case RUNNING -> {
                 if (!rt.hasStarted()) {
                     lock.lock();

@@ -561,6 +561,11 @@ public final class Engine implements AutoCloseable {
         return dispatcher.runningCount();
     }
 
+    /** Why dispatch is paused (tasks cannot start for want of disk space, file descriptors or processes), while it is. */
+    public Optional<String> dispatchPause() {
+        return dispatcher.pauseReason();
+    }
+
     /**
      * How many entries each in-memory structure holds. None grows with the history: queued and handed
      * tasks with what is active, exit information with {@code exitInfoSizeLimit} plus what awaits its

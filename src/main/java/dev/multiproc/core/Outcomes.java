@@ -108,7 +108,7 @@ final class Outcomes {
         return "the command exited with code " + r.exitCode();
     }
 
-    private static String spawnError(TaskRecord.Result r) {
+    static String spawnError(TaskRecord.Result r) {
         String what = switch (r.stage()) {
             case "stdout" -> "cannot open the stdout log";
             case "stderr" -> "cannot open the stderr log";

@@ -7,13 +7,15 @@ import java.util.function.Consumer;
 
 /**
  * The queued tasks of one job. An array of 100,000 steps is one bit set, not 100,000 objects; a
- * single task is bit 0. Only tasks requeued by recovery carry more: the attempt to claim first.
+ * single task is bit 0. Only tasks that are not a first attempt carry more: those requeued by recovery
+ * (with the attempt to claim first), and those put back after a start that failed for want of a resource.
  */
 final class QueuedJob {
     final JobSpec spec;
     private final BitSet pending;
     private int count;
-    private Map<Integer, Integer> claims;
+    /** Tasks other than a first attempt, by bit. */
+    private Map<Integer, QueuedTask> retries;
 
     private QueuedJob(JobSpec spec, BitSet pending) {
         this.spec = spec;
@@ -33,15 +35,26 @@ final class QueuedJob {
 
     /** Adds a task requeued by recovery: attempt {@code claim} must be claimed before the next one runs. */
     void addRequeued(Integer step, int claim) {
-        int bit = bit(step);
-        if (!pending.get(bit)) {
+        add(new QueuedTask(spec, step, claim, true));
+    }
+
+    /** Adds a task as it is (a task taken from the queue and put back); returns whether it was not queued yet. */
+    boolean add(QueuedTask task) {
+        int bit = bit(task.step());
+        boolean added = !pending.get(bit);
+        if (added) {
             pending.set(bit);
             count++;
         }
-        if (claims == null) {
-            claims = new HashMap<>();
+        if (task.attempt() != 0 || task.claimFirst()) {
+            if (retries == null) {
+                retries = new HashMap<>();
+            }
+            retries.put(bit, task);
+        } else if (retries != null) {
+            retries.remove(bit);
         }
-        claims.put(bit, claim);
+        return added;
     }
 
     /** Takes over the queued tasks of {@code other}, a later entry for the same job; returns how many were new. */
@@ -53,12 +66,12 @@ final class QueuedJob {
                 count++;
                 added++;
             }
-            Integer claim = other.claims == null ? null : other.claims.get(bit);
-            if (claim != null) {
-                if (claims == null) {
-                    claims = new HashMap<>();
+            QueuedTask retry = other.retries == null ? null : other.retries.get(bit);
+            if (retry != null) {
+                if (retries == null) {
+                    retries = new HashMap<>();
                 }
-                claims.put(bit, claim);
+                retries.put(bit, retry);
             }
         }
         return added;
@@ -81,8 +94,8 @@ final class QueuedJob {
     }
 
     private QueuedTask task(int bit, Integer step) {
-        Integer claim = claims == null ? null : claims.remove(bit);
-        return claim == null ? new QueuedTask(spec, step, 0, false) : new QueuedTask(spec, step, claim, true);
+        QueuedTask retry = retries == null ? null : retries.remove(bit);
+        return retry != null ? retry : new QueuedTask(spec, step, 0, false);
     }
 
     boolean contains(Integer step) {

@@ -6,6 +6,7 @@ import dev.multiproc.agent.ProcessIdentity;
 import dev.multiproc.agent.ProcessTrees;
 import dev.multiproc.agent.StateFiles;
 import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.agent.TransientErrors;
 import dev.multiproc.journal.JobRow;
 import dev.multiproc.journal.Journal;
 import dev.multiproc.journal.JournalMeta;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * identity before the command runs and replaces it with the result when the command ends, whether or
  * not a host is alive to see it. For the latest attempt that has a file:
  * <ul>
- * <li>a result: the task finished while no host watched; its true exit is recorded;</li>
+ * <li>a result: the task finished while no host watched; its true exit is recorded. Unless the result
+ *     says its launcher could not get it to its command for want of a resource (a full disk, say): then it
+ *     never ran, and is queued again like a task that never started;</li>
  * <li>an identity whose process is alive with the same start tick: reattached (or, with orphan policy
  *     {@code kill}, terminated with its tree);</li>
  * <li>an identity whose process is gone (or whose pid now belongs to another process): lost;</li>
@@ -107,8 +110,14 @@ final class Recovery {
                     requeued++;
                 }
                 case FINISHED -> {
-                    settle(task, Outcomes.fromResult(seen.record(), null), seen.record());
-                    finished++;
+                    if (TransientErrors.isTransient(seen.record().result())) {
+                        // never ran; its host may have handed out the next attempt before it died: that is claimed first
+                        requeue.computeIfAbsent(row.jobId(), id -> QueuedJob.none(spec)).addRequeued(row.step(), attempt + 1);
+                        requeued++;
+                    } else {
+                        settle(task, Outcomes.fromResult(seen.record(), null), seen.record());
+                        finished++;
+                    }
                 }
                 case LOST -> {
                     TaskRecord r = seen.record();

@@ -44,6 +44,33 @@ final class TaskQueue {
         jobsByCores.merge(job.spec.cores(), 1, Integer::sum);
     }
 
+    /**
+     * Puts a task taken from the queue back into its place: among the tasks of its job if more are queued,
+     * else before the first job submitted after it (job ids grow in submission order).
+     */
+    void putBack(QueuedTask task) {
+        QueuedJob queued = byJob.get(task.spec().jobId());
+        if (queued != null) {
+            if (queued.add(task)) {
+                size++;
+            }
+            return;
+        }
+        QueuedJob job = QueuedJob.none(task.spec());
+        job.add(task);
+        java.util.ArrayDeque<QueuedJob> before = new java.util.ArrayDeque<>();
+        while (!order.isEmpty() && order.peekFirst().spec.jobId() < task.spec().jobId()) {
+            before.addLast(order.pollFirst());
+        }
+        order.addFirst(job);
+        while (!before.isEmpty()) {
+            order.addFirst(before.pollLast());
+        }
+        byJob.put(job.spec.jobId(), job);
+        size++;
+        jobsByCores.merge(job.spec.cores(), 1, Integer::sum);
+    }
+
     int size() {
         return size;
     }
