@@ -34,18 +34,33 @@ public final class AgentBinary {
             throw new IllegalStateException("cannot read the bundled task supervisor: " + e, e);
         }
         Path target = binDir.resolve("mpagent-" + shortHash(bytes));
-        if (Files.isExecutable(target)) {
+        if (Files.isExecutable(target) && intact(target, bytes)) {
             return target;
         }
         try {
             Files.createDirectories(binDir);
             Path tmp = Files.createTempFile(binDir, "mpagent", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.write(tmp, bytes);
+            try (var out = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+                out.force(true); // a power cut must not leave a binary of zeros under the right name
+            }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return target;
         } catch (IOException e) {
             throw new IllegalStateException("cannot install the task supervisor into " + binDir + ": " + e, e);
+        }
+    }
+
+    /** Whether {@code file} holds exactly {@code bytes} (after a power cut it may hold zeros). */
+    private static boolean intact(Path file, byte[] bytes) {
+        try {
+            return java.util.Arrays.equals(Files.readAllBytes(file), bytes);
+        } catch (IOException e) {
+            return false;
         }
     }
 

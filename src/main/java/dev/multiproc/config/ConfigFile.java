@@ -30,7 +30,7 @@ public final class ConfigFile {
     /** The keys, in the order the README documents them. */
     public static final Set<String> KEYS = Set.of("cluster_name", "parallelism", "journal_dir", "exit_info_size_limit", "log_dir",
             "orphan_policy", "kill_grace", "sample_interval", "max_overtakes", "worker_node_entry_point",
-            "expected_jobmon_version", "watch_interval", "journal_server", "history_retention", "history_max_tasks");
+            "expected_jobmon_version", "watch_interval", "journal_server", "history_retention", "history_max_tasks", "sync_commits");
 
     private final String source;
     private final Map<String, Object> values;
@@ -103,6 +103,7 @@ public final class ConfigFile {
         path("worker_node_entry_point");
         text("expected_jobmon_version");
         journalServer();
+        flag("sync_commits");
         duration("history_retention");
         historyMaxTasks();
     }
@@ -119,14 +120,18 @@ public final class ConfigFile {
     }
 
     public Boolean journalServer() {
-        Object v = values.get("journal_server");
+        return flag("journal_server");
+    }
+
+    private Boolean flag(String key) {
+        Object v = values.get(key);
         if (v == null) {
             return null;
         }
         if (v instanceof Boolean b) {
             return b;
         }
-        throw new ConfigException(source + ": journal_server must be true or false, got '" + v + "'");
+        throw new ConfigException(source + ": " + key + " must be true or false, got '" + v + "'");
     }
 
     public String source() {
@@ -220,6 +225,9 @@ public final class ConfigFile {
         }
         if (journalServer() != null) {
             builder.journalServer(journalServer());
+        }
+        if (flag("sync_commits") != null) {
+            builder.syncCommits(flag("sync_commits"));
         }
         if (duration("history_retention") != null) {
             builder.historyRetention(duration("history_retention"));

@@ -145,7 +145,7 @@ public final class Engine implements AutoCloseable {
         HostLock lock = HostLock.acquire(dir);
         Journal journal = null;
         try {
-            journal = Journal.open(dir);
+            journal = Journal.open(dir, settings.syncCommits());
             if (settings.logDir() != null) {
                 LogDirectories.create(settings.logDir());
             }

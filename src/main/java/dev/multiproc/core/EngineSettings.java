@@ -11,9 +11,10 @@ import java.time.Duration;
  * @param journalServer        serve the journal to other local processes while this host holds it
  * @param historyRetention     finished tasks submitted longer ago are pruned; null keeps them
  * @param historyMaxTasks      at most this many tasks are kept (the newest); 0 for no bound
+ * @param syncCommits          flush each commit's redo record to the disk before it is acknowledged (survives a power cut)
  */
 public record EngineSettings(String clusterName, int parallelism, Path journalDir, int exitInfoSizeLimit, Path logDir,
         OrphanPolicy orphanPolicy, Duration killGrace, Duration sampleInterval, int maxOvertakes, Path workerNodeEntryPoint,
         String expectedJobmonVersion, Duration watchInterval, boolean journalServer, Duration historyRetention, long historyMaxTasks,
-        Duration retentionCheckInterval) {
+        Duration retentionCheckInterval, boolean syncCommits) {
 }

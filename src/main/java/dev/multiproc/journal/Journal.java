@@ -68,6 +68,14 @@ public final class Journal implements AutoCloseable {
      * A database file that lost commits, or does not open, is repaired first (see {@link JournalRepair}).
      */
     public static Journal open(JournalDirectory dir) {
+        return open(dir, true);
+    }
+
+    /**
+     * As {@link #open(JournalDirectory)}; with {@code syncCommits}, each commit's redo record reaches the disk
+     * before the commit is acknowledged, and the database file does before the redo log drops records.
+     */
+    public static Journal open(JournalDirectory dir, boolean syncCommits) {
         JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile());
         RepairReport repair = JournalRepair.verifyOrRepair(dir, credentials).orElse(null);
         HikariDataSource ds = dataSource(dir, credentials);
@@ -77,8 +85,11 @@ public final class Journal implements AutoCloseable {
             long generation = currentGeneration(ds);
             dir.tightenFileModes();
             GenerationFile generationFile = GenerationFile.open(dir.generationFile());
-            // the file was just read back at this generation: the commits before it need no redo
-            RedoLog redo = RedoLog.create(dir.redoFile(), generation, schema);
+            // the file was just read back at this generation: the commits before it need no redo (once on the disk)
+            if (syncCommits) {
+                flushToDisk(dir.databaseFile());
+            }
+            RedoLog redo = RedoLog.create(dir.redoFile(), generation, schema, syncCommits);
             return new Journal(dir, credentials, ds, generationFile, redo, generation, repair);
         } catch (RuntimeException e) {
             ds.close();
@@ -127,7 +138,24 @@ public final class Journal implements AutoCloseable {
                     verified, generation);
             return;
         }
+        if (redo.syncs()) {
+            flushToDisk(dir.databaseFile());
+        }
         redo.checkpoint(verified);
+    }
+
+    /**
+     * Flushes a file's data, and its directory's entries (a repair renames the file), to the disk, whoever
+     * wrote them: fsync works on the file, not on the descriptor that wrote.
+     */
+    private static void flushToDisk(java.nio.file.Path file) {
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
+             java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(file.getParent(), java.nio.file.StandardOpenOption.READ)) {
+            c.force(true);
+            d.force(true);
+        } catch (IOException e) {
+            throw new JournalException("cannot flush " + file + " to the disk: " + e, e);
+        }
     }
 
     public JournalDirectory directory() {

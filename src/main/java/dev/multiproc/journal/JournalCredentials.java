@@ -35,6 +35,9 @@ public record JournalCredentials(String ownerPassword, String readerPassword, St
                 try (OutputStream out = Files.newOutputStream(file)) {
                     p.store(out, "multiproc journal credentials: keep private (0600)");
                 }
+                try (var c = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                    c.force(true); // the database is created with them: after a power cut, both or neither
+                }
                 return fresh;
             }
             return load(file);

@@ -65,14 +65,16 @@ final class RedoLog implements AutoCloseable {
 
     private final Path file;
     private final String schemaVersion;
+    private final boolean sync;
     private FileChannel channel;
     private long base;
     private long last;
     private String disabled;
 
-    private RedoLog(Path file, String schemaVersion, FileChannel channel, long base) {
+    private RedoLog(Path file, String schemaVersion, boolean sync, FileChannel channel, long base) {
         this.file = file;
         this.schemaVersion = schemaVersion;
+        this.sync = sync;
         this.channel = channel;
         this.base = base;
         this.last = base;
@@ -80,11 +82,12 @@ final class RedoLog implements AutoCloseable {
 
     /**
      * Starts a new, empty log after {@code base}, replacing any log in {@code file}. Its records are
-     * statements on the schema of Flyway version {@code schemaVersion}.
+     * statements on the schema of Flyway version {@code schemaVersion}. With {@code sync}, each record
+     * reaches the disk before {@link #append} returns.
      */
-    static RedoLog create(Path file, long base, String schemaVersion) {
+    static RedoLog create(Path file, long base, String schemaVersion, boolean sync) {
         try {
-            return new RedoLog(file, schemaVersion, replace(file, base, schemaVersion, List.of()), base);
+            return new RedoLog(file, schemaVersion, sync, replace(file, base, schemaVersion, List.of(), sync), base);
         } catch (IOException e) {
             throw new JournalException("cannot create the redo log " + file + ": " + e, e);
         }
@@ -170,6 +173,9 @@ final class RedoLog implements AutoCloseable {
             while (record.hasRemaining()) {
                 channel.write(record);
             }
+            if (sync) {
+                channel.force(false);
+            }
             last = generation;
         } catch (IOException | RuntimeException e) {
             disable("cannot append to " + file + ": " + e);
@@ -193,7 +199,7 @@ final class RedoLog implements AutoCloseable {
                     }
                 }
             }
-            FileChannel fresh = replace(file, verified, schemaVersion, keep);
+            FileChannel fresh = replace(file, verified, schemaVersion, keep, sync);
             channel.close();
             channel = fresh;
             base = verified;
@@ -205,6 +211,11 @@ final class RedoLog implements AutoCloseable {
         } catch (IOException e) {
             disable("cannot rewrite " + file + " at a checkpoint: " + e);
         }
+    }
+
+    /** Whether each record reaches the disk before {@link #append} returns. */
+    boolean syncs() {
+        return sync;
     }
 
     /** The generation the log starts after. */
@@ -240,7 +251,7 @@ final class RedoLog implements AutoCloseable {
         }
     }
 
-    private static FileChannel replace(Path file, long base, String schemaVersion, List<Entry> entries) throws IOException {
+    private static FileChannel replace(Path file, long base, String schemaVersion, List<Entry> entries, boolean sync) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".new");
         Files.deleteIfExists(tmp);
         JournalDirectory.createPrivateFile(tmp);
@@ -257,8 +268,16 @@ final class RedoLog implements AutoCloseable {
                     out.write(record);
                 }
             }
+            if (sync) {
+                out.force(true);
+            }
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (sync) {
+            try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                directory.force(true); // the rename itself
+            }
+        }
         return FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 

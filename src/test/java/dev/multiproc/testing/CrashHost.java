@@ -28,6 +28,7 @@ public final class CrashHost {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         MultiprocessDistributor d = Hosts.builder(Path.of(args[0]), Integer.parseInt(args[1]))
                 .orphanPolicy(args.length > 2 ? OrphanPolicy.valueOf(args[2].toUpperCase()) : OrphanPolicy.REATTACH)
+                .syncCommits(!(args.length > 3 && args[3].equals("nosync")))
                 .logDir(args.length > 3 ? Path.of(args[3]) : null)
                 .build();
         out.println("READY");
