@@ -41,8 +41,40 @@ final class RedoLog implements AutoCloseable {
     private static final int HEADER_BYTES = MAGIC.length + Long.BYTES + Integer.BYTES;
     private static final int MAX_RECORD_BYTES = 512 << 20;
 
-    /** One commit: its generation and its write statements. */
-    record Entry(long generation, List<RecordedStatement> statements) {
+    /** One commit: its generation, and its record as read (its statements are decoded when asked for). */
+    static final class Entry {
+        private final long generation;
+        private final byte[] bytes;
+        private final int offset;
+        private final int length;
+
+        Entry(long generation, byte[] bytes, int offset, int length) {
+            this.generation = generation;
+            this.bytes = bytes;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        long generation() {
+            return generation;
+        }
+
+        /** The commit's write statements, in order. */
+        List<RecordedStatement> statements() throws IOException {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, offset + Long.BYTES, length - Long.BYTES))) {
+                int count = in.readInt();
+                List<RecordedStatement> statements = new ArrayList<>(Math.max(0, Math.min(count, 1024)));
+                for (int i = 0; i < count; i++) {
+                    statements.add(RecordedStatement.readFrom(in));
+                }
+                return statements;
+            }
+        }
+
+        /** The record as it is written in a log file. */
+        ByteBuffer framed() {
+            return frame(bytes, offset, length);
+        }
     }
 
     /**
@@ -142,18 +174,13 @@ final class RedoLog implements AutoCloseable {
                 stopped = "a record with a wrong checksum at byte " + at;
                 break;
             }
-            try {
-                Entry e = decode(bytes, in.position(), length);
-                if (e.generation() != expected) {
-                    stopped = "record of generation " + e.generation() + " where " + expected + " was expected, at byte " + at;
-                    break;
-                }
-                entries.add(e);
-                expected++;
-            } catch (IOException e) {
-                stopped = "an unreadable record at byte " + at + ": " + e.getMessage();
+            long generation = ByteBuffer.wrap(bytes, in.position(), Long.BYTES).getLong();
+            if (generation != expected) {
+                stopped = "record of generation " + generation + " where " + expected + " was expected, at byte " + at;
                 break;
             }
+            entries.add(new Entry(generation, bytes, in.position(), length));
+            expected++;
             in.position(in.position() + length);
         }
         return new Contents(base, schemaVersion, entries, stopped);
@@ -169,7 +196,8 @@ final class RedoLog implements AutoCloseable {
             return;
         }
         try {
-            ByteBuffer record = frame(generation, statements);
+            byte[] payload = encode(generation, statements);
+            ByteBuffer record = frame(payload, 0, payload.length);
             while (record.hasRemaining()) {
                 channel.write(record);
             }
@@ -263,7 +291,7 @@ final class RedoLog implements AutoCloseable {
                 out.write(header);
             }
             for (Entry e : entries) {
-                ByteBuffer record = frame(e.generation(), e.statements());
+                ByteBuffer record = e.framed();
                 while (record.hasRemaining()) {
                     out.write(record);
                 }
@@ -282,12 +310,11 @@ final class RedoLog implements AutoCloseable {
     }
 
     /** A record as it is written: its length, its checksum, and the commit. */
-    private static ByteBuffer frame(long generation, List<RecordedStatement> statements) throws IOException {
-        byte[] payload = encode(generation, statements);
+    private static ByteBuffer frame(byte[] payload, int offset, int length) {
         CRC32C crc = new CRC32C();
-        crc.update(payload);
-        return ByteBuffer.allocate(2 * Integer.BYTES + payload.length).putInt(payload.length).putInt((int) crc.getValue())
-                .put(payload).flip();
+        crc.update(payload, offset, length);
+        return ByteBuffer.allocate(2 * Integer.BYTES + length).putInt(length).putInt((int) crc.getValue())
+                .put(payload, offset, length).flip();
     }
 
     private static byte[] encode(long generation, List<RecordedStatement> statements) throws IOException {
@@ -303,17 +330,5 @@ final class RedoLog implements AutoCloseable {
             throw new IOException("a commit of " + bytes.size() + " bytes is too large for the redo log");
         }
         return bytes.toByteArray();
-    }
-
-    private static Entry decode(byte[] bytes, int offset, int length) throws IOException {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, offset, length))) {
-            long generation = in.readLong();
-            int count = in.readInt();
-            List<RecordedStatement> statements = new ArrayList<>(Math.max(0, Math.min(count, 1024)));
-            for (int i = 0; i < count; i++) {
-                statements.add(RecordedStatement.readFrom(in));
-            }
-            return new Entry(generation, statements);
-        }
     }
 }
