@@ -52,7 +52,7 @@ class JournalChaosTest {
     @Test
     @Tag("slow")
     void runsKilledHundredsOfTimesOnSeveralJournalsRunEveryLineOnce() throws Exception {
-        killRuns(3, 40);
+        killRuns(3, 20);
     }
 
     @Test
@@ -63,7 +63,7 @@ class JournalChaosTest {
     @Test
     @Tag("slow")
     void hostsKilledHundredsOfTimesOnSeveralJournalsKeepEveryAcknowledgedSubmission() throws Exception {
-        killSubmittingHosts(3, 50);
+        killSubmittingHosts(3, 25);
     }
 
     /** {@code multiproc run} of a file, SIGKILLed at random moments and run again, until the file is done; several files in turn. */

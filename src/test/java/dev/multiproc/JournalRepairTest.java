@@ -183,4 +183,18 @@ class JournalRepairTest extends JournalTest {
             assertFalse(d.engine().journal().repairAtOpen().isPresent());
         }
     }
+
+    /** Found by JournalChaosTest: a first host killed while it wrote the credentials left a journal no host could open. */
+    @Test
+    void aHostKilledWhileItCreatedTheCredentialsLeavesAJournalThatOpens() throws Exception {
+        Files.createDirectories(journal());
+        Files.write(journal().resolve("credentials"), "#multiproc journal credentials\nowner.password=abc\n".getBytes());
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            d.start();
+            assertExitCodes(d, runSome(d, 2));
+        }
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            assertTrue(d.engine().journal().repairAtOpen().isEmpty());
+        }
+    }
 }

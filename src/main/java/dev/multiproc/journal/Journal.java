@@ -76,7 +76,7 @@ public final class Journal implements AutoCloseable {
      * before the commit is acknowledged, and the database file does before the redo log drops records.
      */
     public static Journal open(JournalDirectory dir, boolean syncCommits) {
-        JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile());
+        JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile(), Files.exists(dir.databaseFile()));
         RepairReport repair = JournalRepair.verifyOrRepair(dir, credentials).orElse(null);
         HikariDataSource ds = dataSource(dir, credentials);
         try {
