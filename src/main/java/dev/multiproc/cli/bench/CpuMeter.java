@@ -1,4 +1,4 @@
-package dev.multiproc.bench;
+package dev.multiproc.cli.bench;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.multiproc.bench;
+package dev.multiproc.cli.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
