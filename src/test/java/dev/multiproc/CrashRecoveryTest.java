@@ -104,21 +104,28 @@ class CrashRecoveryTest extends JournalTest {
 
     @Test
     void runningTasksAreReattachedCountAgainstParallelismAndEndWithTheirTrueExitCodes() throws Exception {
-        List<String> ids = startThenKillHost("sleep 2; exit 5", "sleep 2; exit 5");
+        Path gate = Files.createFile(tmp.resolve("gate")); // the tasks run until the test removes it
+        String gated = "while [ -e " + gate + " ]; do sleep 0.05; done; exit 5";
+        List<String> ids = startThenKillHost(gated, gated);
         Path marks = tmp.resolve("marks");
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             assertEquals(2, recovered(d).reattached());
             assertEquals(Set.copyOf(ids), d.getSubmittedOrRunning(null));
             String third = d.submitToBatchDistributor("touch " + marks + "/third", "third", Map.of());
-            Thread.sleep(500);
-            assertFalse(Files.exists(marks.resolve("third")), "a third task started while both slots were held by reattached tasks");
+            // both slots are held by the reattached tasks (for as long as the gate stands): the third waits
+            org.awaitility.Awaitility.await("the third task not to start").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !Files.exists(marks.resolve("third")));
+            assertEquals(2, d.engine().runningCount());
+            Files.delete(gate);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             for (String id : ids) {
                 RemoteExitInfo info = d.getRemoteExitInfo(id);
                 assertEquals("Process exited with code 5", info.message());
             }
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(third).message());
+        } finally {
+            Files.deleteIfExists(gate);
         }
     }
 
@@ -255,9 +262,10 @@ class CrashRecoveryTest extends JournalTest {
             ids.addAll(host.ack());
             host.kill();
         }
+        Path gate = Files.createFile(tmp.resolve("gate")); // the blocker runs until the late supervisor has published
         try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
             // two: one runs, the next waits in the launcher's own queue, and the recovered tasks wait here
-            String blocker = d.submitToBatchDistributor("sleep 1", "blocker", Map.of());
+            String blocker = d.submitToBatchDistributor("while [ -e " + gate + " ]; do sleep 0.05; done", "blocker", Map.of());
             d.submitToBatchDistributor("sleep 0.1", "blocker", Map.of());
             d.start();
             assertEquals(2, recovered(d).requeued());
@@ -267,6 +275,7 @@ class CrashRecoveryTest extends JournalTest {
             long now = System.currentTimeMillis();
             Files.writeString(late, "pid=999999 start=1 t0=" + now + " end\nt1=" + now + " exit=9 sig=0 cause=exit errno=0 stage=- "
                     + "term=0 utime_us=0 stime_us=0 maxrss_kb=0 peak_kb=0 limit=0 end\n");
+            Files.delete(gate);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             assertEquals("Process exited with code 9", d.getRemoteExitInfo(ids.get(0)).message());
             assertFalse(Files.exists(tmp.resolve("ran-" + ids.get(0))), "the task ran again beside its late supervisor");

@@ -135,7 +135,8 @@ class JournalFaultTest extends JournalTest {
             d.start();
             List<String> done = new ArrayList<>(d.engine().submitAll(List.of("true", "true", "true"), "short", Map.of()));
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
-            String running = d.submitToBatchDistributor("sleep 2; exit 4", "long", Map.of());
+            Path gate = Files.createFile(tmp.resolve("gate")); // beside the small disk, not on it
+            String running = d.submitToBatchDistributor("while [ -e " + gate + " ]; do sleep 0.05; done; exit 4", "long", Map.of());
             await("the long task to run", () -> d.engine().runningCount() == 1);
             // fill the disk, leaving nothing
             Path filler = mount.resolve("filler");
@@ -146,7 +147,8 @@ class JournalFaultTest extends JournalTest {
                 }
             });
             assertTrue(full.getMessage().startsWith("the submission was not accepted"), full.getMessage());
-            Thread.sleep(2500); // the long task ends while the disk is full
+            Files.delete(gate); // the long task ends while the disk is full
+            await("the host to hear that the long task ended", () -> d.getSubmittedOrRunning(List.of(running)).isEmpty());
             Files.delete(filler);
             String after = d.submitToBatchDistributor("exit 5", "after", Map.of());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)));

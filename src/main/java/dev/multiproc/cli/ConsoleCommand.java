@@ -36,11 +36,12 @@ final class ConsoleCommand implements Callable<Integer> {
             throw new IllegalStateException("refusing to start the console: H2 would listen on " + SysProperties.BIND_ADDRESS
                     + ", not on 127.0.0.1 only");
         }
-        JournalAccess access = JournalAccess.of(common.journalDir());
-        String jdbcUrl = access.readerUrl();
+        JournalAccess access = JournalAccess.of(common.journalDir(), spec.commandLine().getErr());
+        // no file URL to paste: a SQL client on the file would lock it, and keep a host from starting
+        String jdbcUrl = access.serverUrlIfHeld().orElse("(none while no host serves the journal; this console reads a copy of it)");
         // -properties null: ignore ~/.h2.server.properties, which could allow remote connections
         Server server = Server.createWebServer("-webPort", "0", "-properties", "null").start();
-        try (Connection c = access.reader()) {
+        try (Connection c = access.followingReader()) {
             WebServer web = (WebServer) server.getService();
             String session = web.addSession(c);
             int port = server.getPort();

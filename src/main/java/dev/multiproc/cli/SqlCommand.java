@@ -43,7 +43,7 @@ final class SqlCommand implements Callable<Integer> {
             throw new IllegalArgumentException("multiproc sql is read-only: only queries (SELECT, WITH, SHOW, EXPLAIN, VALUES, TABLE) "
                     + "are allowed, not '" + firstWord(q) + "'");
         }
-        try (Connection c = JournalAccess.of(common.journalDir()).reader(); Statement s = c.createStatement()) {
+        try (Connection c = JournalAccess.of(common.journalDir(), spec.commandLine().getErr()).reader(); Statement s = c.createStatement()) {
             s.setMaxRows(1_000_000);
             try (ResultSet rs = s.executeQuery(q)) {
                 Table.of(rs).print(spec.commandLine().getOut(), format);

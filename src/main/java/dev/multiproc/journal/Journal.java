@@ -109,9 +109,12 @@ public final class Journal implements AutoCloseable {
         return generationFile;
     }
 
-    /** The JDBC URL of the database file; commits reach the operating system before they return. */
+    /**
+     * The JDBC URL of the database file; commits reach the operating system before they return. No trace
+     * file: H2 would create it with the umask's mode, readable by others.
+     */
     static String url(JournalDirectory dir) {
-        return "jdbc:h2:file:" + dir.databaseBase() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        return "jdbc:h2:file:" + dir.databaseBase() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0";
     }
 
     private static HikariDataSource dataSource(JournalDirectory dir, JournalCredentials credentials) {
@@ -128,6 +131,9 @@ public final class Journal implements AutoCloseable {
         try {
             return new HikariDataSource(config);
         } catch (RuntimeException e) {
+            if (e.getCause() instanceof SQLException s && s.getErrorCode() == 90020) {
+                throw new JournalException(FileHolders.lockedMessage(dir.databaseFile(), s.getMessage()), e);
+            }
             throw new JournalException("cannot open the journal database " + dir.databaseFile() + ": " + rootMessage(e), e);
         }
     }
@@ -146,13 +152,13 @@ public final class Journal implements AutoCloseable {
         } catch (IOException e) {
             throw new JournalException("cannot read " + dir.databaseFile() + ": " + e, e);
         }
-        String url = "jdbc:h2:file:" + dir.databaseBase() + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE;DB_CLOSE_ON_EXIT=FALSE";
+        String url = "jdbc:h2:file:" + dir.databaseBase() + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0";
         long found;
         try (Connection c = DriverManager.getConnection(url, JournalCredentials.OWNER, credentials.ownerPassword())) {
             found = generation(c);
         } catch (SQLException e) {
             if (e.getErrorCode() == 90020) {
-                throw new JournalException("the journal database " + dir.databaseFile() + " is in use by another process: " + e.getMessage(), e);
+                throw new JournalException(FileHolders.lockedMessage(dir.databaseFile(), e.getMessage()), e);
             }
             throw new JournalException("the journal database " + dir.databaseFile() + " is corrupt and was left untouched: "
                     + e.getMessage() + " (restore it from a backup, or move the journal directory aside to start a new journal)", e);
