@@ -96,7 +96,7 @@ final class JournalAccess {
                     continue; // the host left meanwhile: read the file
                 }
             }
-            Optional<Connection> copy = JournalSnapshot.open(dir, user, password);
+            Optional<Connection> copy = JournalSnapshot.open(dir, credentials, user, password);
             if (copy.isPresent()) {
                 return new Source(copy.get(), false);
             }

@@ -63,6 +63,7 @@ final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "-j must be at least 1, got " + jobs);
         }
         List<String> commands = CommandFile.read(file, System.in);
+        HostMemory.bound();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (commands.isEmpty()) {

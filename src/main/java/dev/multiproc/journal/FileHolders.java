@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The processes that have a file open, found through {@code /proc/PID/fd}: when H2 finds the journal
@@ -73,13 +74,23 @@ public final class FileHolders {
         return false;
     }
 
+    /** The command line, without a Java class path (long, and not what names a program) or a password's value. */
     private static String commandLine(Path proc) {
+        String[] args;
         try {
-            String cmd = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ').trim();
-            return cmd.length() > MAX_COMMAND_LINE ? cmd.substring(0, MAX_COMMAND_LINE) + "..." : cmd;
+            args = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).split("\0");
         } catch (IOException e) {
             return "command line unknown";
         }
+        StringBuilder cmd = new StringBuilder();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (i > 0 && (args[i - 1].matches("-cp|-classpath|--class-path") || args[i - 1].toLowerCase(Locale.ROOT).contains("password"))) {
+                arg = "...";
+            }
+            cmd.append(cmd.length() == 0 ? "" : " ").append(arg);
+        }
+        return cmd.length() > MAX_COMMAND_LINE ? cmd.substring(0, MAX_COMMAND_LINE) + "..." : cmd.toString();
     }
 
     private static String firstLine(String message) {

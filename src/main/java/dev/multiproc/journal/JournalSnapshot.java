@@ -26,7 +26,8 @@ public final class JournalSnapshot {
      * A read-only connection to a copy of the journal as it is now; empty when a host took the journal
      * meanwhile (read it through that host's server then).
      */
-    public static Optional<Connection> open(JournalDirectory dir, String user, String password) throws SQLException {
+    public static Optional<Connection> open(JournalDirectory dir, JournalCredentials credentials, String user, String password)
+            throws SQLException {
         if (HostLock.isHeld(dir)) {
             return Optional.empty();
         }
@@ -48,8 +49,12 @@ public final class JournalSnapshot {
             if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile))) {
                 return Optional.empty();
             }
-            String url = "jdbc:h2:file:" + copyDir.resolve("journal") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE;TRACE_LEVEL_FILE=0";
-            return Optional.of(DriverManager.getConnection(url, user, password));
+            String url = "jdbc:h2:file:" + copyDir.resolve("journal") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
+            // no trace file (its directory goes next): only an admin may say so, and the setting stays with the open database
+            try (Connection owner = DriverManager.getConnection(url + ";TRACE_LEVEL_FILE=0", JournalCredentials.OWNER,
+                    credentials.ownerPassword())) {
+                return Optional.of(DriverManager.getConnection(url, user, password));
+            }
         } finally {
             deleteQuietly(copyDir);
         }

@@ -26,9 +26,12 @@ public abstract class JournalTest {
         assertEquals(List.of(), left, "processes left behind");
     }
 
-    /** Waits for {@code condition}, checked every 10 ms, at most 30 s (a loaded machine takes its time; a failure does not). */
+    /**
+     * Waits for {@code condition}, checked every 10 ms, for at most a minute: on a loaded machine a cold JVM
+     * alone can take half of that, and a condition that holds ends the wait at once.
+     */
     protected static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+        Awaitility.await(what).atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
                 .until(condition::getAsBoolean);
     }
 }
