@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * {@code MaxHeapFreeRatio} allows; so, while the heap is much larger than what it holds, this asks G1
  * for a cycle every second (a periodic collection), and stops asking once the heap is back in shape.
  * The flags are the JVM's manageable ones, set at run time (no second JVM), and only those the user did
- * not set. It works off the main thread: loading the management classes takes a while.
+ * not set. It works off the main thread, from a second after start: loading the management classes takes
+ * a while.
  */
 final class HostMemory {
     private static final Logger log = LoggerFactory.getLogger(HostMemory.class);
@@ -36,6 +37,11 @@ final class HostMemory {
 
     private static void keepInShape() {
         HotSpotDiagnosticMXBean vm;
+        try {
+            Thread.sleep(CHECK_MS); // a run that is over by then needs none of this; start-up comes first
+        } catch (InterruptedException e) {
+            return;
+        }
         try {
             vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
             // Min first: Max may not go below it

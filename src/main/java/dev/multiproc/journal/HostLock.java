@@ -108,13 +108,28 @@ public final class HostLock implements AutoCloseable {
             if (!isHeld(dir)) {
                 return Optional.empty();
             }
-            try {
-                text = Files.readString(dir.lockFile(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                text = "";
-            }
+            text = readHolder(dir.lockFile());
         }
         return Optional.of(Holder.parse(text));
+    }
+
+    /** The lock file's text; a host writes it just after it took the lock, so an empty file is read again a few times. */
+    private static String readHolder(Path file) {
+        String text = "";
+        for (int tries = 0; tries < 10 && text.isBlank(); tries++) {
+            try {
+                if (tries > 0) {
+                    Thread.sleep(20);
+                }
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return text;
+            }
+        }
+        return text;
     }
 
     /** Whether some live process holds the journal (without taking it). */

@@ -34,7 +34,7 @@ public final class JournalSnapshot {
         Path dbFile = dir.databaseFile();
         Path copyDir;
         try {
-            copyDir = Files.createTempDirectory("multiproc-read-"); // 0700
+            copyDir = Files.createTempDirectory(temporaryRoot(), "multiproc-read-"); // 0700
         } catch (IOException e) {
             throw new JournalException("cannot make a private copy of the journal to read it: " + e, e);
         }
@@ -44,7 +44,8 @@ public final class JournalSnapshot {
             try {
                 Files.copy(dbFile, copy, StandardCopyOption.COPY_ATTRIBUTES);
             } catch (IOException e) {
-                throw new JournalException("cannot copy " + dbFile + " to " + copy + " to read it: " + e, e);
+                throw new JournalException("cannot copy the journal " + dbFile + " (" + (sizeOf(dbFile) >> 20) + " MiB) to " + copyDir
+                        + " to read it: " + e.getMessage() + " (set TMPDIR to a directory with room)", e);
             }
             if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile))) {
                 return Optional.empty();
@@ -57,6 +58,23 @@ public final class JournalSnapshot {
             }
         } finally {
             deleteQuietly(copyDir);
+        }
+    }
+
+    /** {@code $TMPDIR} when it names a directory, else Java's temporary directory. */
+    private static Path temporaryRoot() {
+        String tmpdir = System.getenv("TMPDIR");
+        if (tmpdir != null && !tmpdir.isBlank() && Files.isDirectory(Path.of(tmpdir))) {
+            return Path.of(tmpdir);
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
         }
     }
 

@@ -170,6 +170,9 @@ class JournalReadersTest extends JournalTest {
         try (HostLock starting = HostLock.acquire(dir, true)) { // what a starting host holds before its server is up
             sql = Cli.start(tmp, "sql", "SELECT COUNT(*) AS tasks FROM task");
             await("sql to wait for the starting host", () -> {
+                if (!sql.isAlive()) {
+                    throw new AssertionError("sql did not wait: " + errOf(sql));
+                }
                 try {
                     return Cli.err(tmp, sql).contains("is starting; waiting for it to serve the journal");
                 } catch (IOException e) {

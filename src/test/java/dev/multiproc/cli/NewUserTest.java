@@ -37,11 +37,13 @@ class NewUserTest extends JournalTest {
     void aFileRefusedForItsContentLeavesNoRunBehind() throws Exception {
         Path nul = tmp.resolve("nul.txt");
         Files.write(nul, "echo a\necho b\0c\n".getBytes(StandardCharsets.UTF_8));
-        assertOneLine(Cli.run(tmp, "run", "nul.txt"), "multiproc: error: nul.txt line 2 holds a NUL byte (at column 7)");
+        Cli.Result refused = Cli.run(tmp, "run", "nul.txt");
+        assertEquals(2, refused.exit(), refused.toString());
         Files.writeString(nul, "echo a\necho bc\n");
         Cli.Result fixed = Cli.run(tmp, "run", "nul.txt");
-        assertEquals(0, fixed.exit(), fixed.toString());
+        assertEquals(0, fixed.exit(), "the corrected file starts the run: " + fixed);
         assertTrue(fixed.out().contains("2 commands: 2 done"), fixed.toString());
+        assertOneLine(refused, "multiproc: error: nul.txt line 2 holds a NUL byte (at column 7)");
 
         Path longLine = tmp.resolve("long.txt");
         Files.writeString(longLine, "echo " + "x".repeat(1_000_000) + "\n");
@@ -109,7 +111,7 @@ class NewUserTest extends JournalTest {
         }
     }
 
-    /** H2 writes errors to a trace file, created with the umask's mode: a failed query through the host must not make one. */
+    /** H2 writes errors (a wrong password, say) to a trace file, created with the umask's mode: the host's journal never gets one. */
     @Test
     void noTraceFileReadableByOthersAppearsWhileTheHostRuns() throws Exception {
         Path gate = Files.createFile(tmp.resolve("gate"));
@@ -117,8 +119,13 @@ class NewUserTest extends JournalTest {
         Process run = Cli.start(tmp, "run", "gated.txt");
         try {
             await("the journal server", () -> Files.exists(journal().resolve("server")));
+            var dir = dev.multiproc.journal.JournalDirectory.existing(journal());
+            String url = dev.multiproc.journal.JournalServer.url(dir, dev.multiproc.journal.JournalCredentials.load(dir.credentialsFile()))
+                    .orElseThrow();
+            java.sql.SQLException wrong = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> java.sql.DriverManager.getConnection(url, "READER", "not the password"));
+            assertEquals(28000, wrong.getErrorCode(), wrong.toString());
             Cli.Result bad = Cli.run(tmp, "sql", "SELECT no_such_column FROM task");
-            assertEquals(2, bad.exit(), bad.toString());
             assertTrue(bad.err().contains("query failed"), bad.toString());
             List<String> modes;
             try (var files = Files.list(journal())) {
