@@ -60,7 +60,7 @@ final class JournalAccess {
      */
     Connection followingReader() throws SQLException {
         return FollowingConnection.of(() -> connect(JournalCredentials.READER, credentials.readerPassword()),
-                () -> HostLock.holder(dir).isPresent());
+                () -> HostLock.isHeld(dir));
     }
 
     /** A connection as the journal's owner, only through a host's server: to leave it requests. */

@@ -33,7 +33,7 @@ public final class FileHolders {
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
             for (Path proc : procs) {
                 long pid = Long.parseLong(proc.getFileName().toString());
-                if (pid != self && hasOpen(proc, target)) {
+                if (pid != self && hasOpen(proc, target)) { // the caller, which H2 just refused, is not a holder
                     holders.add("pid " + pid + " (" + commandLine(proc) + ")");
                 }
             }
