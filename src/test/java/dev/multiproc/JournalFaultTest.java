@@ -150,6 +150,7 @@ class JournalFaultTest extends JournalTest {
             Files.delete(gate); // the long task ends while the disk is full
             await("the host to hear that the long task ended", () -> d.getSubmittedOrRunning(List.of(running)).isEmpty());
             Files.delete(filler);
+            await("the long task's end to be journaled once space returned", () -> "FAILED".equals(journaledState(d, running)));
             String after = d.submitToBatchDistributor("exit 5", "after", Map.of());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)));
             assertEquals("Process exited with code 4", d.getRemoteExitInfo(running).message(), "the task that ran through it is not lost");
@@ -163,6 +164,16 @@ class JournalFaultTest extends JournalTest {
         } finally {
             Leftovers.killAll(journal);
             new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The task's state in the journal; null while the journal cannot answer (closed after a failed write, being reopened). */
+    private static String journaledState(MultiprocessDistributor d, String taskId) {
+        try {
+            return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
+                    .bind("id", taskId).mapTo(String.class).one());
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
