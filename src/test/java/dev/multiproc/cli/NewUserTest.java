@@ -146,4 +146,30 @@ class NewUserTest extends JournalTest {
             }
         }
     }
+
+    /** The host of a run tunes its JVM to give unused heap back (the bound itself is measured in the README: it needs a long run). */
+    @Test
+    void theHostOfARunTunesItsHeapToGiveMemoryBack() throws Exception {
+        Path gate = Files.createFile(tmp.resolve("gate"));
+        Files.writeString(tmp.resolve("gated.txt"), "while [ -e " + gate + " ]; do sleep 0.05; done\n");
+        Process run = Cli.start(tmp, "run", "gated.txt");
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            await("the host to set the heap's free ratios", () -> {
+                try {
+                    Process p = new ProcessBuilder(jcmd, Long.toString(run.pid()), "VM.flags").redirectErrorStream(true).start();
+                    String flags = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    p.waitFor();
+                    return flags.contains("-XX:MaxHeapFreeRatio=50") && flags.contains("-XX:MinHeapFreeRatio=20");
+                } catch (java.io.IOException | InterruptedException e) {
+                    return false;
+                }
+            });
+        } finally {
+            Files.deleteIfExists(gate);
+            if (!run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
+        }
+    }
 }
