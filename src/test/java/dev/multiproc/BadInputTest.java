@@ -52,6 +52,28 @@ class BadInputTest extends JournalTest {
         }
     }
 
+    private static int journaledRuns(MultiprocessDistributor d) {
+        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM run").mapTo(Integer.class).one());
+    }
+
+    /** A run with a bad command is refused before its row is written: the corrected commands then start it, not "already exists". */
+    @Test
+    void aRunWithABadCommandLeavesNoRunBehind() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            refused(d, "command 2: command must not contain NUL characters",
+                    () -> d.engine().startRun("nul.txt", "/x/nul.txt", List.of("true", "echo b\0c"), false));
+            refused(d, "command 1: command is 1000001 characters long",
+                    () -> d.engine().startRun("nul.txt", "/x/nul.txt", List.of("x".repeat(1_000_001)), false));
+            refused(d, "name must not contain NUL", () -> d.engine().startRun("n\0", "/x/n", List.of("true"), false));
+            assertEquals(0, journaledRuns(d), "a run row was journaled for a refused run");
+            var run = d.engine().startRun("nul.txt", "/x/nul.txt", List.of("true", "echo bc"), false);
+            assertFalse(run.resumed(), "a new run, not one that exists already");
+            assertEquals(2, run.waitFor().size());
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+        }
+    }
+
     @Test
     void arrayLengthsOutOfBoundsAreRefused() {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {

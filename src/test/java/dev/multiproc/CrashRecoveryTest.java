@@ -105,24 +105,28 @@ class CrashRecoveryTest extends JournalTest {
 
     @Test
     void runningTasksAreReattachedCountAgainstParallelismAndEndWithTheirTrueExitCodes() throws Exception {
-        Path release = tmp.resolve("release");
-        String untilReleased = "while [ ! -e " + release + " ]; do sleep 0.05; done; exit 5"; // however slow the next host is to come
-        List<String> ids = startThenKillHost(untilReleased, untilReleased);
+        Path gate = Files.createFile(tmp.resolve("gate")); // the tasks run until the test removes it
+        String gated = "while [ -e " + gate + " ]; do sleep 0.05; done; exit 5";
+        List<String> ids = startThenKillHost(gated, gated);
         Path marks = tmp.resolve("marks");
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             assertEquals(2, recovered(d).reattached());
             assertEquals(Set.copyOf(ids), d.getSubmittedOrRunning(null));
             String third = d.submitToBatchDistributor("touch " + marks + "/third", "third", Map.of());
-            Thread.sleep(500); // a window in which nothing may happen: there is no event to wait for
-            assertFalse(Files.exists(marks.resolve("third")), "a third task started while both slots were held by reattached tasks");
-            Files.createFile(release);
+            // both slots are held by the reattached tasks (for as long as the gate stands): the third waits
+            org.awaitility.Awaitility.await("the third task not to start").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !Files.exists(marks.resolve("third")));
+            assertEquals(2, d.engine().runningCount());
+            Files.delete(gate);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             for (String id : ids) {
                 RemoteExitInfo info = d.getRemoteExitInfo(id);
                 assertEquals("Process exited with code 5", info.message());
             }
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(third).message());
+        } finally {
+            Files.deleteIfExists(gate);
         }
     }
 
@@ -259,10 +263,10 @@ class CrashRecoveryTest extends JournalTest {
             ids.addAll(host.ack());
             host.kill();
         }
+        Path gate = Files.createFile(tmp.resolve("gate")); // the blocker runs until the late supervisor has published
         try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
             // two: one runs, the next waits in the launcher's own queue, and the recovered tasks wait here
-            Path release = tmp.resolve("release");
-            String blocker = d.submitToBatchDistributor("while [ ! -e " + release + " ]; do sleep 0.05; done", "blocker", Map.of());
+            String blocker = d.submitToBatchDistributor("while [ -e " + gate + " ]; do sleep 0.05; done", "blocker", Map.of());
             d.submitToBatchDistributor("sleep 0.1", "blocker", Map.of());
             d.start();
             assertEquals(2, recovered(d).requeued());
@@ -272,7 +276,7 @@ class CrashRecoveryTest extends JournalTest {
             long now = System.currentTimeMillis();
             Files.writeString(late, "pid=999999 start=1 t0=" + now + " end\nt1=" + now + " exit=9 sig=0 cause=exit errno=0 stage=- "
                     + "term=0 utime_us=0 stime_us=0 maxrss_kb=0 peak_kb=0 limit=0 end\n");
-            Files.createFile(release);
+            Files.delete(gate);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             assertEquals("Process exited with code 9", d.getRemoteExitInfo(ids.get(0)).message());
             assertFalse(Files.exists(tmp.resolve("ran-" + ids.get(0))), "the task ran again beside its late supervisor");

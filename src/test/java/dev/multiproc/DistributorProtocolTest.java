@@ -31,11 +31,19 @@ class DistributorProtocolTest extends JournalTest {
         assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)), "tasks did not finish");
     }
 
-    private static void awaitFile(Path file) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!Files.exists(file)) {
-            assertTrue(System.currentTimeMillis() < deadline, "timed out waiting for " + file);
-            Thread.sleep(10);
+    /** Waits for a file to hold a whole line (a task writes it with echo: it may exist before it has its text). */
+    private static String awaitLine(Path file) throws InterruptedException {
+        await("a line in " + file, () -> {
+            try {
+                return Files.readString(file).endsWith("\n");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        try {
+            return Files.readString(file).trim();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
         }
     }
 
@@ -88,20 +96,14 @@ class DistributorProtocolTest extends JournalTest {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             String id = d.submitToBatchDistributor("sleep 300 & echo $! > " + tmp + "/child; (sleep 300 &) ; sleep 300", "tree", Map.of());
-            awaitFile(tmp.resolve("child"));
-            Thread.sleep(100);
-            long pid = Long.parseLong(Files.readString(tmp.resolve("child")).trim());
+            long pid = Long.parseLong(awaitLine(tmp.resolve("child")));
             ProcessIdentity child = new ProcessIdentity(pid, ProcStat.read(pid).orElseThrow().startTicks());
             assertTrue(child.isAlive());
             d.terminateTaskInstances(List.of(id));
             awaitIdle(d);
             assertEquals(Set.of(), d.getSubmittedOrRunning(null));
             // signalled together with the task, the child may still be dying when the task's end is recorded
-            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (child.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertFalse(child.isAlive(), "background child survived");
+            await("the background child to die with the task", () -> !child.isAlive());
             RemoteExitInfo info = d.getRemoteExitInfo(id);
             assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
             assertTrue(info.message().startsWith("terminated by request"), info.message());
@@ -119,8 +121,10 @@ class DistributorProtocolTest extends JournalTest {
             d.terminateTaskInstances(List.of(queued));
             assertEquals(Set.of(blocker), d.getSubmittedOrRunning(null));
             d.terminateTaskInstances(List.of(blocker));
+            // one slot, in order: had the queued task stayed anywhere (here or in the launcher's queue), it would run before this one
+            String after = d.submitToBatchDistributor("touch " + tmp + "/after", "after", Map.of());
             awaitIdle(d);
-            Thread.sleep(200);
+            assertEquals("Process exited with code 0", d.getRemoteExitInfo(after).message());
             assertFalse(Files.exists(tmp.resolve("ran")), "the terminated queued task ran");
             assertEquals("terminated by request before it started", d.getRemoteExitInfo(queued).message());
         }
@@ -235,9 +239,9 @@ class DistributorProtocolTest extends JournalTest {
             String id = d.submitToBatchDistributor("touch " + tmp + "/ran", "early", Map.of());
             assertEquals("QUEUED", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
                     "SELECT state FROM task WHERE task_id = :id").bind("id", id).mapTo(String.class).one()));
-            Thread.sleep(300);
-            assertFalse(Files.exists(tmp.resolve("ran")));
             assertEquals(Set.of(id), d.getSubmittedOrRunning(null));
+            assertEquals(List.of(), Leftovers.of(journal()), "before start() no launcher runs, so no task can");
+            assertFalse(Files.exists(tmp.resolve("ran")));
             d.start();
             d.start(); // idempotent
             awaitIdle(d);
@@ -293,12 +297,8 @@ class DistributorProtocolTest extends JournalTest {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             Map<Integer, String> ids = d.submitArrayToBatchDistributor("sleep 300 & sleep 300", "long", Map.of(), 5);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task WHERE state = 'RUNNING'")
-                    .mapTo(Integer.class).one()) < 2) {
-                assertTrue(System.currentTimeMillis() < deadline);
-                Thread.sleep(20);
-            }
+            await("two tasks journaled as running", () -> d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    "SELECT COUNT(*) FROM task WHERE state = 'RUNNING'").mapTo(Integer.class).one()) >= 2);
             d.stop();
             assertEquals(Set.of(), d.getSubmittedOrRunning(null));
             assertEquals(List.of(), Leftovers.of(journal()));

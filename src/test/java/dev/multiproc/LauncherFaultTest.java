@@ -20,8 +20,10 @@ class LauncherFaultTest extends JournalTest {
     void whenTheLauncherDiesItsTasksAreFollowedToTheirEndAsLostAndNewOnesStillRun() throws Exception {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
-            String a = d.submitToBatchDistributor("touch " + tmp + "/a; sleep 1; exit 4", "a", Map.of());
-            String b = d.submitToBatchDistributor("touch " + tmp + "/b; sleep 1; exit 5", "b", Map.of());
+            Path gate = Files.createFile(tmp.resolve("gate")); // the tasks run until the launcher is dead
+            String wait = "; while [ -e " + gate + " ]; do sleep 0.05; done; exit ";
+            String a = d.submitToBatchDistributor("touch " + tmp + "/a" + wait + "4", "a", Map.of());
+            String b = d.submitToBatchDistributor("touch " + tmp + "/b" + wait + "5", "b", Map.of());
             await("both to start", () -> Files.exists(tmp.resolve("a")) && Files.exists(tmp.resolve("b")));
             // supervisors are forks of the launcher and share its command line; the launcher is our child
             long self = ProcessHandle.current().pid();
@@ -30,6 +32,9 @@ class LauncherFaultTest extends JournalTest {
             assertEquals(1, launchers.size(), launchers.toString());
             long launcher = Long.parseLong(launchers.get(0).substring(0, launchers.get(0).indexOf(':')));
             ProcessHandle.of(launcher).orElseThrow().destroyForcibly();
+            await("the launcher to die", () -> !dev.multiproc.agent.ProcStat.read(launcher).map(dev.multiproc.agent.ProcStat::isLive)
+                    .orElse(false));
+            Files.delete(gate);
             String c = d.submitToBatchDistributor("exit 6", "c", Map.of());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             // the launcher is the tasks' wrapper: without it, nobody can learn their exit codes

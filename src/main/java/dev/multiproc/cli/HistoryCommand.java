@@ -87,7 +87,7 @@ final class HistoryCommand implements Callable<Integer> {
         }
         sql.append(" ORDER BY submitted_at DESC, job_id DESC, step DESC NULLS FIRST FETCH FIRST ? ROWS ONLY");
         params.add(limit);
-        try (Connection c = JournalAccess.of(common.journalDir()).reader()) {
+        try (Connection c = JournalAccess.of(common.journalDir(), spec.commandLine().getErr()).reader()) {
             Queries.table(c, sql.toString(), params).print(spec.commandLine().getOut(), format);
         }
         return 0;

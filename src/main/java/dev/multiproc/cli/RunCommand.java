@@ -4,13 +4,7 @@ import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.core.Outcome;
 import dev.multiproc.core.RunStart;
 import dev.multiproc.journal.RecoveryCounts;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -68,7 +62,8 @@ final class RunCommand implements Callable<Integer> {
         if (jobs != null && jobs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-j must be at least 1, got " + jobs);
         }
-        List<String> commands = readCommands();
+        List<String> commands = CommandFile.read(file, System.in);
+        HostMemory.bound();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (commands.isEmpty()) {
@@ -179,23 +174,6 @@ final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return (int) Math.min(failed, MAX_EXIT);
-    }
-
-    private List<String> readCommands() throws IOException {
-        List<String> commands = new ArrayList<>();
-        try (BufferedReader r = file.equals("-") ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                String t = line.strip();
-                if (!t.isEmpty() && !t.startsWith("#")) {
-                    commands.add(line);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no such file: " + file);
-        }
-        return commands;
     }
 
     /** Counts the ends of the tasks this run waits for, also of those that ended before it knew their ids. */

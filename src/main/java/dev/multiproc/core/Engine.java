@@ -142,7 +142,7 @@ public final class Engine implements AutoCloseable {
     /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */
     public static Engine open(EngineSettings settings) {
         JournalDirectory dir = JournalDirectory.prepare(settings.journalDir());
-        HostLock lock = HostLock.acquire(dir);
+        HostLock lock = HostLock.acquire(dir, settings.journalServer());
         Journal journal = null;
         try {
             journal = Journal.open(dir, settings.syncCommits());
@@ -348,6 +348,14 @@ public final class Engine implements AutoCloseable {
      */
     public RunStart startRun(String name, String source, List<String> commands, boolean retryFailed) {
         ensureOpen();
+        checkName(name);
+        for (int i = 0; i < commands.size(); i++) { // before the run's row: a refused command leaves no run behind
+            try {
+                checkCommand(commands.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("command " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
         String sha = sha256(String.join("\n", commands));
         Optional<RunRow> existing = journal.jdbi().withExtension(RunDao.class, d -> d.byName(name));
         if (existing.isEmpty()) {
@@ -456,6 +464,29 @@ public final class Engine implements AutoCloseable {
 
     private JobSpec validate(String command, String name, Map<String, Object> requested, Integer arrayLength) {
         ensureOpen();
+        checkCommand(command);
+        checkName(name);
+        Resources resources = withLogDirs(Resources.parse(requested));
+        if (resources.cores() > settings.parallelism()) {
+            throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
+                    + settings.parallelism() + " slots (parallelism) of this distributor");
+        }
+        return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength);
+    }
+
+    private static void checkName(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("name must not be null");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("name is " + name.length() + " characters long; the limit is " + MAX_NAME_LENGTH);
+        }
+        if (name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("name must not contain NUL characters");
+        }
+    }
+
+    private static void checkCommand(String command) {
         if (command == null) {
             throw new IllegalArgumentException("command must not be null");
         }
@@ -469,21 +500,6 @@ public final class Engine implements AutoCloseable {
         if (command.length() > MAX_COMMAND_LENGTH) {
             throw new IllegalArgumentException("command is " + command.length() + " characters long; the limit is " + MAX_COMMAND_LENGTH);
         }
-        if (name == null) {
-            throw new IllegalArgumentException("name must not be null");
-        }
-        if (name.length() > MAX_NAME_LENGTH) {
-            throw new IllegalArgumentException("name is " + name.length() + " characters long; the limit is " + MAX_NAME_LENGTH);
-        }
-        if (name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("name must not contain NUL characters");
-        }
-        Resources resources = withLogDirs(Resources.parse(requested));
-        if (resources.cores() > settings.parallelism()) {
-            throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
-                    + settings.parallelism() + " slots (parallelism) of this distributor");
-        }
-        return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength);
     }
 
     /** Output goes where the task asked, else to the host's log directory; the journal keeps where it went. */

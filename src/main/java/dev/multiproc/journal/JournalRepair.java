@@ -68,7 +68,7 @@ final class JournalRepair {
         DatabaseFile.Opened found = database.exists() ? database.openReadOnly()
                 : DatabaseFile.Opened.failed("the file is missing or empty");
         if (found.locked()) {
-            throw new JournalException("the journal database " + dir.databaseFile() + " is in use by another process: " + found.error());
+            throw new JournalException(FileHolders.lockedMessage(dir.databaseFile(), found.error()));
         }
         if (found.generation() >= committed) {
             return Optional.empty();

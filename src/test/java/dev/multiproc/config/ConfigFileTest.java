@@ -298,16 +298,16 @@ class ConfigFileTest {
         }
     }
 
+    /** A duration under a nanosecond would be zero: it is refused, naming the key; one just above is kept, not rounded away. */
     @Test
     void tinyDurationsAreNeverZero() {
-        for (String tiny : List.of("0.0000000001", "0.0000001ms")) {
-            Duration d;
-            try {
-                d = Durations.parse("kill_grace", tiny);
-            } catch (ConfigException e) {
-                continue;
-            }
-            assertTrue(d.compareTo(Duration.ZERO) > 0, tiny + " gave " + d);
+        for (Object tiny : List.of("0.0000000001", "0.0000001ms", 1e-10, "0.0000000004s")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> Durations.parse("kill_grace", tiny), String.valueOf(tiny));
+            assertContains("kill_grace must be a positive duration, got '" + tiny + "'", e.getMessage());
+        }
+        for (Object small : List.of("0.000002", "0.002ms", 2e-6)) {
+            Duration d = Durations.parse("kill_grace", small);
+            assertTrue(d.toNanos() >= 1_999 && d.toNanos() <= 2_000, small + " gave " + d);
         }
     }
 }
