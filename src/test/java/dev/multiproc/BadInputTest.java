@@ -136,7 +136,8 @@ class BadInputTest extends JournalTest {
             }
         }
         assertFalse(Files.exists(tmp.resolve("pwned")), "a name reached a shell");
-        assertEquals(9, (int) d2count(journal()), "the journal's tables are all still there");
+        assertTrue(tables(journal()).containsAll(List.of("JOB", "TASK", "EXIT_INFO", "QUEUEING_ERROR", "HOST_SESSION", "RUN",
+                "TASK_REQUEST", "JOURNAL_META", "flyway_schema_history")), "the journal's tables are all still there");
         try (var files = Files.walk(tmp)) {
             List<Path> outputs = files.filter(p -> p.getFileName().toString().matches(".*\\.[oe]\\d+")).toList();
             assertEquals(2 * names.size(), outputs.size(), outputs.toString());
@@ -147,11 +148,11 @@ class BadInputTest extends JournalTest {
         }
     }
 
-    private static long d2count(Path journal) {
+    private static List<String> tables(Path journal) {
         try (MultiprocessDistributor d = Hosts.open(journal, 1)) {
             return d.engine().journal().jdbi().withHandle(h -> h.createQuery(
-                    "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'PUBLIC' AND TABLE_TYPE = 'BASE TABLE'")
-                    .mapTo(Long.class).one());
+                    "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'PUBLIC' AND TABLE_TYPE = 'BASE TABLE'")
+                    .mapTo(String.class).list());
         }
     }
 
