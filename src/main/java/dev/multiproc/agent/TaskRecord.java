@@ -1,5 +1,6 @@
 package dev.multiproc.agent;
 
+import dev.multiproc.core.EndCause;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -12,7 +13,7 @@ import java.util.Optional;
 public record TaskRecord(long pid, long startTicks, long t0Ms, ProcessIdentity launcher, Result result) {
 
     /** How the command ended, as its launcher saw it. */
-    public record Result(long t1Ms, int exitCode, int signal, String cause, int errno, String stage, int termSignal, long utimeUs,
+    public record Result(long t1Ms, int exitCode, int signal, EndCause cause, int errno, String stage, int termSignal, long utimeUs,
             long stimeUs, long maxRssKb, long peakKb, long limit) {
 
         public long cpuMs() {
@@ -20,7 +21,7 @@ public record TaskRecord(long pid, long startTicks, long t0Ms, ProcessIdentity l
         }
 
         public boolean isSpawnError() {
-            return "spawn_error".equals(cause);
+            return cause == EndCause.SPAWN_ERROR;
         }
     }
 
@@ -67,7 +68,7 @@ public record TaskRecord(long pid, long startTicks, long t0Ms, ProcessIdentity l
         try {
             Result result = null;
             if (f.containsKey("exit")) {
-                result = new Result(num(f, "t1"), (int) num(f, "exit"), (int) num(f, "sig"), f.getOrDefault("cause", "exit"),
+                result = new Result(num(f, "t1"), (int) num(f, "exit"), (int) num(f, "sig"), EndCause.of(f.getOrDefault("cause", "exit")),
                         (int) num(f, "errno"), f.getOrDefault("stage", "-"), (int) num(f, "term"), num(f, "utime_us"), num(f, "stime_us"),
                         num(f, "maxrss_kb"), num(f, "peak_kb"), num(f, "limit"));
             }
@@ -77,7 +78,7 @@ public record TaskRecord(long pid, long startTicks, long t0Ms, ProcessIdentity l
                 launcher = new ProcessIdentity(Long.parseLong(l.substring(0, l.indexOf(':'))), Long.parseLong(l.substring(l.indexOf(':') + 1)));
             }
             return Optional.of(new TaskRecord(num(f, "pid"), num(f, "start"), num(f, "t0"), launcher, result));
-        } catch (NumberFormatException e) {
+        } catch (IllegalArgumentException e) { // a number or a cause that is not one
             return Optional.empty();
         }
     }

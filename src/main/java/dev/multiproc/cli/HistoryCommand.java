@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:", "  multiproc history --state failed,lost --since 2h",
                 "  multiproc history --run commands.txt --limit 1000 --csv"})
 final class HistoryCommand implements Callable<Integer> {
-    private static final List<String> STATES = List.of("QUEUED", "RUNNING", "DONE", "FAILED", "TERMINATED", "LOST", "ERROR");
+    private static final List<String> STATES = java.util.Arrays.stream(dev.multiproc.core.TaskState.values()).map(Enum::name).toList();
 
     @Mixin
     CommonOptions common;

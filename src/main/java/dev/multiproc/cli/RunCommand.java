@@ -198,7 +198,7 @@ final class RunCommand implements Callable<Integer> {
         }
 
         synchronized void ended(String id, Outcome outcome) {
-            boolean ok = Outcome.DONE.equals(outcome.state());
+            boolean ok = outcome.state() == dev.multiproc.core.TaskState.DONE;
             if (mine.remove(id)) {
                 (ok ? done : failed).incrementAndGet();
             } else if (!watching) {

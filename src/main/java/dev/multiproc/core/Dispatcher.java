@@ -317,7 +317,7 @@ public final class Dispatcher implements AutoCloseable {
                 if (rt.hasStarted()) {
                     ProcessTrees.killTask(rt.identity());
                 }
-                end(rt, new Outcome(Outcome.TERMINATED, Outcomes.STOPPED, TaskInstanceStatus.UNKNOWN_ERROR,
+                end(rt, new Outcome(TaskState.TERMINATED, EndCause.STOPPED, TaskInstanceStatus.UNKNOWN_ERROR,
                         Outcomes.TerminateReason.STOP.text + "; it did not end in time and was killed with SIGKILL", null, 9, null, null),
                         null);
             }
@@ -627,10 +627,10 @@ public final class Dispatcher implements AutoCloseable {
         long now = System.currentTimeMillis();
         Long startedMs = record != null && record.t0Ms() > 0 ? Long.valueOf(record.t0Ms()) : rt.startedMs > 0 ? rt.startedMs : null;
         long endedMs = record != null && record.isFinished() && record.result().t1Ms() > 0 ? record.result().t1Ms() : now;
-        TaskEndRow row = new TaskEndRow(rt.taskId, rt.hasStarted() ? rt.task.attempt() : null, outcome.state(),
+        TaskEndRow row = new TaskEndRow(rt.taskId, rt.hasStarted() ? rt.task.attempt() : null, outcome.state().name(),
                 rt.hasStarted() ? rt.pid : null,
                 rt.hasStarted() ? rt.startTicks : null, rt.hasStarted() ? rt.pidStartedMs : null, startedMs, endedMs,
-                outcome.exitCode(), outcome.signal(), outcome.endCause(), outcome.status().code(), clip(outcome.message()),
+                outcome.exitCode(), outcome.signal(), outcome.endCause().value(), outcome.status().code(), clip(outcome.message()),
                 outcome.cpuMs(), outcome.peakRssKb(), settings.sessionId());
         String taskId = rt.taskId;
         int attempt = rt.task.attempt();
@@ -652,7 +652,7 @@ public final class Dispatcher implements AutoCloseable {
     private void endQueued(QueuedTask q, Outcome outcome) {
         String taskId = q.id().toString();
         long now = System.currentTimeMillis();
-        TaskEndRow row = new TaskEndRow(taskId, null, outcome.state(), null, null, null, null, now, null, null, outcome.endCause(),
+        TaskEndRow row = new TaskEndRow(taskId, null, outcome.state().name(), null, null, null, null, now, null, null, outcome.endCause().value(),
                 outcome.status().code(), clip(outcome.message()), null, null, settings.sessionId());
         exitInfos.ended(taskId, outcome.exitInfo());
         writer.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now),
@@ -673,7 +673,7 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         if (rt.terminateReason != null) {
-            return new Outcome(Outcome.TERMINATED, rt.terminateReason.endCause,
+            return new Outcome(TaskState.TERMINATED, rt.terminateReason.endCause,
                     TaskInstanceStatus.UNKNOWN_ERROR, rt.terminateReason.text + "; it ended with no launcher left to record how",
                     null, null, null, null);
         }

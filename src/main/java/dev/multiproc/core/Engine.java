@@ -388,11 +388,12 @@ public final class Engine implements AutoCloseable {
         int failed = 0;
         for (int line = 1; line <= commands.size(); line++) {
             dev.multiproc.journal.RunLineRow row = latest.get(line);
-            String state = row == null ? null : row.state();
-            boolean interrupted = "TERMINATED".equals(state) && Outcomes.STOPPED.equals(row.endCause());
-            if (row != null && ("QUEUED".equals(state) || "RUNNING".equals(state))) {
+            TaskState state = row == null ? null : TaskState.of(row.state());
+            boolean interrupted = state == TaskState.TERMINATED && row.endCause() != null
+                    && EndCause.of(row.endCause()) == EndCause.STOPPED;
+            if (state != null && state.isActive()) {
                 waitFor.add(row.taskId());
-            } else if ("DONE".equals(state)) {
+            } else if (state == TaskState.DONE) {
                 done++;
             } else if (row == null || interrupted || retryFailed) {
                 again.add(commands.get(line - 1));

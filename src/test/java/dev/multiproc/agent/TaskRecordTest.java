@@ -40,7 +40,7 @@ class TaskRecordTest {
         assertEquals(987654, r.startTicks());
         assertEquals(1700000000123L, r.t0Ms());
         TaskRecord.Result res = r.result();
-        assertEquals(new TaskRecord.Result(1700000005123L, 3, 0, "exit", 0, "-", 0, 1_500_000, 250_000, 20480, 40960, 0), res);
+        assertEquals(new TaskRecord.Result(1700000005123L, 3, 0, dev.multiproc.core.EndCause.EXIT, 0, "-", 0, 1_500_000, 250_000, 20480, 40960, 0), res);
         assertEquals(1750, res.cpuMs());
         assertFalse(res.isSpawnError());
     }
@@ -51,7 +51,7 @@ class TaskRecordTest {
                 + "utime_us=0 stime_us=999 maxrss_kb=1 peak_kb=2 limit=60000").orElseThrow().result();
         assertEquals(-1, sig.exitCode());
         assertEquals(9, sig.signal());
-        assertEquals("runtime", sig.cause());
+        assertEquals(dev.multiproc.core.EndCause.RUNTIME, sig.cause());
         assertEquals(15, sig.termSignal());
         assertEquals(60000, sig.limit());
         assertEquals(0, sig.cpuMs());
@@ -79,7 +79,7 @@ class TaskRecordTest {
     @Test
     void missingResultFieldsDefault() {
         TaskRecord.Result res = TaskRecord.parse("pid=1 start=2 t0=3 exit=0").orElseThrow().result();
-        assertEquals(new TaskRecord.Result(0, 0, 0, "exit", 0, "-", 0, 0, 0, 0, 0, 0), res);
+        assertEquals(new TaskRecord.Result(0, 0, 0, dev.multiproc.core.EndCause.EXIT, 0, "-", 0, 0, 0, 0, 0, 0), res);
     }
 
     @Test
