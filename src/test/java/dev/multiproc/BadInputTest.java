@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 class BadInputTest extends JournalTest {
 
     private static int journaledTasks(MultiprocessDistributor d) {
-        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Integer.class).one());
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Integer.class).one());
     }
 
     private static int journaledJobs(MultiprocessDistributor d) {
-        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM job").mapTo(Integer.class).one());
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM job").mapTo(Integer.class).one());
     }
 
     private static void refused(MultiprocessDistributor d, String expected, Executable call) {
@@ -53,7 +53,7 @@ class BadInputTest extends JournalTest {
     }
 
     private static int journaledRuns(MultiprocessDistributor d) {
-        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM run").mapTo(Integer.class).one());
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM run").mapTo(Integer.class).one());
     }
 
     /** A run with a bad command is refused before its row is written: the corrected commands then start it, not "already exists". */
@@ -128,7 +128,7 @@ class BadInputTest extends JournalTest {
             d.engine().flushJournal();
             for (int i = 0; i < names.size(); i++) {
                 String id = ids.get(i);
-                String stored = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                String stored = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                         "SELECT j.name FROM job j JOIN task t ON t.job_id = j.job_id WHERE t.task_id = :id").bind("id", id)
                         .mapTo(String.class).one());
                 assertEquals(names.get(i), stored, "names are stored as given");
@@ -150,7 +150,7 @@ class BadInputTest extends JournalTest {
 
     private static List<String> tables(Path journal) {
         try (MultiprocessDistributor d = Hosts.open(journal, 1)) {
-            return d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            return Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'PUBLIC' AND TABLE_TYPE = 'BASE TABLE'")
                     .mapTo(String.class).list());
         }

@@ -89,7 +89,7 @@ class CrashRecoveryTest extends JournalTest {
             }
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 8)) {
-            Set<String> journaled = new HashSet<>(d.engine().journal().jdbi().withHandle(h ->
+            Set<String> journaled = new HashSet<>(Hosts.jdbi(d).withHandle(h ->
                     h.createQuery("SELECT task_id FROM task").mapTo(String.class).list()));
             for (String id : acknowledged) {
                 assertTrue(journaled.contains(id), "acknowledged task " + id + " was lost");
@@ -177,7 +177,7 @@ class CrashRecoveryTest extends JournalTest {
             assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
             assertTrue(info.message().contains("lost"), info.message());
             assertTrue(info.message().contains("process " + task), info.message());
-            assertEquals("LOST", d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
+            assertEquals("LOST", Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
                     .bind("id", id).mapTo(String.class).one()));
         }
     }
@@ -247,9 +247,9 @@ class CrashRecoveryTest extends JournalTest {
                 assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by recovery"), d.getRemoteExitInfo(id).message());
             }
             d.engine().flushJournal();
-            assertEquals(List.of("recovery_kill", "recovery_kill"), d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(List.of("recovery_kill", "recovery_kill"), Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT end_cause FROM task ORDER BY job_id").mapTo(String.class).list()));
-            assertEquals(2, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(2, (int) Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT killed FROM host_session ORDER BY session_id DESC LIMIT 1").mapTo(Integer.class).one()));
         }
     }
@@ -283,7 +283,7 @@ class CrashRecoveryTest extends JournalTest {
             assertTrue(Files.exists(tmp.resolve("ran-" + ids.get(1))));
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(blocker).message());
             d.engine().flushJournal();
-            assertEquals(1, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(1, (int) Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT attempt FROM task WHERE task_id = :id").bind("id", ids.get(1)).mapTo(Integer.class).one()),
                     "the second task ran as attempt 1, after claiming attempt 0");
         }
@@ -321,7 +321,7 @@ class CrashRecoveryTest extends JournalTest {
             host.expect("CLOSED");
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 4)) {
-            List<String> states = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            List<String> states = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT state FROM task ORDER BY step").mapTo(String.class).list());
             assertEquals(tasks, states.size());
             assertEquals(Set.of("DONE"), Set.copyOf(states), "every task ended once, and well (seed " + seed + ")");

@@ -148,7 +148,7 @@ class DistributorProtocolTest extends JournalTest {
                 assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
             }
             d.engine().flushJournal();
-            Map<String, Integer> codes = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            Map<String, Integer> codes = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT task_id, exit_code FROM task").reduceRows(new HashMap<String, Integer>(), (m, row) -> {
                         m.put(row.getColumn("task_id", String.class), row.getColumn("exit_code", Integer.class));
                         return m;
@@ -167,10 +167,10 @@ class DistributorProtocolTest extends JournalTest {
                 awaitIdle(d); // one at a time, so that ends happen in submission order
             }
             d.engine().flushJournal();
-            List<String> kept = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            List<String> kept = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT task_id FROM exit_info ORDER BY seq").mapTo(String.class).list());
             assertEquals(ids.subList(7, 12), kept, "the newest five, oldest pruned first");
-            assertEquals(12, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(12, (int) Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT COUNT(*) FROM task WHERE state IN ('DONE', 'FAILED')").mapTo(Integer.class).one()));
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(ids.get(0)).message(), "answered from history");
         }
@@ -237,7 +237,7 @@ class DistributorProtocolTest extends JournalTest {
     void submissionsBeforeStartAreJournaledAndWait() throws Exception {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             String id = d.submitToBatchDistributor("touch " + tmp + "/ran", "early", Map.of());
-            assertEquals("QUEUED", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals("QUEUED", Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT state FROM task WHERE task_id = :id").bind("id", id).mapTo(String.class).one()));
             assertEquals(Set.of(id), d.getSubmittedOrRunning(null));
             assertEquals(List.of(), Leftovers.of(journal()), "before start() no launcher runs, so no task can");
@@ -263,9 +263,9 @@ class DistributorProtocolTest extends JournalTest {
             assertTrue(errors.get(tooLong).contains("E2BIG"), errors.get(tooLong));
             assertTrue(errors.get(badLog).contains("log directory"), errors.get(badLog));
             assertEquals(Map.of(), d.getQueueingErrors(List.of(tooLong, badLog)), "popped errors are forgotten");
-            assertEquals(0, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(0, (int) Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT COUNT(*) FROM queueing_error").mapTo(Integer.class).one()));
-            assertEquals("ERROR", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals("ERROR", Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT state FROM task WHERE task_id = :id").bind("id", tooLong).mapTo(String.class).one()));
         }
     }
@@ -297,7 +297,7 @@ class DistributorProtocolTest extends JournalTest {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             Map<Integer, String> ids = d.submitArrayToBatchDistributor("sleep 300 & sleep 300", "long", Map.of(), 5);
-            await("two tasks journaled as running", () -> d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            await("two tasks journaled as running", () -> Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT COUNT(*) FROM task WHERE state = 'RUNNING'").mapTo(Integer.class).one()) >= 2);
             d.stop();
             assertEquals(Set.of(), d.getSubmittedOrRunning(null));

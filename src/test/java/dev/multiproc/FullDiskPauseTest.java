@@ -76,12 +76,12 @@ class FullDiskPauseTest extends JournalTest {
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(id).message(), id);
         }
         d.engine().flushJournal();
-        assertEquals(List.of("DONE " + ids.size()), d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+        assertEquals(List.of("DONE " + ids.size()), Hosts.jdbi(d).withHandle(h -> h.createQuery(
                 "SELECT state || ' ' || COUNT(*) FROM task GROUP BY state").mapTo(String.class).list()));
     }
 
     private static List<Integer> attempts(MultiprocessDistributor d) {
-        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT DISTINCT attempt FROM task").mapTo(Integer.class).list());
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT DISTINCT attempt FROM task").mapTo(Integer.class).list());
     }
 
     /** The scenario of the report: the journal's disk fills up in the middle of a run of 200 tasks. */

@@ -86,7 +86,7 @@ class HeapBoundTest extends JournalTest {
     }
 
     private static long taskRows(MultiprocessDistributor d) {
-        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
     }
 
     private static long heapAfterGc() throws InterruptedException {

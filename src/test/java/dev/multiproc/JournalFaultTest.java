@@ -49,7 +49,7 @@ class JournalFaultTest extends JournalTest {
     void aJournalOfANewerSchemaIsRefusedWithTheVersionsNamed() throws Exception {
         journalWithHistory();
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
-            d.engine().journal().jdbi().useHandle(h -> h.execute("INSERT INTO \"flyway_schema_history\" (\"installed_rank\", \"version\", "
+            Hosts.jdbi(d).useHandle(h -> h.execute("INSERT INTO \"flyway_schema_history\" (\"installed_rank\", \"version\", "
                     + "\"description\", \"type\", \"script\", \"checksum\", \"installed_by\", \"execution_time\", \"success\") "
                     + "VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, TRUE)"));
         }
@@ -97,7 +97,7 @@ class JournalFaultTest extends JournalTest {
                 assertEquals("Process exited with code 0", d.getRemoteExitInfo(id).message());
             }
             d.engine().flushJournal();
-            assertEquals("FAILED", d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
+            assertEquals("FAILED", Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
                     .bind("id", running).mapTo(String.class).one()), "journaled once space returned");
         } finally {
             Leftovers.killAll(journal);
@@ -108,7 +108,7 @@ class JournalFaultTest extends JournalTest {
     /** The task's state in the journal; null while the journal cannot answer (closed after a failed write, being reopened). */
     private static String journaledState(MultiprocessDistributor d, String taskId) {
         try {
-            return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
+            return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
                     .bind("id", taskId).mapTo(String.class).one());
         } catch (RuntimeException e) {
             return null;

@@ -56,7 +56,7 @@ class JournalRepairTest extends JournalTest {
     }
 
     private static Map<String, Object> repairRow(MultiprocessDistributor d) {
-        return d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery(
                 "SELECT kind, nothing_lost, found_generation, committed_generation, result_generation, evidence FROM journal_repairs")
                 .mapToMap().one());
     }

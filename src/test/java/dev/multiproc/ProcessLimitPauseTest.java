@@ -163,7 +163,7 @@ class ProcessLimitPauseTest extends JournalTest {
             }
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
-            List<String> ends = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            List<String> ends = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT state || ' ' || end_cause FROM task WHERE task_id IN (<ids>)").bindList("ids", ids).mapTo(String.class).list());
             assertEquals(ids.stream().map(id -> "TERMINATED stopped").toList(), ends, "stop() ended the queued tasks as stopped");
         }

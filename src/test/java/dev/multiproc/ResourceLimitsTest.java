@@ -148,7 +148,7 @@ class ResourceLimitsTest extends JournalTest {
             assertTrue(info.message().startsWith("memory limit of 100.0 MiB exceeded: the task's processes reached"), info.message());
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(modest).message());
             d.engine().flushJournal();
-            long peak = d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT peak_rss_kb FROM task WHERE task_id = :id")
+            long peak = Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT peak_rss_kb FROM task WHERE task_id = :id")
                     .bind("id", id).mapTo(Long.class).one());
             assertTrue(peak > 100 * 1024, "the peak it reached is journaled: " + peak + " KiB");
         }
@@ -170,7 +170,7 @@ class ResourceLimitsTest extends JournalTest {
             String mem = d.submitToBatchDistributor("dd if=/dev/zero of=/dev/null bs=64M count=20", "mem", Map.of());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(120)));
             d.engine().flushJournal();
-            Map<String, Object> b = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            Map<String, Object> b = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT cpu_s, duration_s FROM task_history WHERE task_id = :id").bind("id", burn).mapToMap().one());
             double cpu = ((Number) b.get("cpu_s")).doubleValue();
             double wall = ((Number) b.get("duration_s")).doubleValue();
@@ -180,7 +180,7 @@ class ResourceLimitsTest extends JournalTest {
             double inside = (mark("burn", "end") - mark("burn", "start")) / 1e9;
             assertTrue(wall >= inside && wall < inside + 10, "duration_s " + wall + " spans the " + inside + " s timed inside");
             assertTrue(inside >= 1, "the task slept a second: " + inside);
-            double peakMb = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            double peakMb = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT peak_rss_mb FROM task_history WHERE task_id = :id").bind("id", mem).mapTo(Double.class).one());
             assertTrue(peakMb > 60 && peakMb < 120, "about 64 MiB: " + peakMb);
         }

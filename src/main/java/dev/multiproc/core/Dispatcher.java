@@ -9,9 +9,8 @@ import dev.multiproc.agent.TaskRecord;
 import dev.multiproc.agent.TransientErrors;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.journal.ExitInfoRow;
-import dev.multiproc.journal.JournalWriter;
+import dev.multiproc.journal.TaskJournal;
 import dev.multiproc.journal.QueueingErrorRow;
-import dev.multiproc.journal.TaskDao;
 import dev.multiproc.journal.TaskEndRow;
 import dev.multiproc.journal.TaskStartRow;
 import dev.multiproc.queue.Resources;
@@ -60,7 +59,7 @@ public final class Dispatcher implements AutoCloseable {
     private static final int MAX_REMEMBERED_LOG_DIRS = 1024;
 
     private final DispatchSettings settings;
-    private final JournalWriter writer;
+    private final TaskJournal journal;
     private final ExitInfoCache exitInfos;
     private final QueueingErrors queueingErrors;
     private final StateFiles stateFiles;
@@ -88,9 +87,9 @@ public final class Dispatcher implements AutoCloseable {
     private final StartBackoff backoff = new StartBackoff(lock, this::fill);
     private final java.util.function.Predicate<RunningTask> waitsToStart = this::waitsToStart;
 
-    Dispatcher(DispatchSettings settings, JournalWriter writer, ExitInfoCache exitInfos, QueueingErrors queueingErrors) {
+    Dispatcher(DispatchSettings settings, TaskJournal journal, ExitInfoCache exitInfos, QueueingErrors queueingErrors) {
         this.settings = settings;
-        this.writer = writer;
+        this.journal = journal;
         this.exitInfos = exitInfos;
         this.queueingErrors = queueingErrors;
         this.stateFiles = settings.stateFiles();
@@ -636,11 +635,11 @@ public final class Dispatcher implements AutoCloseable {
         int attempt = rt.task.attempt();
         if (outcome.isQueueingError()) {
             queueingErrors.add(taskId, clip(outcome.message()));
-            writer.queueingError(row, new QueueingErrorRow(taskId, clip(outcome.message()), now),
+            journal.queueingError(row, new QueueingErrorRow(taskId, clip(outcome.message()), now),
                     () -> stateFiles.delete(taskId, attempt));
         } else {
             exitInfos.ended(taskId, outcome.exitInfo());
-            writer.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now), () -> {
+            journal.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now), () -> {
                 exitInfos.committed(taskId);
                 stateFiles.delete(taskId, attempt);
             });
@@ -655,7 +654,7 @@ public final class Dispatcher implements AutoCloseable {
         TaskEndRow row = new TaskEndRow(taskId, null, outcome.state().name(), null, null, null, null, now, null, null, outcome.endCause().value(),
                 outcome.status().code(), clip(outcome.message()), null, null, settings.sessionId());
         exitInfos.ended(taskId, outcome.exitInfo());
-        writer.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now),
+        journal.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now),
                 () -> exitInfos.committed(taskId));
         tell(taskId, outcome);
     }
@@ -798,7 +797,7 @@ public final class Dispatcher implements AutoCloseable {
         rt.startedMs = System.currentTimeMillis();
         rt.pidStartedMs = ProcessIdentity.startInstant(startTicks, clockTicksPerSecond);
         rt.unconfirmedSince = 0;
-        writer.started(new TaskStartRow(rt.taskId, rt.task.attempt(), pid, startTicks, rt.pidStartedMs, rt.startedMs,
+        journal.started(new TaskStartRow(rt.taskId, rt.task.attempt(), pid, startTicks, rt.pidStartedMs, rt.startedMs,
                 settings.sessionId()));
         if (rt.terminateReason != null && rt.watched) {
             sendTerminate(rt);

@@ -8,27 +8,19 @@ import dev.multiproc.agent.StateFiles;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.cluster.TaskInstanceStatus;
-import dev.multiproc.journal.ExitInfoDao;
 import dev.multiproc.journal.ExitInfoRow;
 import dev.multiproc.journal.HostLock;
+import dev.multiproc.journal.H2TaskJournal;
 import dev.multiproc.journal.JobRow;
-import dev.multiproc.journal.Journal;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalException;
 import dev.multiproc.journal.JournalServer;
-import dev.multiproc.journal.TaskRequestDao;
 import dev.multiproc.journal.TaskRequestRow;
-import dev.multiproc.journal.JournalWriter;
-import dev.multiproc.journal.MetaDao;
 import dev.multiproc.journal.PeriodicTask;
-import dev.multiproc.journal.QueueingErrorDao;
-import dev.multiproc.journal.QueueingErrorRow;
 import dev.multiproc.journal.RecoveryCounts;
-import dev.multiproc.journal.RunDao;
 import dev.multiproc.journal.RunRow;
-import dev.multiproc.journal.SessionDao;
 import dev.multiproc.journal.SessionRow;
-import dev.multiproc.journal.TaskDao;
+import dev.multiproc.journal.TaskJournal;
 import dev.multiproc.journal.TaskOutcomeRow;
 import dev.multiproc.queue.Resources;
 import java.io.IOException;
@@ -39,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -64,8 +57,7 @@ public final class Engine implements AutoCloseable {
 
     private final EngineSettings settings;
     private final HostLock hostLock;
-    private final Journal journal;
-    private final JournalWriter writer;
+    private final TaskJournal journal;
     private final Dispatcher dispatcher;
     private final ExitInfoCache exitInfos;
     private final QueueingErrors queueingErrors;
@@ -81,33 +73,26 @@ public final class Engine implements AutoCloseable {
     private RecoveryCounts recovery;
     private volatile boolean closed;
 
-    private Engine(EngineSettings settings, HostLock hostLock, Journal journal) {
+    private Engine(EngineSettings settings, HostLock hostLock, JournalDirectory dir, H2TaskJournal journal) {
         this.settings = settings;
         this.hostLock = hostLock;
         this.journal = journal;
-        JournalDirectory dir = journal.directory();
         this.stateFiles = new StateFiles(dir.stateDir());
         this.agent = settings.workerNodeEntryPoint() != null ? settings.workerNodeEntryPoint().toAbsolutePath()
                 : AgentBinary.install(dir.binDir());
-        long next = journal.jdbi().withExtension(MetaDao.class, m -> m.get("next_job_id"));
-        this.nextJobId = new AtomicLong(next);
-        this.writer = new JournalWriter(journal, settings.exitInfoSizeLimit(), next);
-        this.sessionId = openSession();
-        Map<String, String> unpopped = new LinkedHashMap<>();
-        for (QueueingErrorRow e : journal.jdbi().withExtension(QueueingErrorDao.class, QueueingErrorDao::all)) {
-            unpopped.put(e.taskId(), e.message());
-        }
-        this.queueingErrors = new QueueingErrors(writer, unpopped);
+        this.nextJobId = new AtomicLong(journal.nextJobId());
+        this.sessionId = journal.openSession(new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
+                settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT), null));
+        this.queueingErrors = new QueueingErrors(journal, journal.unpoppedQueueingErrors());
         this.exitInfos = new ExitInfoCache(settings.exitInfoSizeLimit());
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MULTIPROC_JOURNAL", dir.root().toString());
         DispatchSettings ds = new DispatchSettings(settings.parallelism(), settings.maxOvertakes(), settings.killGrace(),
                 settings.sampleInterval(), settings.logDir(), stateFiles, agent, dir.root().resolve("agent.log"), env, sessionId,
                 settings.watchInterval());
-        this.dispatcher = new Dispatcher(ds, writer, exitInfos, queueingErrors);
-        this.server = settings.journalServer() ? JournalServer.start(journal) : null;
-        this.retention = new Retention(journal, writer, settings.historyRetention(), settings.historyMaxTasks(),
-                settings.retentionCheckInterval());
+        this.dispatcher = new Dispatcher(ds, journal, exitInfos, queueingErrors);
+        this.server = settings.journalServer() ? JournalServer.start(journal.database()) : null;
+        this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
         this.requestPoller = server == null ? null
                 : new PeriodicTask("multiproc-requests", Duration.ofMillis(REQUEST_POLL_MS), this::handleRequests);
     }
@@ -117,12 +102,8 @@ public final class Engine implements AutoCloseable {
      * a task) they leave in {@code task_request}, handled here a few times a second: off the hot path.
      */
     private void handleRequests() {
-        for (TaskRequestRow r : journal.jdbi().withExtension(TaskRequestDao.class, TaskRequestDao::open)) {
-            String outcome = handle(r);
-            writer.call(h -> {
-                h.attach(TaskRequestDao.class).handled(r.requestId(), System.currentTimeMillis(), outcome);
-                return null;
-            }).join();
+        for (TaskRequestRow r : journal.openRequests()) {
+            journal.requestHandled(r.requestId(), System.currentTimeMillis(), handle(r));
         }
     }
 
@@ -143,13 +124,13 @@ public final class Engine implements AutoCloseable {
     public static Engine open(EngineSettings settings) {
         JournalDirectory dir = JournalDirectory.prepare(settings.journalDir());
         HostLock lock = HostLock.acquire(dir, settings.journalServer());
-        Journal journal = null;
+        H2TaskJournal journal = null;
         try {
-            journal = Journal.open(dir, settings.syncCommits());
+            journal = H2TaskJournal.open(dir, settings.syncCommits(), settings.exitInfoSizeLimit());
             if (settings.logDir() != null) {
                 LogDirectories.create(settings.logDir());
             }
-            return new Engine(settings, lock, journal);
+            return new Engine(settings, lock, dir, journal);
         } catch (IOException e) {
             closeAll(journal, lock);
             throw new JournalException("cannot create the log directory " + settings.logDir() + ": " + e, e);
@@ -159,23 +140,11 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private static void closeAll(Journal journal, HostLock lock) {
+    private static void closeAll(TaskJournal journal, HostLock lock) {
         if (journal != null) {
             journal.close();
         }
         lock.close();
-    }
-
-    private int openSession() {
-        return writer.call(h -> {
-            SessionDao dao = h.attach(SessionDao.class);
-            int id = dao.lastSessionId() + 1;
-            Boolean previousClean = dao.lastEndedCleanly().orElse(null);
-            dao.insert(new SessionRow(id, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
-                    settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(), previousClean));
-            journal.repairAtOpen().ifPresent(r -> dao.recordRepair(id, System.currentTimeMillis(), r, r.evidence().toString()));
-            return id;
-        }).join();
     }
 
     private static String hostName() {
@@ -190,7 +159,7 @@ public final class Engine implements AutoCloseable {
         return settings;
     }
 
-    public Journal journal() {
+    public TaskJournal journal() {
         return journal;
     }
 
@@ -229,7 +198,7 @@ public final class Engine implements AutoCloseable {
             if (!recovered) {
                 recovered = true;
                 try {
-                    recovery = new Recovery(journal, writer, stateFiles, dispatcher, settings.orphanPolicy(), sessionId).run();
+                    recovery = new Recovery(journal, stateFiles, dispatcher, settings.orphanPolicy(), sessionId).run();
                 } catch (IOException e) {
                     throw new JournalException("recovery failed: cannot read the task state files in " + stateFiles.dir() + ": " + e, e);
                 }
@@ -245,7 +214,7 @@ public final class Engine implements AutoCloseable {
             return;
         }
         log.info("recovery of journal {}: {} reattached, {} finished while no host watched, {} lost, {} queued again, {} killed "
-                + "(orphan policy {}) in {} ms", journal.directory().root(), c.reattached(), c.finishedWhileDown(), c.lost(),
+                + "(orphan policy {}) in {} ms", settings.journalDir(), c.reattached(), c.finishedWhileDown(), c.lost(),
                 c.requeued(), c.killed(), settings.orphanPolicy().name().toLowerCase(), c.recoveryMs());
     }
 
@@ -255,7 +224,7 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             dispatcher.stop();
-            writer.flush();
+            journal.flush();
         }
     }
 
@@ -289,17 +258,13 @@ public final class Engine implements AutoCloseable {
                 } else {
                     dispatcher.close();
                 }
-                writer.call(h -> {
-                    h.attach(SessionDao.class).end(sessionId, System.currentTimeMillis());
-                    return null;
-                }).join();
+                journal.endSession(sessionId, System.currentTimeMillis());
             } catch (RuntimeException e) {
                 log.warn("closing the journal: {}", e.getMessage());
             } finally {
                 if (server != null) {
                     server.close();
                 }
-                writer.close();
                 journal.close();
                 hostLock.close();
             }
@@ -357,14 +322,9 @@ public final class Engine implements AutoCloseable {
             }
         }
         String sha = sha256(String.join("\n", commands));
-        Optional<RunRow> existing = journal.jdbi().withExtension(RunDao.class, d -> d.byName(name));
+        Optional<RunRow> existing = journal.run(name);
         if (existing.isEmpty()) {
-            long runId = writer.call(h -> {
-                RunDao runs = h.attach(RunDao.class);
-                long id = runs.nextRunId();
-                runs.insert(new RunRow(id, name, source, sha, commands.size(), System.currentTimeMillis()));
-                return id;
-            }).join();
+            long runId = journal.createRun(name, source, sha, commands.size(), System.currentTimeMillis());
             List<Integer> lines = new ArrayList<>(commands.size());
             for (int i = 1; i <= commands.size(); i++) {
                 lines.add(i);
@@ -378,7 +338,7 @@ public final class Engine implements AutoCloseable {
                     + ", " + java.time.Instant.ofEpochMilli(run.createdMs()) + "); give this one another --name");
         }
         Map<Integer, dev.multiproc.journal.RunLineRow> latest = new java.util.HashMap<>();
-        for (dev.multiproc.journal.RunLineRow line : journal.jdbi().withExtension(RunDao.class, d -> d.latestByLine(run.runId()))) {
+        for (dev.multiproc.journal.RunLineRow line : journal.latestRunLines(run.runId())) {
             latest.put(line.lineNo(), line);
         }
         List<String> waitFor = new ArrayList<>();
@@ -448,7 +408,7 @@ public final class Engine implements AutoCloseable {
                     r.stdoutDir(), r.stderrDir(), spec.arrayLength(), now, sessionId, runId, lineNos == null ? null : lineNos.get(i)));
         }
         try {
-            (rows.size() == 1 ? writer.submit(rows.get(0)) : writer.submitAll(rows)).join();
+            journal.submit(rows).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof JournalException je) {
                 throw new JournalException("the submission was not accepted: " + je.getMessage(), je);
@@ -553,11 +513,11 @@ public final class Engine implements AutoCloseable {
         if (cached.isPresent()) {
             return cached.get();
         }
-        Optional<ExitInfoRow> row = journal.jdbi().withExtension(ExitInfoDao.class, d -> d.find(id));
+        Optional<ExitInfoRow> row = journal.exitInfo(id);
         if (row.isPresent()) {
             return new RemoteExitInfo(TaskInstanceStatus.fromCode(row.get().statusCode()), row.get().message());
         }
-        Optional<TaskOutcomeRow> history = journal.jdbi().withExtension(TaskDao.class, d -> d.outcome(id));
+        Optional<TaskOutcomeRow> history = journal.outcome(id);
         if (history.isPresent() && history.get().statusCode() != null) {
             return new RemoteExitInfo(TaskInstanceStatus.fromCode(history.get().statusCode()), history.get().message());
         }
@@ -609,7 +569,7 @@ public final class Engine implements AutoCloseable {
 
     /** Commits everything journaled so far. */
     public void flushJournal() {
-        writer.flush();
+        journal.flush();
     }
 
     private static Set<String> distinct(String what, List<String> ids) {

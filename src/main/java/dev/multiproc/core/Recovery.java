@@ -8,13 +8,8 @@ import dev.multiproc.agent.StateFiles;
 import dev.multiproc.agent.TaskRecord;
 import dev.multiproc.agent.TransientErrors;
 import dev.multiproc.journal.JobRow;
-import dev.multiproc.journal.Journal;
-import dev.multiproc.journal.JournalMeta;
-import dev.multiproc.journal.JournalWriter;
-import dev.multiproc.journal.MetaDao;
 import dev.multiproc.journal.RecoveryCounts;
-import dev.multiproc.journal.SessionDao;
-import dev.multiproc.journal.TaskDao;
+import dev.multiproc.journal.TaskJournal;
 import dev.multiproc.journal.TaskStartRow;
 import dev.multiproc.journal.UnfinishedTaskRow;
 import dev.multiproc.queue.Resources;
@@ -51,16 +46,14 @@ import org.slf4j.LoggerFactory;
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
 
-    private final Journal journal;
-    private final JournalWriter writer;
+    private final TaskJournal journal;
     private final StateFiles stateFiles;
     private final Dispatcher dispatcher;
     private final OrphanPolicy policy;
     private final int sessionId;
 
-    Recovery(Journal journal, JournalWriter writer, StateFiles stateFiles, Dispatcher dispatcher, OrphanPolicy policy, int sessionId) {
+    Recovery(TaskJournal journal, StateFiles stateFiles, Dispatcher dispatcher, OrphanPolicy policy, int sessionId) {
         this.journal = journal;
-        this.writer = writer;
         this.stateFiles = stateFiles;
         this.dispatcher = dispatcher;
         this.policy = policy;
@@ -69,15 +62,15 @@ final class Recovery {
 
     RecoveryCounts run() throws IOException {
         long t0 = System.nanoTime();
-        var rows = journal.jdbi().withExtension(TaskDao.class, d -> d.unfinishedBefore(sessionId));
+        var rows = journal.unfinishedBefore(sessionId);
         Map<Long, JobSpec> specs = new HashMap<>();
         if (!rows.isEmpty()) {
-            for (JobRow job : journal.jdbi().withExtension(TaskDao.class, d -> d.jobsWithUnfinishedTasksBefore(sessionId))) {
+            for (JobRow job : journal.jobsWithUnfinishedTasksBefore(sessionId)) {
                 specs.put(job.jobId(), spec(job));
             }
         }
         Map<String, Integer> latestAttempt = latestAttempts(stateFiles.listKeys());
-        long uncertainBelow = journal.jdbi().withExtension(MetaDao.class, m -> m.find(JournalMeta.UNCERTAIN_BELOW_JOB)).orElse(0L);
+        long uncertainBelow = journal.uncertainBelowJob().orElse(0L);
         int reattached = 0;
         int finished = 0;
         int lost = 0;
@@ -144,13 +137,7 @@ final class Recovery {
         sweep(latestAttempt.keySet());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         RecoveryCounts counts = new RecoveryCounts(reattached, finished, lost, requeued, killed, ms);
-        writer.call(h -> {
-            h.attach(SessionDao.class).recordRecovery(sessionId, counts);
-            if (uncertainBelow > 0) {
-                h.attach(MetaDao.class).remove(JournalMeta.UNCERTAIN_BELOW_JOB);
-            }
-            return null;
-        }).join();
+        journal.recordRecovery(sessionId, counts);
         return counts;
     }
 
@@ -158,7 +145,7 @@ final class Recovery {
     private void adopt(QueuedTask task, TaskRecord r, UnfinishedTaskRow row) {
         RunningTask rt = r == null ? new RunningTask(task) : RunningTask.fromRecord(task, r);
         if (r != null && (!"RUNNING".equals(row.state()) || row.attempt() != task.attempt())) {
-            writer.started(new TaskStartRow(rt.taskId, task.attempt(), rt.pid, rt.startTicks, rt.pidStartedMs, rt.startedMs, sessionId));
+            journal.started(new TaskStartRow(rt.taskId, task.attempt(), rt.pid, rt.startTicks, rt.pidStartedMs, rt.startedMs, sessionId));
         }
         if (policy == OrphanPolicy.KILL) {
             rt.terminateReason = Outcomes.TerminateReason.RECOVERY;

@@ -174,7 +174,7 @@ public final class Bench {
             int history = settings.historyTasks();
             log.printf("writing a history of %d finished tasks...%n", history);
             log.flush();
-            d.engine().journal().jdbi().useTransaction(h -> {
+            ((dev.multiproc.journal.H2TaskJournal) d.engine().journal()).database().jdbi().useTransaction(h -> {
                 h.createUpdate("INSERT INTO job (job_id, name, command, resources, cores, array_length, submitted_ms, session_id) "
                         + "VALUES (1000000000, 'history', 'true', '{}', 1, :n, :now, 0)").bind("n", history).bind("now", now).execute();
                 h.createUpdate("INSERT INTO task (task_id, job_id, step, state, exit_code, end_cause, status_code, message, started_ms, "
