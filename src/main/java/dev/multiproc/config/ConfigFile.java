@@ -123,6 +123,10 @@ public final class ConfigFile {
         return flag("journal_server");
     }
 
+    public Boolean syncCommits() {
+        return flag("sync_commits");
+    }
+
     private Boolean flag(String key) {
         Object v = values.get(key);
         if (v == null) {
@@ -226,8 +230,8 @@ public final class ConfigFile {
         if (journalServer() != null) {
             builder.journalServer(journalServer());
         }
-        if (flag("sync_commits") != null) {
-            builder.syncCommits(flag("sync_commits"));
+        if (syncCommits() != null) {
+            builder.syncCommits(syncCommits());
         }
         if (duration("history_retention") != null) {
             builder.historyRetention(duration("history_retention"));

@@ -40,6 +40,7 @@ class ConfigFileTest {
             "journal_server: true",
             "history_retention: 30d",
             "history_max_tasks: 1000000",
+            "sync_commits: false",
             "");
 
     @TempDir
@@ -74,7 +75,8 @@ class ConfigFileTest {
             assertTrue(c.has(key), key);
         }
         assertEquals(Boolean.TRUE, c.journalServer());
-        assertEquals(15, ConfigFile.KEYS.size());
+        assertEquals(16, ConfigFile.KEYS.size());
+        assertEquals(Boolean.FALSE, c.syncCommits());
     }
 
     @Test
