@@ -80,6 +80,11 @@ public final class Journal implements AutoCloseable {
         RepairReport repair = JournalRepair.verifyOrRepair(dir, credentials).orElse(null);
         HikariDataSource ds = dataSource(dir, credentials);
         try {
+            if (SchemaMigration.pending(ds)) {
+                ds.close();
+                SchemaMigration.migrateOnACopy(dir, credentials, syncCommits);
+                ds = dataSource(dir, credentials);
+            }
             String schema = migrate(ds, null);
             grantReader(ds, credentials);
             long generation = currentGeneration(ds);

@@ -106,6 +106,18 @@ public final class JournalDirectory {
         Files.setPosixFilePermissions(dir, DIR_MODE);
     }
 
+    /** Deletes a directory and everything in it; nothing when it does not exist. */
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path f : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
     /** Creates {@code file} with mode 0600 unless it exists; returns true if it was created. */
     static boolean createPrivateFile(Path file) throws IOException {
         try {
