@@ -248,7 +248,7 @@ static void accept_one(void)
     int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
         return;
-    struct ucred peer;
+    struct ucred peer = { 0, (uid_t)-1, (gid_t)-1 };
     socklen_t len = sizeof peer;
     char why[160];
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != geteuid()) {
