@@ -22,7 +22,8 @@
  *   set the sampling period:            op=sample sample_ms=N   (the next sample is one period from now)
  *   set the slots it may fill:          op=slots n=N   (the host's other slots hold tasks this one did not start)
  * Tasks start in request order as soon as their cores fit into SLOTS. A key is 1 to 200 letters, digits,
- * '_', '-' or '.', not starting with '.'.
+ * '_', '-' or '.', not starting with '.'. A request with an invalid key or an unknown op is answered
+ * with an E event (errno EINVAL) that says what is wrong.
  *
  * Events (stdout), one line each:
  *   H <version> <clk_tck> <page_kb>               once, at start

@@ -70,10 +70,12 @@ public final class Launcher implements AutoCloseable {
     private volatile IOException broken;
     private final Thread reader;
     private final Handshake handshake;
+    private final Path stateDir;
     private volatile boolean closing;
 
-    private Launcher(Process process, Handshake handshake, BufferedReader events, Events listener) {
+    private Launcher(Process process, Handshake handshake, Path stateDir, BufferedReader events, Events listener) {
         this.process = process;
+        this.stateDir = stateDir;
         this.requests = new BufferedOutputStream(process.getOutputStream(), 1 << 16);
         this.handshake = handshake;
         this.reader = new Thread(() -> readEvents(events, listener), "multiproc-launcher-events");
@@ -142,7 +144,7 @@ public final class Launcher implements AutoCloseable {
             process.destroyForcibly();
             throw e;
         }
-        Launcher launcher = new Launcher(process, handshake, events, listener);
+        Launcher launcher = new Launcher(process, handshake, stateDir, events, listener);
         try {
             launcher.samplePeriod(samplePeriod);
         } catch (IOException e) {
@@ -166,8 +168,8 @@ public final class Launcher implements AutoCloseable {
         return handshake.pageKb();
     }
 
-    /** Where this launcher listens for a later host to reattach (once this one has let go of it). */
-    public Path socket(Path stateDir) {
+    /** Where this launcher listens for a later host to reattach, once this one has let go of it ({@link #release()}). */
+    public Path socket() {
         return LauncherRegistry.socketOf(stateDir, process.pid());
     }
 
@@ -303,7 +305,8 @@ public final class Launcher implements AutoCloseable {
 
     /**
      * Lets go of the launcher without waiting: its input closes, it drops what it had not started, and it
-     * supervises what runs to its end on its own, recording every result.
+     * supervises what runs to its end on its own, recording every result. From then on a host can attach
+     * to it through {@link #socket()} (see {@link LauncherConnection}).
      */
     public void release() {
         closing = true;

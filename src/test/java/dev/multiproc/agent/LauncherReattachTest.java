@@ -47,7 +47,7 @@ class LauncherReattachTest extends JournalTest {
         launcher = Launchers.start(journal(), 4, Duration.ofMillis(100), own);
         launcher.send(List.of(tasks));
         await("the tasks to start", () -> own.started.size() == tasks.length);
-        Path socket = launcher.socket(stateDir());
+        Path socket = launcher.socket();
         assertTrue(assertThrows(LauncherException.class, () -> LauncherConnection.attach(socket, new RecordedEvents())).getMessage()
                 .contains("the launcher's host is connected"), "no client while the host is there");
         launcher.release(); // its input closes, as when the host dies
