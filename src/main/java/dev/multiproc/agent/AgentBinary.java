@@ -11,7 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The task supervisor program, {@code mpagent}, built from {@code src/main/c/mpagent.c} and shipped in
+ * The task supervisor program, {@code mpagent}, built from {@code src/main/c} (see {@code mpagent.h}) and shipped in
  * the jar. It is installed into the journal's {@code bin} directory, under a name that carries its
  * content hash, so hosts of different versions never replace each other's running binary.
  */

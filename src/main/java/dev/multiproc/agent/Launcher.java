@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>One small C process starts (vfork, exec) and supervises every task, so no task pays for a fork
  * of the JVM or for the JDK's spawn helper, and the host needs no thread per task to wait for exits.
  * The launcher keeps its own short queue and starts the next task the moment a slot frees, without a
- * round trip to the host. It outlives the host: see {@code mpagent.c}.
+ * round trip to the host. It outlives the host: see {@code mpagent.h}. A later host finds such a
+ * survivor with {@link #findSurvivors} and reattaches to it with {@link LauncherConnection#attach}.
  */
 public final class Launcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Launcher.class);
@@ -40,8 +41,20 @@ public final class Launcher implements AutoCloseable {
         /** A task the launcher had queued was dropped before it started (terminated, or claimed by recovery). */
         void dropped(String key);
 
-        /** The launcher ended while the host still used it. */
+        /**
+         * The launcher ended while the host still used it; or the connection to a reattached launcher ended
+         * while tasks it had reported were not finished (it died, or dropped a client that fell behind).
+         */
         void gone(String reason);
+
+        /**
+         * A task that a surviving launcher still supervises, reported when a host attaches to it (see
+         * {@link LauncherConnection#attach}): called on the attaching thread, once per task, before any live
+         * event. {@code state} is {@code running}, or why the launcher is ending it ({@code terminated},
+         * {@code runtime}, {@code memory}).
+         */
+        default void reattached(String key, long pid, long startTicks, String state) {
+        }
     }
 
     private static final byte[] END = new byte[0];
@@ -56,13 +69,15 @@ public final class Launcher implements AutoCloseable {
     private final Thread writer;
     private volatile IOException broken;
     private final Thread reader;
-    private final long clockTicksPerSecond;
+    private final Handshake handshake;
+    private final Path stateDir;
     private volatile boolean closing;
 
-    private Launcher(Process process, long clockTicksPerSecond, BufferedReader events, Events listener) {
+    private Launcher(Process process, Handshake handshake, Path stateDir, BufferedReader events, Events listener) {
         this.process = process;
+        this.stateDir = stateDir;
         this.requests = new BufferedOutputStream(process.getOutputStream(), 1 << 16);
-        this.clockTicksPerSecond = clockTicksPerSecond;
+        this.handshake = handshake;
         this.reader = new Thread(() -> readEvents(events, listener), "multiproc-launcher-events");
         this.reader.setDaemon(true);
         this.reader.start();
@@ -72,8 +87,8 @@ public final class Launcher implements AutoCloseable {
     }
 
     /**
-     * Starts a launcher; fails with a message naming the program when it cannot run, and says whether the
-     * cause may pass (see {@link LauncherException#isTransient()}).
+     * Starts a launcher; fails with a message naming the program when it cannot run or speaks another
+     * protocol version, and says whether the cause may pass (see {@link LauncherException#isTransient()}).
      */
     public static Launcher start(Path agent, Path stateDir, int slots, Duration samplePeriod, Path logFile,
             Map<String, String> environment, Events listener) throws LauncherException {
@@ -122,11 +137,16 @@ public final class Launcher implements AutoCloseable {
             throw new LauncherException("the worker node entry point " + agent + " did not start: " + why,
                     TransientErrors.isTransientText(why));
         }
-        String[] h = line.split(" ");
-        long ticks = h.length > 2 ? Long.parseLong(h[2]) : 100;
-        Launcher launcher = new Launcher(process, ticks, events, listener);
+        Handshake handshake;
         try {
-            launcher.write(Requests.of("op", "sample", "sample_ms", Long.toString(Math.max(1, samplePeriod.toMillis()))));
+            handshake = Handshake.parse(line, "the worker node entry point " + agent);
+        } catch (LauncherException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        Launcher launcher = new Launcher(process, handshake, stateDir, events, listener);
+        try {
+            launcher.samplePeriod(samplePeriod);
         } catch (IOException e) {
             launcher.close();
             throw new LauncherException("the worker node entry point " + agent + " stopped at once: " + e.getMessage());
@@ -138,8 +158,28 @@ public final class Launcher implements AutoCloseable {
         return process.pid();
     }
 
+    /** The unit of the start times it reports ({@code sysconf(_SC_CLK_TCK)}), from its handshake. */
     public long clockTicksPerSecond() {
-        return clockTicksPerSecond;
+        return handshake.clockTicksPerSecond();
+    }
+
+    /** The size of a memory page, in KiB, from its handshake. */
+    public long pageKb() {
+        return handshake.pageKb();
+    }
+
+    /** Where this launcher listens for a later host to reattach, once this one has let go of it ({@link #release()}). */
+    public Path socket() {
+        return LauncherRegistry.socketOf(stateDir, process.pid());
+    }
+
+    /**
+     * The launchers that still run for {@code stateDir} (their host gone, or still there), read from their
+     * descriptions there; a description whose pid is gone, or now names a process that started at another
+     * time, is not one of them.
+     */
+    public static List<SurvivingLauncher> findSurvivors(Path stateDir) {
+        return LauncherRegistry.findSurvivors(stateDir);
     }
 
     public boolean isAlive() {
@@ -163,6 +203,11 @@ public final class Launcher implements AutoCloseable {
     public void killOther(ProcessIdentity task, Duration grace) throws IOException {
         write(Requests.of("op", "killpid", "pid", Long.toString(task.pid()), "start", Long.toString(task.startTicks()),
                 "grace_ms", Long.toString(grace.toMillis())));
+    }
+
+    /** How often the launcher measures the memory of its tasks; the next measurement is one period from now. */
+    public void samplePeriod(Duration period) throws IOException {
+        write(Requests.of("op", "sample", "sample_ms", Long.toString(Math.max(1, period.toMillis()))));
     }
 
     /** How many slots this launcher may fill (the rest are held by tasks it did not start). */
@@ -211,7 +256,7 @@ public final class Launcher implements AutoCloseable {
             String line;
             while ((line = in.readLine()) != null) {
                 try {
-                    dispatch(line, listener);
+                    EventLines.dispatch(line, listener);
                 } catch (RuntimeException e) {
                     log.error("failed to handle launcher event '{}'", line, e);
                 }
@@ -221,18 +266,6 @@ public final class Launcher implements AutoCloseable {
         }
         if (!closing) {
             listener.gone("the launcher (pid " + process.pid() + ") ended unexpectedly: " + reason + ", " + exitStatus());
-        }
-    }
-
-    private static void dispatch(String line, Events listener) {
-        String[] f = line.split(" ", 5);
-        switch (f[0]) {
-            case "S" -> listener.started(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]));
-            case "X" -> listener.exited(f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]),
-                    f.length > 4 ? TaskRecord.parse(f[4]) : Optional.empty());
-            case "E" -> listener.failed(f[1], Integer.parseInt(f[2]), f.length > 3 ? line.split(" ", 4)[3] : "");
-            case "D" -> listener.dropped(f[1]);
-            default -> log.warn("unknown launcher event: {}", line);
         }
     }
 
@@ -272,7 +305,8 @@ public final class Launcher implements AutoCloseable {
 
     /**
      * Lets go of the launcher without waiting: its input closes, it drops what it had not started, and it
-     * supervises what runs to its end on its own, recording every result.
+     * supervises what runs to its end on its own, recording every result. From then on a host can attach
+     * to it through {@link #socket()} (see {@link LauncherConnection}).
      */
     public void release() {
         closing = true;

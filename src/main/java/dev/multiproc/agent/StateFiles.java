@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * The directory where each task attempt has its state file, {@code TASKID-ATTEMPT} (see
- * {@code mpagent.c}).
+ * {@code mpagent.h}).
  *
  * <p>A task creates its file exclusively before the command runs, so the file is proof that the
  * attempt started or is starting. Recovery claims an attempt that shows no sign of having started by

@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * A task attempt as its state file or its launcher describes it: the task process's identity from the
  * moment it started, the identity of the launcher that supervises it, and the result once the command
- * ended. See {@code mpagent.c}.
+ * ended. See {@code mpagent.h}.
  */
 public record TaskRecord(long pid, long startTicks, long t0Ms, ProcessIdentity launcher, Result result) {
 
