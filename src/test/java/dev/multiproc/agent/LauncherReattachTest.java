@@ -114,12 +114,12 @@ class LauncherReattachTest extends JournalTest {
             RecordedEvents.Exit ends = events.exits.get("ends");
             assertEquals(7 << 8, ends.waitStatus());
             assertEquals(7, ends.result().exitCode());
-            assertEquals("exit", ends.result().cause());
+            assertEquals(dev.multiproc.core.EndCause.EXIT, ends.result().cause());
 
             c.kill("runs");
             await("the end of the task killed through the socket", () -> events.exits.containsKey("runs"));
             RecordedEvents.Exit runs = events.exits.get("runs");
-            assertEquals("terminated", runs.result().cause());
+            assertEquals(dev.multiproc.core.EndCause.TERMINATED, runs.result().cause());
             assertEquals(15, runs.result().signal());
 
             assertTrue(c.awaitEnd(Duration.ofSeconds(30)), "the launcher ends the connection after its last task");
@@ -148,7 +148,7 @@ class LauncherReattachTest extends JournalTest {
             assertTrue(tookMs >= grace.toMillis() - 20, "SIGKILL came after " + tookMs + " ms, before the grace of " + grace);
             assertEquals(9, end.result().signal(), "it ignored SIGTERM: SIGKILL ended it");
             assertEquals(15, end.result().termSignal());
-            assertEquals("terminated", end.result().cause());
+            assertEquals(dev.multiproc.core.EndCause.TERMINATED, end.result().cause());
             await("its whole tree to go", () -> ProcessTrees.sessionMembers(pid).isEmpty());
             assertTrue(c.awaitEnd(Duration.ofSeconds(30)));
         }
@@ -167,7 +167,7 @@ class LauncherReattachTest extends JournalTest {
             assertEquals("runs", next.snapshot().get(0).key());
             next.kill("runs");
             assertTrue(next.awaitEnd(Duration.ofSeconds(30)));
-            assertEquals("terminated", second.exits.get("runs").result().cause());
+            assertEquals(dev.multiproc.core.EndCause.TERMINATED, second.exits.get("runs").result().cause());
         }
     }
 
