@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * round trip to the host. It outlives the host: see {@code mpagent.h}. A later host finds such a
  * survivor with {@link #findSurvivors} and reattaches to it with {@link LauncherConnection#attach}.
  */
-public final class Launcher implements AutoCloseable {
+public final class Launcher implements LauncherLink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Launcher.class);
 
     /** Receives the launcher's events, in order, on the launcher's reader thread. */
@@ -63,7 +63,7 @@ public final class Launcher implements AutoCloseable {
     private final OutputStream requests;
     /*
      * Requests are written by a thread of their own: whoever sends never blocks on the pipe, so the
-     * host's dispatcher never waits on a launcher that has stalled (say, on a file system that hangs).
+     * host never waits on a launcher that has stalled (say, on a file system that hangs).
      */
     private final java.util.concurrent.LinkedBlockingQueue<byte[]> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
     private final Thread writer;
@@ -159,6 +159,7 @@ public final class Launcher implements AutoCloseable {
     }
 
     /** The unit of the start times it reports ({@code sysconf(_SC_CLK_TCK)}), from its handshake. */
+    @Override
     public long clockTicksPerSecond() {
         return handshake.clockTicksPerSecond();
     }
@@ -182,6 +183,7 @@ public final class Launcher implements AutoCloseable {
         return LauncherRegistry.findSurvivors(stateDir);
     }
 
+    @Override
     public boolean isAlive() {
         return process.isAlive() && !closing;
     }
@@ -195,6 +197,7 @@ public final class Launcher implements AutoCloseable {
     }
 
     /** Terminates one of this launcher's tasks: a queued one is dropped, a running one gets SIGTERM, then SIGKILL after its grace. */
+    @Override
     public void kill(String key) throws IOException {
         write(Requests.of("op", "kill", "key", key));
     }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * launcher starts nothing for a reattached host: new work goes to a launcher of the host's own. When the
  * last task has ended, the launcher exits and the connection ends ({@link #awaitEnd}).
  */
-public final class LauncherConnection implements AutoCloseable {
+public final class LauncherConnection implements LauncherLink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LauncherConnection.class);
     private static final Duration SNAPSHOT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -165,6 +165,7 @@ public final class LauncherConnection implements AutoCloseable {
     }
 
     /** Terminates one of the launcher's tasks: SIGTERM to its process group and session, SIGKILL after its grace. */
+    @Override
     public void kill(String key) throws IOException {
         write(Requests.of("op", "kill", "key", key));
     }
@@ -194,6 +195,16 @@ public final class LauncherConnection implements AutoCloseable {
     /** Whether the launcher still talks to us. */
     public boolean isOpen() {
         return reader.isAlive();
+    }
+
+    @Override
+    public boolean isAlive() {
+        return isOpen() && !closing;
+    }
+
+    @Override
+    public long clockTicksPerSecond() {
+        return handshake.clockTicksPerSecond();
     }
 
     /** Waits until the launcher ends the connection (it exits after its last task); false on timeout. */

@@ -42,7 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything behind the protocol: the journal, the dispatcher, recovery, and the answers to the host's
+ * Everything behind the protocol: the journal, the backend that runs tasks, recovery, and the answers to the host's
  * questions. {@code MultiprocessDistributor} is its public face.
  */
 public final class Engine implements AutoCloseable {
@@ -58,7 +58,9 @@ public final class Engine implements AutoCloseable {
     private final EngineSettings settings;
     private final HostLock hostLock;
     private final TaskJournal journal;
-    private final Dispatcher dispatcher;
+    private final ActiveTasks active;
+    private final TaskEvents events;
+    private final Backend backend;
     private final ExitInfoCache exitInfos;
     private final QueueingErrors queueingErrors;
     private final StateFiles stateFiles;
@@ -90,7 +92,9 @@ public final class Engine implements AutoCloseable {
         DispatchSettings ds = new DispatchSettings(settings.parallelism(), settings.maxOvertakes(), settings.killGrace(),
                 settings.sampleInterval(), settings.logDir(), stateFiles, agent, dir.root().resolve("agent.log"), env, sessionId,
                 settings.watchInterval());
-        this.dispatcher = new Dispatcher(ds, journal, exitInfos, queueingErrors);
+        this.active = new ActiveTasks(settings.maxOvertakes());
+        this.events = new TaskEvents(active, journal, exitInfos, queueingErrors, stateFiles, sessionId);
+        this.backend = new LocalBackend(ds, active, events);
         this.server = settings.journalServer() ? JournalServer.start(journal.database()) : null;
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
         this.requestPoller = server == null ? null
@@ -111,12 +115,12 @@ public final class Engine implements AutoCloseable {
         if (!"terminate".equals(r.kind())) {
             return "unknown request kind " + r.kind();
         }
-        boolean active = !dispatcher.active(List.of(r.taskId())).isEmpty();
-        if (!active) {
+        boolean held = !active.active(List.of(r.taskId())).isEmpty();
+        if (!held) {
             return "not queued or running";
         }
         log.info("terminating task {} at the request of {}", r.taskId(), r.requestedBy());
-        dispatcher.terminate(List.of(r.taskId()), Outcomes.TerminateReason.REQUEST);
+        backend.terminate(List.of(r.taskId()), Outcomes.TerminateReason.REQUEST);
         return "terminated";
     }
 
@@ -184,7 +188,7 @@ public final class Engine implements AutoCloseable {
     public void start() {
         synchronized (lifecycle) {
             recover();
-            dispatcher.start();
+            backend.start();
         }
     }
 
@@ -198,7 +202,8 @@ public final class Engine implements AutoCloseable {
             if (!recovered) {
                 recovered = true;
                 try {
-                    recovery = new Recovery(journal, stateFiles, dispatcher, settings.orphanPolicy(), sessionId).run();
+                    recovery = new Recovery(journal, stateFiles, active, events, backend, settings.orphanPolicy(), sessionId).run();
+                    backend.reconnect();
                 } catch (IOException e) {
                     throw new JournalException("recovery failed: cannot read the task state files in " + stateFiles.dir() + ": " + e, e);
                 }
@@ -223,7 +228,7 @@ public final class Engine implements AutoCloseable {
             if (closed) {
                 return;
             }
-            dispatcher.stop();
+            backend.stop();
             journal.flush();
         }
     }
@@ -254,9 +259,9 @@ public final class Engine implements AutoCloseable {
             }
             try {
                 if (detach) {
-                    dispatcher.detach();
+                    backend.detach();
                 } else {
-                    dispatcher.close();
+                    backend.close();
                 }
                 journal.endSession(sessionId, System.currentTimeMillis());
             } catch (RuntimeException e) {
@@ -417,7 +422,7 @@ public final class Engine implements AutoCloseable {
         }
         List<String> ids = new ArrayList<>(specs.size());
         for (JobSpec spec : specs) {
-            dispatcher.enqueue(QueuedJob.all(spec));
+            enqueue(QueuedJob.all(spec));
             ids.add(Long.toString(spec.jobId()));
         }
         return ids;
@@ -485,12 +490,12 @@ public final class Engine implements AutoCloseable {
 
     public Set<String> active(List<String> ids) {
         ensureOpen();
-        return dispatcher.active(ids);
+        return active.active(ids);
     }
 
     public void terminate(List<String> ids) {
         ensureOpen();
-        dispatcher.terminate(distinct("distributorIds", ids), Outcomes.TerminateReason.REQUEST);
+        backend.terminate(distinct("distributorIds", ids), Outcomes.TerminateReason.REQUEST);
     }
 
     public Map<String, String> popQueueingErrors(List<String> ids) {
@@ -506,7 +511,7 @@ public final class Engine implements AutoCloseable {
         if (TaskId.parse(id).isEmpty()) {
             throw new RemoteExitInfoNotAvailableException("remote exit info not available: '" + id + "' is not a distributor id");
         }
-        if (!dispatcher.active(List.of(id)).isEmpty()) {
+        if (!active.active(List.of(id)).isEmpty()) {
             throw new RemoteExitInfoNotAvailableException("remote exit info not available: task " + id + " has not finished");
         }
         Optional<RemoteExitInfo> cached = exitInfos.find(id);
@@ -527,20 +532,20 @@ public final class Engine implements AutoCloseable {
 
     /** Registers a listener told of every task end from now on. */
     public void addEndListener(TaskEndListener listener) {
-        dispatcher.addEndListener(listener);
+        events.addEndListener(listener);
     }
 
     public int queuedCount() {
-        return dispatcher.queuedCount();
+        return active.queuedCount();
     }
 
     public int runningCount() {
-        return dispatcher.runningCount();
+        return active.runningCount();
     }
 
     /** Why dispatch is paused (tasks cannot start for want of disk space, file descriptors or processes), while it is. */
     public Optional<String> dispatchPause() {
-        return dispatcher.pauseReason();
+        return backend.pauseReason();
     }
 
     /**
@@ -553,12 +558,18 @@ public final class Engine implements AutoCloseable {
     }
 
     public Footprint footprint() {
-        return dispatcher.footprint(exitInfos.size(), queueingErrors.size());
+        return active.footprint(exitInfos.size(), queueingErrors.size(), backend.rememberedLogDirectories());
+    }
+
+    /** Queues a job's tasks and lets the backend start what fits. */
+    private void enqueue(QueuedJob job) {
+        active.enqueue(job);
+        backend.dispatch();
     }
 
     /** Waits until nothing is queued or running; for the CLI and tests. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        return dispatcher.awaitIdle(timeout);
+        return active.awaitIdle(timeout);
     }
 
     /** Prunes the history now, as the retention settings say; returns how many tasks went. */

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * Settles every task the journal does not show as finished, when a host starts on a journal.
  *
  * <p>Only tasks submitted by earlier sessions are settled: what this session submitted before
- * {@code start()} is already queued. A task's state files decide, because a supervisor publishes its
+ * {@code start()} is already queued. A task's state files decide, because the task's shell publishes its
  * identity before the command runs and replaces it with the result when the command ends, whether or
  * not a host is alive to see it. For the latest attempt that has a file:
  * <ul>
@@ -48,14 +48,19 @@ final class Recovery {
 
     private final TaskJournal journal;
     private final StateFiles stateFiles;
-    private final Dispatcher dispatcher;
+    private final ActiveTasks active;
+    private final TaskEvents events;
+    private final Backend backend;
     private final OrphanPolicy policy;
     private final int sessionId;
 
-    Recovery(TaskJournal journal, StateFiles stateFiles, Dispatcher dispatcher, OrphanPolicy policy, int sessionId) {
+    Recovery(TaskJournal journal, StateFiles stateFiles, ActiveTasks active, TaskEvents events, Backend backend, OrphanPolicy policy,
+            int sessionId) {
         this.journal = journal;
         this.stateFiles = stateFiles;
-        this.dispatcher = dispatcher;
+        this.active = active;
+        this.events = events;
+        this.backend = backend;
         this.policy = policy;
         this.sessionId = sessionId;
     }
@@ -132,7 +137,10 @@ final class Recovery {
             }
         }
         for (QueuedJob job : requeue.values()) {
-            dispatcher.enqueue(job);
+            active.enqueue(job);
+        }
+        if (!requeue.isEmpty()) {
+            backend.dispatch();
         }
         sweep(latestAttempt.keySet());
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -151,11 +159,17 @@ final class Recovery {
             rt.terminateReason = Outcomes.TerminateReason.RECOVERY;
             rt.terminateSentNanos = System.nanoTime();
         }
-        dispatcher.adopt(rt); // and, with orphan policy kill, ends it with its process group
+        backend.adopt(rt); // with orphan policy kill, the backend ends it with its process group once it has reconnected
     }
 
     private void settle(QueuedTask task, Outcome outcome, TaskRecord record) {
-        dispatcher.settle(record == null ? new RunningTask(task) : RunningTask.fromRecord(task, record), outcome, record);
+        RunningTask rt = record == null ? new RunningTask(task) : RunningTask.fromRecord(task, record);
+        active.lock.lock();
+        try {
+            events.ended(rt, outcome, record);
+        } finally {
+            active.lock.unlock();
+        }
     }
 
     /** The highest attempt with a state file, by task id, from file names {@code TASKID-ATTEMPT}. */

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** Launchers started as a host starts them (see {@code Dispatcher}), in the state directory of a test's journal. */
+/** Launchers started as a host starts them (see {@code LocalBackend}), in the state directory of a test's journal. */
 final class Launchers {
     private Launchers() {
     }
