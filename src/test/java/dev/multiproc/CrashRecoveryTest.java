@@ -145,6 +145,32 @@ class CrashRecoveryTest extends JournalTest {
         }
     }
 
+    /** Launchers this JVM started (a host's own launcher is its child). */
+    private static List<Long> launchersOfThisJvm() {
+        return ProcessHandle.current().children().filter(p -> p.info().command().orElse("").contains("mpagent"))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    @Test
+    void aReattachedTaskIsFollowedAndTerminatedThroughTheLauncherThatOutlivedItsHost() throws Exception {
+        String id = startThenKillHost("sleep 300 & echo $! > " + tmp + "/child; sleep 300").get(0);
+        await("the child to be recorded", () -> Files.exists(tmp.resolve("child")));
+        long child = Long.parseLong(Files.readString(tmp.resolve("child")).trim());
+        long taskPid = Long.parseLong(fields(stateFile(id)).get("pid"));
+        long survivor = ProcStat.read(taskPid).orElseThrow().ppid();
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            assertEquals(1, recovered(d).reattached());
+            d.terminateTaskInstances(List.of(id));
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+            assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by request"), d.getRemoteExitInfo(id).message());
+            assertFalse(ProcStat.read(child).map(ProcStat::isLive).orElse(false), "the task's child survived");
+            // the surviving launcher ended it: this host needed no launcher of its own to reach it
+            assertEquals(List.of(), launchersOfThisJvm(), "the new host started a launcher to terminate a reattached task");
+        }
+        await("the surviving launcher to exit after its last task", () -> !ProcStat.read(survivor).map(ProcStat::isLive).orElse(false));
+    }
+
     @Test
     void aTaskThatFinishesWhileTheHostIsDownReportsItsTrueExitCode() throws Exception {
         String id = startThenKillHost("sleep 1; exit 7").get(0);
