@@ -161,6 +161,26 @@ final class ActiveTasks {
         return byKey.size();
     }
 
+    /**
+     * Waits (at most {@code patience}) until the backend has answered for tasks it was handed but had not
+     * started: dropped, or started after all and ending. So a terminated task that never started has left
+     * the active set when terminate returns, and one that did start is truthfully still there. Caller holds the lock.
+     */
+    void awaitStartedOrGone(java.util.List<RunningTask> handed, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        try {
+            while (handed.stream().anyMatch(rt -> holds(rt) && !rt.hasStarted())) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                settled.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Waits until no task is queued or handed, or the timeout passes; true when idle. For the CLI and tests. */
     boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -1,8 +1,5 @@
 package dev.multiproc.core;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.multiproc.agent.AgentBinary;
 import dev.multiproc.agent.StateFiles;
 import dev.multiproc.cluster.RemoteExitInfo;
@@ -11,20 +8,15 @@ import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.journal.ExitInfoRow;
 import dev.multiproc.journal.HostLock;
 import dev.multiproc.journal.H2TaskJournal;
-import dev.multiproc.journal.JobRow;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalException;
 import dev.multiproc.journal.JournalServer;
-import dev.multiproc.journal.TaskRequestRow;
 import dev.multiproc.journal.PeriodicTask;
 import dev.multiproc.journal.RecoveryCounts;
-import dev.multiproc.journal.RunRow;
 import dev.multiproc.journal.SessionRow;
 import dev.multiproc.journal.TaskJournal;
 import dev.multiproc.journal.TaskOutcomeRow;
-import dev.multiproc.queue.Resources;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,9 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +41,6 @@ public final class Engine implements AutoCloseable {
     /** The longest command the journal stores; the operating system's own limit (128 KiB per argument) is lower. */
     public static final int MAX_COMMAND_LENGTH = 1_000_000;
     public static final int MAX_NAME_LENGTH = 100_000;
-    private static final long REQUEST_POLL_MS = 200;
-    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private final EngineSettings settings;
     private final HostLock hostLock;
@@ -66,7 +53,7 @@ public final class Engine implements AutoCloseable {
     private final StateFiles stateFiles;
     private final Path agent;
     private final int sessionId;
-    private final AtomicLong nextJobId;
+    private final Submissions submissions;
     private final Object lifecycle = new Object();
     private final JournalServer server;
     private final Retention retention;
@@ -82,7 +69,6 @@ public final class Engine implements AutoCloseable {
         this.stateFiles = new StateFiles(dir.stateDir());
         this.agent = settings.workerNodeEntryPoint() != null ? settings.workerNodeEntryPoint().toAbsolutePath()
                 : AgentBinary.install(dir.binDir());
-        this.nextJobId = new AtomicLong(journal.nextJobId());
         this.sessionId = journal.openSession(new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
                 settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT), null));
         this.queueingErrors = new QueueingErrors(journal, journal.unpoppedQueueingErrors());
@@ -95,33 +81,10 @@ public final class Engine implements AutoCloseable {
         this.active = new ActiveTasks(settings.maxOvertakes());
         this.events = new TaskEvents(active, journal, exitInfos, queueingErrors, stateFiles, sessionId);
         this.backend = new LocalBackend(ds, active, events);
+        this.submissions = new Submissions(settings, journal, journal.nextJobId(), sessionId, this::ensureOpen, this::enqueue);
         this.server = settings.journalServer() ? JournalServer.start(journal.database()) : null;
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
-        this.requestPoller = server == null ? null
-                : new PeriodicTask("multiproc-requests", Duration.ofMillis(REQUEST_POLL_MS), this::handleRequests);
-    }
-
-    /**
-     * Other processes reach a held journal through its server only; what they ask of the host (terminate
-     * a task) they leave in {@code task_request}, handled here a few times a second: off the hot path.
-     */
-    private void handleRequests() {
-        for (TaskRequestRow r : journal.openRequests()) {
-            journal.requestHandled(r.requestId(), System.currentTimeMillis(), handle(r));
-        }
-    }
-
-    private String handle(TaskRequestRow r) {
-        if (!"terminate".equals(r.kind())) {
-            return "unknown request kind " + r.kind();
-        }
-        boolean held = !active.active(List.of(r.taskId())).isEmpty();
-        if (!held) {
-            return "not queued or running";
-        }
-        log.info("terminating task {} at the request of {}", r.taskId(), r.requestedBy());
-        backend.terminate(List.of(r.taskId()), Outcomes.TerminateReason.REQUEST);
-        return "terminated";
+        this.requestPoller = server == null ? null : TaskRequests.poll(journal, active, backend);
     }
 
     /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */
@@ -280,12 +243,11 @@ public final class Engine implements AutoCloseable {
         return closed;
     }
 
-    // ------------------------------------------------------------------ submissions
+    // ------------------------------------------------------------------ submissions (see Submissions)
 
     /** Journals one single task (durably) and queues it; returns its id. */
     public String submit(String command, String name, Map<String, Object> requestedResources) {
-        JobSpec spec = validate(command, name, requestedResources, null);
-        return submitJobs(List.of(spec), requestedResources, null, null).get(0);
+        return submissions.submit(command, name, requestedResources);
     }
 
     /**
@@ -293,21 +255,12 @@ public final class Engine implements AutoCloseable {
      * nothing: a bad command is reported before anything is journaled.
      */
     public List<String> submitAll(List<String> commands, String name, Map<String, Object> requestedResources) {
-        return submitAll(commands, name, requestedResources, null, null);
+        return submissions.submitAll(commands, name, requestedResources, null, null);
     }
 
-    /** As {@link #submitAll(List, String, Map)}, for the commands of a run, each with its line number. */
-    List<String> submitAll(List<String> commands, String name, Map<String, Object> requestedResources, Long runId,
-            List<Integer> lineNos) {
-        List<JobSpec> specs = new ArrayList<>(commands.size());
-        for (int i = 0; i < commands.size(); i++) {
-            try {
-                specs.add(validate(commands.get(i), name, requestedResources, null));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("command " + (lineNos == null ? i + 1 : lineNos.get(i)) + ": " + e.getMessage(), e);
-            }
-        }
-        return submitJobs(specs, requestedResources, runId, lineNos);
+    /** Journals an array (one statement for all its steps) and queues it; returns step to id. */
+    public Map<Integer, String> submitArray(String command, String name, Map<String, Object> requestedResources, int arrayLength) {
+        return submissions.submitArray(command, name, requestedResources, arrayLength);
     }
 
     /**
@@ -318,172 +271,7 @@ public final class Engine implements AutoCloseable {
      */
     public RunStart startRun(String name, String source, List<String> commands, boolean retryFailed) {
         ensureOpen();
-        checkName(name);
-        for (int i = 0; i < commands.size(); i++) { // before the run's row: a refused command leaves no run behind
-            try {
-                checkCommand(commands.get(i));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("command " + (i + 1) + ": " + e.getMessage(), e);
-            }
-        }
-        String sha = sha256(String.join("\n", commands));
-        Optional<RunRow> existing = journal.run(name);
-        if (existing.isEmpty()) {
-            long runId = journal.createRun(name, source, sha, commands.size(), System.currentTimeMillis());
-            List<Integer> lines = new ArrayList<>(commands.size());
-            for (int i = 1; i <= commands.size(); i++) {
-                lines.add(i);
-            }
-            List<String> ids = submitAll(commands, name, Map.of(), runId, lines);
-            return new RunStart(runId, false, ids, ids.size(), 0, 0);
-        }
-        RunRow run = existing.get();
-        if (!run.contentSha256().equals(sha)) {
-            throw new IllegalArgumentException("a run named '" + name + "' already exists with other commands (from " + run.source()
-                    + ", " + java.time.Instant.ofEpochMilli(run.createdMs()) + "); give this one another --name");
-        }
-        Map<Integer, dev.multiproc.journal.RunLineRow> latest = new java.util.HashMap<>();
-        for (dev.multiproc.journal.RunLineRow line : journal.latestRunLines(run.runId())) {
-            latest.put(line.lineNo(), line);
-        }
-        List<String> waitFor = new ArrayList<>();
-        List<String> again = new ArrayList<>();
-        List<Integer> againLines = new ArrayList<>();
-        int done = 0;
-        int failed = 0;
-        for (int line = 1; line <= commands.size(); line++) {
-            dev.multiproc.journal.RunLineRow row = latest.get(line);
-            TaskState state = row == null ? null : TaskState.of(row.state());
-            boolean interrupted = state == TaskState.TERMINATED && row.endCause() != null
-                    && EndCause.of(row.endCause()) == EndCause.STOPPED;
-            if (state != null && state.isActive()) {
-                waitFor.add(row.taskId());
-            } else if (state == TaskState.DONE) {
-                done++;
-            } else if (row == null || interrupted || retryFailed) {
-                again.add(commands.get(line - 1));
-                againLines.add(line);
-            } else {
-                failed++;
-            }
-        }
-        if (!again.isEmpty()) {
-            waitFor.addAll(submitAll(again, name, Map.of(), run.runId(), againLines));
-        }
-        return new RunStart(run.runId(), true, waitFor, again.size(), done, failed);
-    }
-
-    private static String sha256(String text) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Journals an array (one statement for all its steps) and queues it; returns step to id. */
-    public Map<Integer, String> submitArray(String command, String name, Map<String, Object> requestedResources, int arrayLength) {
-        if (arrayLength < 1) {
-            throw new IllegalArgumentException("arrayLength must be at least 1, got " + arrayLength);
-        }
-        if (arrayLength > MAX_ARRAY_LENGTH) {
-            throw new IllegalArgumentException("arrayLength " + arrayLength + " exceeds the limit of " + MAX_ARRAY_LENGTH
-                    + " steps per array; submit several arrays");
-        }
-        JobSpec spec = validate(command, name, requestedResources, arrayLength);
-        String job = submitJobs(List.of(spec), requestedResources, null, null).get(0);
-        Map<Integer, String> ids = new TreeMap<>();
-        String prefix = job + "_";
-        for (int step = 0; step < arrayLength; step++) {
-            ids.put(step, prefix + step);
-        }
-        return ids;
-    }
-
-    /** The submissions become durable in one commit, then queued; returns their job ids. */
-    private List<String> submitJobs(List<JobSpec> specs, Map<String, Object> requestedResources, Long runId, List<Integer> lineNos) {
-        String resources = json(requestedResources);
-        long now = System.currentTimeMillis();
-        List<JobRow> rows = new ArrayList<>(specs.size());
-        for (int i = 0; i < specs.size(); i++) {
-            JobSpec spec = specs.get(i);
-            Resources r = spec.resources();
-            rows.add(new JobRow(spec.jobId(), spec.name(), spec.command(), resources, r.cores(), r.memoryBytes(), r.runtimeSeconds(),
-                    r.stdoutDir(), r.stderrDir(), spec.arrayLength(), now, sessionId, runId, lineNos == null ? null : lineNos.get(i)));
-        }
-        try {
-            journal.submit(rows).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof JournalException je) {
-                throw new JournalException("the submission was not accepted: " + je.getMessage(), je);
-            }
-            throw e;
-        }
-        List<String> ids = new ArrayList<>(specs.size());
-        for (JobSpec spec : specs) {
-            enqueue(QueuedJob.all(spec));
-            ids.add(Long.toString(spec.jobId()));
-        }
-        return ids;
-    }
-
-    private JobSpec validate(String command, String name, Map<String, Object> requested, Integer arrayLength) {
-        ensureOpen();
-        checkCommand(command);
-        checkName(name);
-        Resources resources = withLogDirs(Resources.parse(requested));
-        if (resources.cores() > settings.parallelism()) {
-            throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
-                    + settings.parallelism() + " slots (parallelism) of this distributor");
-        }
-        return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength);
-    }
-
-    private static void checkName(String name) {
-        if (name == null) {
-            throw new IllegalArgumentException("name must not be null");
-        }
-        if (name.length() > MAX_NAME_LENGTH) {
-            throw new IllegalArgumentException("name is " + name.length() + " characters long; the limit is " + MAX_NAME_LENGTH);
-        }
-        if (name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("name must not contain NUL characters");
-        }
-    }
-
-    private static void checkCommand(String command) {
-        if (command == null) {
-            throw new IllegalArgumentException("command must not be null");
-        }
-        if (command.isBlank()) {
-            throw new IllegalArgumentException("command must not be empty or blank");
-        }
-        int nul = command.indexOf('\0');
-        if (nul >= 0) {
-            throw new IllegalArgumentException("command must not contain NUL characters (found one at index " + nul + ")");
-        }
-        if (command.length() > MAX_COMMAND_LENGTH) {
-            throw new IllegalArgumentException("command is " + command.length() + " characters long; the limit is " + MAX_COMMAND_LENGTH);
-        }
-    }
-
-    /** Output goes where the task asked, else to the host's log directory; the journal keeps where it went. */
-    private Resources withLogDirs(Resources r) {
-        if (settings.logDir() == null || (r.stdoutDir() != null && r.stderrDir() != null)) {
-            return r;
-        }
-        String dir = settings.logDir().toAbsolutePath().toString();
-        return new Resources(r.cores(), r.memoryBytes(), r.runtimeSeconds(), r.queue(), r.project(),
-                r.stdoutDir() != null ? r.stdoutDir() : dir, r.stderrDir() != null ? r.stderrDir() : dir);
-    }
-
-    private static String json(Map<String, Object> requested) {
-        try {
-            return JSON.writeValueAsString(requested == null ? Map.of() : requested);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("requested resources cannot be written as JSON: " + e.getOriginalMessage(), e);
-        }
+        return submissions.startRun(name, source, commands, retryFailed);
     }
 
     // ------------------------------------------------------------------ questions

@@ -1,23 +1,17 @@
 package dev.multiproc.core;
 
 import dev.multiproc.agent.Launcher;
-import dev.multiproc.agent.LauncherConnection;
 import dev.multiproc.agent.LauncherLink;
-import dev.multiproc.agent.LauncherRegistry;
 import dev.multiproc.agent.ProcessTrees;
-import dev.multiproc.agent.SpawnRequest;
 import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.SurvivingLauncher;
 import dev.multiproc.agent.TaskRecord;
-import dev.multiproc.agent.TransientErrors;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +34,9 @@ final class LocalBackend implements Backend {
     private final ActiveTasks active;
     private final TaskEvents events;
     private final StateFiles stateFiles;
-    private final LaunchRequests requests;
+    private final SlotFiller filler;
     private final StateFileWatcher watcher;
-    /** Tasks handed to the launcher beyond the free slots, so it starts the next one without a round trip. */
-    private final int prefetch;
-    private final StartBackoff backoff;
-    private final Predicate<RunningTask> waitsToStart = this::waitsToStart;
-    private final List<LauncherConnection> reattached = new ArrayList<>();
-    private int launcherSlots = -1;
+    private final Reattachment reattachment;
     private boolean dispatching;
     private volatile boolean closed;
     private Launcher launcher;
@@ -61,9 +50,8 @@ final class LocalBackend implements Backend {
         this.active = active;
         this.events = events;
         this.stateFiles = settings.stateFiles();
-        this.requests = new LaunchRequests(settings);
-        this.prefetch = Integer.getInteger("multiproc.prefetch", Math.min(settings.parallelism(), 64));
-        this.backoff = new StartBackoff(active.lock, this::fill);
+        this.filler = new SlotFiller(this, active, settings);
+        this.reattachment = new Reattachment(this, active, stateFiles);
         this.watcher = new StateFileWatcher(this, active, settings);
     }
 
@@ -106,43 +94,12 @@ final class LocalBackend implements Backend {
     }
 
     /**
-     * Attaches to every launcher an earlier host left running: the adopted tasks it still supervises are
-     * followed through its events from then on, and terminated through it. Then ends the adopted tasks
-     * recovery asked to end.
+     * Takes over the launchers an earlier host left running (see {@link Reattachment}), then ends the adopted
+     * tasks recovery asked to end: through their launcher when it was reattached.
      */
     @Override
     public void reconnect() {
-        for (SurvivingLauncher survivor : LauncherRegistry.findSurvivors(stateFiles.dir())) {
-            if (survivor.socket() == null || (launcher != null && launcher.pid() == survivor.pid())) {
-                continue;
-            }
-            LauncherEvents listener = new LauncherEvents(this, active);
-            LauncherConnection connection;
-            try {
-                connection = LauncherConnection.attach(survivor.socket(), listener);
-            } catch (Launcher.LauncherException e) {
-                log.warn("cannot reattach to the launcher {} an earlier host left ({}); its tasks are followed through their "
-                        + "state files", survivor.pid(), e.getMessage());
-                continue;
-            }
-            listener.ownedBy(connection);
-            active.lock.lock();
-            try {
-                reattached.add(connection);
-                int followed = 0;
-                for (LauncherConnection.SupervisedTask t : connection.snapshot()) {
-                    RunningTask rt = active.byKey(t.key());
-                    if (rt != null && rt.watched && connection.isAlive()) {
-                        rt.watched = false; // still foreign: the slots stay out of this host's launcher's reach
-                        rt.launcher = connection;
-                        followed++;
-                    }
-                }
-                log.info("reattached to launcher {}: {} of its tasks are followed through it", survivor.pid(), followed);
-            } finally {
-                active.lock.unlock();
-            }
-        }
+        reattachment.attachSurvivors(launcher == null ? -1 : launcher.pid());
         active.lock.lock();
         try {
             for (RunningTask rt : List.copyOf(active.handed())) {
@@ -169,7 +126,7 @@ final class LocalBackend implements Backend {
     public Optional<String> pauseReason() {
         active.lock.lock();
         try {
-            return backoff.pauseReason();
+            return filler.pauseReason();
         } finally {
             active.lock.unlock();
         }
@@ -179,7 +136,7 @@ final class LocalBackend implements Backend {
     public int rememberedLogDirectories() {
         active.lock.lock();
         try {
-            return requests.rememberedDirectories();
+            return filler.rememberedLogDirectories();
         } finally {
             active.lock.unlock();
         }
@@ -213,30 +170,10 @@ final class LocalBackend implements Backend {
                 }
                 log.info("terminate: {} is not queued or running here (unknown, or already ended)", id);
             }
-            awaitDropped(handed);
+            active.awaitStartedOrGone(handed, Duration.ofSeconds(2));
             fill();
         } finally {
             active.lock.unlock();
-        }
-    }
-
-    /**
-     * Waits (briefly) until the launcher has answered for tasks it was handed but had not started: dropped,
-     * or started after all and ending. So a terminated task that never started has left the active set
-     * when terminate returns, and one that did start is truthfully still there.
-     */
-    private void awaitDropped(List<RunningTask> handed) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        try {
-            while (handed.stream().anyMatch(rt -> active.holds(rt) && !rt.hasStarted())) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                active.settled.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -283,7 +220,7 @@ final class LocalBackend implements Backend {
         if (toClose != null) {
             toClose.close(); // outside the lock: its reader thread may still be delivering events
         }
-        closeReattached();
+        reattachment.close();
     }
 
     @Override
@@ -301,8 +238,8 @@ final class LocalBackend implements Backend {
         if (toClose != null) {
             toClose.release(); // its queue is dropped; what it started runs on, supervised, to its end
         }
-        closeReattached(); // they go on supervising, and wait for the next host
-        backoff.close();
+        reattachment.close(); // they go on supervising, and wait for the next host
+        filler.close();
         watcher.close();
     }
 
@@ -310,20 +247,8 @@ final class LocalBackend implements Backend {
     public void close() {
         stop();
         closed = true;
-        backoff.close();
+        filler.close();
         watcher.close();
-    }
-
-    private void closeReattached() {
-        List<LauncherConnection> connections;
-        active.lock.lock();
-        try {
-            connections = List.copyOf(reattached);
-            reattached.clear();
-        } finally {
-            active.lock.unlock();
-        }
-        connections.forEach(LauncherConnection::close); // outside the lock, like a launcher's
     }
 
     void requestTerminate(RunningTask rt, Outcomes.TerminateReason reason) {
@@ -353,183 +278,56 @@ final class LocalBackend implements Backend {
         }
     }
 
-    // ------------------------------------------------------------------ dispatching
+    // ------------------------------------------------------------------ dispatching (see SlotFiller)
 
     void fill() {
-        fillSlots();
-        if (dispatching && !closed) {
-            backoff.wakeWhenDue();
-        }
+        filler.fill();
     }
 
-    private void fillSlots() {
-        while (dispatching && !closed) {
-            List<RunningTask> batch = new ArrayList<>();
-            QueuedTask next;
-            while (backoff.mayHandOut(waitsToStart)
-                    && (next = active.queue.next(settings.parallelism() + prefetch - active.usedSlots())) != null) {
-                RunningTask rt = prepare(next);
-                if (rt != null) {
-                    active.register(rt);
-                    if (!rt.watched) {
-                        batch.add(rt);
-                        backoff.handedOut(rt);
-                    }
-                }
-            }
-            if (batch.isEmpty()) {
-                updateLauncherSlots();
-                return;
-            }
-            Launcher l;
-            try {
-                l = ensureLauncher();
-            } catch (Launcher.LauncherException e) {
-                for (RunningTask rt : batch) {
-                    if (e.isTransient()) {
-                        defer(rt, rt.task, e.getMessage());
-                    } else {
-                        end(rt, Outcomes.queueingError(e.getMessage()), null);
-                    }
-                }
-                if (!e.isTransient()) {
-                    log.error("cannot start tasks: {}", e.getMessage());
-                }
-                continue;
-            }
-            updateLauncherSlots();
-            if (send(l, batch)) {
-                return;
-            }
-        }
-    }
-
-    /** Sends a batch to the launcher; false when the launcher stopped taking requests (its tasks are then watched). */
-    private boolean send(Launcher l, List<RunningTask> batch) {
-        List<SpawnRequest> spawn = new ArrayList<>(batch.size());
-        String shortage = null;
-        for (RunningTask rt : batch) {
-            if (shortage != null) {
-                defer(rt, rt.task, shortage); // behind one that must wait: they keep their order
-                continue;
-            }
-            try {
-                spawn.add(requests.of(rt));
-                rt.launcher = l;
-            } catch (IOException e) {
-                String why = "cannot create the log directory: " + e.getMessage();
-                if (TransientErrors.isTransient(e)) {
-                    shortage = why;
-                    defer(rt, rt.task, why);
-                } else {
-                    end(rt, Outcomes.queueingError(why), null);
-                }
-            }
-        }
-        try {
-            l.send(spawn);
-            return true;
-        } catch (IOException e) {
-            log.warn("the launcher stopped taking requests ({}); its tasks are watched from now on", e.toString());
-            launcher = null;
-            loseSightOf(l);
-            return false;
-        }
-    }
-
-    /** Tasks waiting to start: queued, or handed to the launcher and not started (those may come back). */
-    private int waiting() {
-        return active.queue.size() + (int) active.handed().stream().filter(rt -> !rt.watched && !rt.hasStarted()).count();
-    }
-
-    /** A task handed to the launcher that has not started and is still ours. */
-    private boolean waitsToStart(RunningTask rt) {
-        return active.holds(rt) && !rt.hasStarted();
-    }
-
-    /**
-     * A task that could not start for want of a resource goes back to its place in the queue as if it had
-     * never left it (nothing is journaled, no listener hears of it), and dispatch pauses. {@code retry} is
-     * the attempt to try next. A task asked to end meanwhile ends, as one that never started.
-     */
     void defer(RunningTask rt, QueuedTask retry, String why) {
-        active.unregister(rt);
-        if (rt.terminateReason != null) {
-            endQueued(retry, Outcomes.terminatedWhileQueued(rt.terminateReason));
-        } else if (!closed) {
-            active.queue.putBack(retry);
-            backoff.failed(why, waiting());
-        }
-        active.settled.signalAll();
+        filler.defer(rt, retry, why);
     }
 
-    /** The attempt to try again after attempt {@code rt}, which never ran its command: the same one, once its file is gone. */
     QueuedTask retryOf(RunningTask rt) {
-        return stateFiles.discard(rt.taskId, rt.task.attempt()) ? rt.task : rt.task.asAttempt(rt.task.attempt() + 1);
+        return filler.retryOf(rt);
     }
 
-    /** A task started while dispatch was paused for want of a resource: the resource is back. */
     void startedAfterPause() {
-        if (backoff.isPaused()) {
-            backoff.started();
-            fill();
-        }
+        filler.startedAfterPause();
     }
 
-    /** The launcher may fill the slots that tasks it did not start leave free. */
-    private void updateLauncherSlots() {
-        int slots = Math.max(0, settings.parallelism() - active.foreignSlots());
-        if (launcher != null && slots != launcherSlots) {
-            try {
-                launcher.slots(slots);
-                launcherSlots = slots;
-            } catch (IOException e) {
-                log.debug("cannot update the launcher's slots: {}", e.toString());
-            }
-        }
+    /** Whether queued tasks may be handed out now. Caller holds the lock. */
+    boolean handsOut() {
+        return dispatching && !closed;
     }
 
-    /**
-     * The attempt to start for a queued task; for a task recovery requeued, first claims the attempt a
-     * dead host may have handed out. If that attempt got there first after all, it is followed (watched)
-     * instead, and nothing new starts.
-     */
-    private RunningTask prepare(QueuedTask next) {
-        if (!next.claimFirst()) {
-            return new RunningTask(next);
-        }
-        String taskId = next.id().toString();
-        try {
-            if (stateFiles.claim(taskId, next.attempt())) {
-                return new RunningTask(next.asAttempt(next.attempt() + 1));
-            }
-        } catch (IOException e) {
-            if (TransientErrors.isTransient(e)) {
-                active.queue.putBack(next); // the same attempt is claimed when it is tried again: a failed claim leaves nothing
-                backoff.failed("cannot claim the task's state file in " + stateFiles.dir() + ": " + e.getMessage(), waiting());
-                return null;
-            }
-            RunningTask rt = new RunningTask(next.asAttempt(next.attempt() + 1));
-            active.register(rt);
-            end(rt, Outcomes.queueingError("cannot claim the task's state file in " + stateFiles.dir() + ": " + e.getMessage()), null);
-            return null;
-        }
-        log.warn("task {}: attempt {} was started by a host that died after all; following it", taskId, next.attempt());
-        RunningTask late = new RunningTask(next.asAttempt(next.attempt()));
-        late.watched = true;
-        late.foreign = true;
-        return late;
+    boolean isClosed() {
+        return closed;
     }
 
-    private Launcher ensureLauncher() throws Launcher.LauncherException {
+    /** The launcher stopped taking requests: its tasks are watched from now on. */
+    void launcherBroke(Launcher l) {
+        if (launcher == l) {
+            launcher = null;
+        }
+        loseSightOf(l);
+    }
+
+    /** This host's launcher, when it has one; null otherwise. */
+    Launcher currentLauncher() {
+        return launcher;
+    }
+
+    /** This host's launcher; started (given the slots it may fill) when it has none that lives. */
+    Launcher ensureLauncher() throws Launcher.LauncherException {
         if (launcher != null && launcher.isAlive()) {
             return launcher;
         }
         LauncherEvents listener = new LauncherEvents(this, active);
-        int slots = Math.max(0, settings.parallelism() - active.foreignSlots());
+        int slots = filler.launcherSlots();
         launcher = Launcher.start(settings.agent(), stateFiles.dir(), slots, settings.sampleInterval(), settings.launcherLog(),
                 settings.environment(), listener);
-        launcherSlots = slots;
+        filler.launcherStarted(slots);
         clockTicksPerSecond = launcher.clockTicksPerSecond();
         listener.ownedBy(launcher);
         return launcher;
@@ -561,14 +359,7 @@ final class LocalBackend implements Backend {
                 log.warn("task {}: it ended without a launcher; killed {} processes it left behind", rt.taskId, killed);
             }
         }
-        if (rt.terminateReason != null) {
-            return new Outcome(TaskState.TERMINATED, rt.terminateReason.endCause,
-                    TaskInstanceStatus.UNKNOWN_ERROR, rt.terminateReason.text + "; it ended with no launcher left to record how",
-                    null, null, null, null);
-        }
-        return Outcomes.lost(Outcomes.describeProcess(rt.pid, rt.pidStartedMs)
-                + " ended with no launcher left to record its exit status (its launcher died too"
-                + (lastLauncherEnd != null ? ": " + lastLauncherEnd : "") + ")");
+        return Outcomes.endedWithoutLauncher(rt.terminateReason, rt.pid, rt.pidStartedMs, lastLauncherEnd);
     }
 
     /** A launcher (this host's, or a reattached one) went away: its tasks are watched from now on. */

@@ -71,6 +71,19 @@ final class Outcomes {
         return new Outcome(TaskState.LOST, EndCause.LOST, TaskInstanceStatus.UNKNOWN_ERROR, "task lost: " + what, null, null, null, null);
     }
 
+    /**
+     * A task whose process is gone with nobody to record how it ended: its launcher died with it, or before
+     * it ({@code launcherEnd} says how, when known). Terminated if it was asked to end, lost otherwise.
+     */
+    static Outcome endedWithoutLauncher(TerminateReason terminateReason, long pid, long pidStartedMs, String launcherEnd) {
+        if (terminateReason != null) {
+            return new Outcome(TaskState.TERMINATED, terminateReason.endCause, TaskInstanceStatus.UNKNOWN_ERROR,
+                    terminateReason.text + "; it ended with no launcher left to record how", null, null, null, null);
+        }
+        return lost(describeProcess(pid, pidStartedMs) + " ended with no launcher left to record its exit status (its launcher died too"
+                + (launcherEnd != null ? ": " + launcherEnd : "") + ")");
+    }
+
     /** A task terminated before it started. */
     static Outcome terminatedWhileQueued(TerminateReason reason) {
         return new Outcome(TaskState.TERMINATED, reason.endCause,
