@@ -36,6 +36,7 @@ public record Handshake(int version, long clockTicksPerSecond, long pageKb) {
         if (ticks <= 0 || pageKb <= 0) {
             throw new LauncherException(who + " sent a handshake with impossible units: '" + line + "'");
         }
+        ProcessIdentity.learnClockTicks(ticks);
         return new Handshake(version, ticks, pageKb);
     }
 }

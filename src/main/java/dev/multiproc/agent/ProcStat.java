@@ -7,8 +7,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** The fields of {@code /proc/PID/stat} that identify a process and say whether it still runs. */
-public record ProcStat(long pid, char state, long ppid, long session, long startTicks, long rssPages) {
+/**
+ * The fields of {@code /proc/PID/stat} that identify a process, say whether it still runs, and what it
+ * used: the one parser of that file. Times are in clock ticks ({@link ProcessIdentity#clockTicksPerSecond()}).
+ *
+ * @param cpuTicks            user plus system time of the process itself
+ * @param reapedChildrenTicks user plus system time of the children it has waited for
+ */
+public record ProcStat(long pid, char state, long ppid, long session, long startTicks, long rssPages, long cpuTicks,
+        long reapedChildrenTicks) {
 
     /** Reads {@code /proc/PID/stat}; empty when there is no such process. */
     public static Optional<ProcStat> read(long pid) {
@@ -23,7 +30,8 @@ public record ProcStat(long pid, char state, long ppid, long session, long start
         return parse(pid, text);
     }
 
-    static Optional<ProcStat> parse(long pid, String text) {
+    /** Parses the text of {@code /proc/PID/stat}; empty when it is not one. */
+    public static Optional<ProcStat> parse(long pid, String text) {
         // the command name may hold spaces and parentheses: fields resume after the last ')'
         int close = text.lastIndexOf(')');
         if (close < 0 || close + 2 >= text.length()) {
@@ -34,8 +42,9 @@ public record ProcStat(long pid, char state, long ppid, long session, long start
         if (f.length < 22) {
             return Optional.empty();
         }
+        // utime, stime, cutime, cstime are fields 14 to 17; starttime 22; rss 24
         return Optional.of(new ProcStat(pid, f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[19]),
-                Long.parseLong(f[21])));
+                Long.parseLong(f[21]), Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14])));
     }
 
     /** Running or sleeping: not a zombie, not dead. A zombie has ended; only its parent has not noticed. */

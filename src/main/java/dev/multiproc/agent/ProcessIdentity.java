@@ -15,7 +15,12 @@ import java.time.Instant;
  * move. {@link #startInstant(long)} reproduces the JDK's computation for the journal's readers.
  */
 public record ProcessIdentity(long pid, long startTicks) {
-    private static final long CLOCK_TICKS_PER_SECOND = 100;
+    /**
+     * The unit of {@code /proc/PID/stat}'s times: sysconf(_SC_CLK_TCK), which Java cannot ask. Every
+     * launcher reports it in its handshake ({@link Handshake}), which sets it here; until one has, the
+     * value of every Linux architecture (USER_HZ is part of its ABI).
+     */
+    private static volatile long clockTicksPerSecond = 100;
     private static final long BOOT_TIME_MS = bootTimeMs();
 
     /** Whether this very process is alive: the pid exists, is no zombie, and started at our start tick. */
@@ -32,7 +37,16 @@ public record ProcessIdentity(long pid, long startTicks) {
     }
 
     public static long startInstant(long startTicks) {
-        return startInstant(startTicks, CLOCK_TICKS_PER_SECOND);
+        return startInstant(startTicks, clockTicksPerSecond);
+    }
+
+    /** The unit of process start times, as the last launcher's handshake reported it. */
+    public static long clockTicksPerSecond() {
+        return clockTicksPerSecond;
+    }
+
+    static void learnClockTicks(long ticksPerSecond) {
+        clockTicksPerSecond = ticksPerSecond;
     }
 
     public Instant startInstant() {

@@ -40,8 +40,6 @@ final class LocalBackend implements Backend {
     private boolean dispatching;
     private volatile boolean closed;
     private Launcher launcher;
-    /** The unit of start times, from the last launcher's handshake; the usual Linux value until one is known. */
-    private volatile long clockTicksPerSecond = 100;
     /** Why the last launcher went away, for the message of a task it took down with it. */
     private String lastLauncherEnd;
 
@@ -142,8 +140,9 @@ final class LocalBackend implements Backend {
         }
     }
 
+    /** The unit of process start times, from the last launcher's handshake. */
     long clockTicksPerSecond() {
-        return clockTicksPerSecond;
+        return dev.multiproc.agent.ProcessIdentity.clockTicksPerSecond();
     }
 
     // ------------------------------------------------------------------ terminating and stopping
@@ -328,7 +327,6 @@ final class LocalBackend implements Backend {
         launcher = Launcher.start(settings.agent(), stateFiles.dir(), slots, settings.sampleInterval(), settings.launcherLog(),
                 settings.environment(), listener);
         filler.launcherStarted(slots);
-        clockTicksPerSecond = launcher.clockTicksPerSecond();
         listener.ownedBy(launcher);
         return launcher;
     }

@@ -75,7 +75,7 @@ class ProcStatTest {
     @Test
     void parsesFieldsAfterTheLastParenthesis() {
         ProcStat s = ProcStat.parse(123, statLine(123, "a b) c", "S", 1, 55, 424242, 99)).orElseThrow();
-        assertEquals(new ProcStat(123, 'S', 1, 55, 424242, 99), s);
+        assertEquals(new ProcStat(123, 'S', 1, 55, 424242, 99, 1014 + 1015, 1016 + 1017), s); // utime+stime, cutime+cstime
         assertTrue(s.isLive());
     }
 
@@ -83,7 +83,7 @@ class ProcStatTest {
     void parsesCommandNamesWithParenthesesAndSpaces() {
         for (String comm : List.of("sleep", "a b", "(x)", ") R 9 9 9", "((", "))", " ", "", "x) (y", "tab\tname", "new\nline")) {
             ProcStat s = ProcStat.parse(7, statLine(7, comm, "R", 42, 43, 44, 45)).orElseThrow(() -> new AssertionError(comm));
-            assertEquals(new ProcStat(7, 'R', 42, 43, 44, 45), s, comm);
+            assertEquals(new ProcStat(7, 'R', 42, 43, 44, 45, 1014 + 1015, 1016 + 1017), s, comm);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.multiproc.cli.bench;
 
+import dev.multiproc.agent.ProcStat;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -26,9 +27,9 @@ record CpuTime(long selfTicks, long reapedChildrenTicks) {
 
     /** Parses a {@code /proc/PID/stat} line. */
     static CpuTime parse(String statLine) {
-        String[] f = statLine.substring(statLine.lastIndexOf(')') + 2).trim().split(" ");
-        // f[0] is field 3: utime and stime are fields 14 and 15, cutime and cstime 16 and 17
-        return new CpuTime(Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14]));
+        ProcStat s = ProcStat.parse(0, statLine.trim())
+                .orElseThrow(() -> new IllegalArgumentException("not a /proc/PID/stat line: " + statLine));
+        return new CpuTime(s.cpuTicks(), s.reapedChildrenTicks());
     }
 
     CpuTime minus(CpuTime before) {
