@@ -1,5 +1,6 @@
 package dev.multiproc.core;
 
+import dev.multiproc.agent.ProcessIdentity;
 import dev.multiproc.agent.ProcessTrees;
 import dev.multiproc.agent.StateFiles;
 import dev.multiproc.agent.TransientErrors;
@@ -132,17 +133,17 @@ final class StateFileWatcher implements AutoCloseable {
     }
 
     private void checkAbsent(RunningTask rt, long now) {
-        boolean started;
+        ProcessIdentity started;
         long unconfirmedSince;
         active.lock.lock();
         try {
-            started = rt.hasStarted();
+            started = rt.hasStarted() ? rt.identity() : null;
             unconfirmedSince = rt.unconfirmedSince;
         } finally {
             active.lock.unlock();
         }
-        if (started) {
-            if (!rt.identity().isAlive()) {
+        if (started != null) {
+            if (!started.isAlive()) {
                 endIfStill(rt, () -> backend.endWithoutResult(rt), null); // its file was removed under us
             }
         } else if (unconfirmedSince != 0 && now - unconfirmedSince > UNCONFIRMED_PATIENCE.toNanos()) {
