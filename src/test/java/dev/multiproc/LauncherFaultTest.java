@@ -47,9 +47,9 @@ class LauncherFaultTest extends JournalTest {
     }
 
     @Test
-    void aMissingWorkerNodeEntryPointGivesQueueingErrorsNotADeadDispatcher() throws Exception {
+    void aMissingLauncherBinaryGivesQueueingErrorsNotADeadDispatcher() throws Exception {
         Path missing = tmp.resolve("no-such-program");
-        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).workerNodeEntryPoint(missing).build()) {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).launcherBinary(missing).build()) {
             d.start();
             String id = d.submitToBatchDistributor("true", "t", Map.of());
             Map<Integer, String> array = d.submitArrayToBatchDistributor("true", "a", Map.of(), 3);
@@ -64,9 +64,9 @@ class LauncherFaultTest extends JournalTest {
     }
 
     @Test
-    void aWorkerNodeEntryPointThatIsNotExecutableGivesQueueingErrors() throws Exception {
+    void aLauncherBinaryThatIsNotExecutableGivesQueueingErrors() throws Exception {
         Path plain = Files.writeString(tmp.resolve("not-executable"), "#!/bin/sh\n");
-        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).workerNodeEntryPoint(plain).build()) {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).launcherBinary(plain).build()) {
             d.start();
             String id = d.submitToBatchDistributor("true", "t", Map.of());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(10)));

@@ -34,7 +34,7 @@ class ConfigFileTest {
             "kill_grace: 2s",
             "sample_interval: 250ms",
             "max_overtakes: 0",
-            "worker_node_entry_point: /opt/mp/mpagent",
+            "worker_node_entry_point: /opt/jobmon/bin/worker_node_entry_point",
             "expected_jobmon_version: 3.4.1",
             "watch_interval: 1.5",
             "journal_server: true",
@@ -176,6 +176,8 @@ class ConfigFileTest {
             {"journal_dir: {a: b}", "journal_dir"},
             {"log_dir: ''", "log_dir"},
             {"worker_node_entry_point: []", "worker_node_entry_point"},
+            {"worker_node_entry_point: ''", "worker_node_entry_point"},
+            {"worker_node_entry_point: 3", "worker_node_entry_point"},
             {"expected_jobmon_version: ''", "expected_jobmon_version"},
         };
         for (String[] c : cases) {
@@ -243,7 +245,7 @@ class ConfigFileTest {
         assertEquals(Duration.ofSeconds(2), field(b, "killGrace"));
         assertEquals(Duration.ofMillis(250), field(b, "sampleInterval"));
         assertEquals(0, field(b, "maxOvertakes"));
-        assertEquals(Path.of("/opt/mp/mpagent"), field(b, "workerNodeEntryPoint"));
+        assertEquals("/opt/jobmon/bin/worker_node_entry_point", field(b, "workerNodeEntryPoint"));
         assertEquals("3.4.1", field(b, "expectedJobmonVersion"));
         assertEquals(Duration.ofMillis(1500), field(b, "watchInterval"));
     }
