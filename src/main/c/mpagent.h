@@ -1,5 +1,5 @@
 /*
- * mpagent: the task supervisor of multiproc (Linux).
+ * mpagent: the launcher of multiproc (Linux).
  *
  *   mpagent launcher STATE_DIR SLOTS
  *
