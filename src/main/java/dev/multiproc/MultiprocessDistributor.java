@@ -301,8 +301,8 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             }
             positive("retentionCheckInterval", retentionCheckInterval);
             return new EngineSettings(clusterName, parallelism, journalDir, exitInfoSizeLimit, logDir, orphanPolicy, killGrace,
-                    sampleInterval, overtakes, launcherBinary, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer, historyRetention,
-                    historyMaxTasks, retentionCheckInterval, syncCommits);
+                    sampleInterval, overtakes, launcherBinary, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer,
+                    historyRetention, historyMaxTasks, retentionCheckInterval, syncCommits);
         }
 
         private static void positive(String name, Duration d) {

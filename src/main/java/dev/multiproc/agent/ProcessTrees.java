@@ -12,14 +12,17 @@ import java.util.Set;
 /**
  * The host's last resort against a task's processes, for when its launcher cannot end them (the
  * launcher was killed, or does not respond). A task's shell (the {@code /bin/sh -c} its launcher
- * started, whose identity its state file holds) leads a session of its own, so the processes of a task
+ * started, whose identity its state file holds) leads a process session of its own, so the processes of a task
  * whose shell is gone are still found by their session id.
  */
 public final class ProcessTrees {
     private ProcessTrees() {
     }
 
-    /** SIGKILLs the task's shell (if it is still the same process), its descendants, and its session. Returns how many were signalled. */
+    /**
+     * SIGKILLs the task's shell (if it is still the same process), its descendants, and its process session.
+     * Returns how many were signalled.
+     */
     public static int killTask(ProcessIdentity shell) {
         if (shell.pid() <= 1) {
             return 0; // no task's: session 0 holds the kernel's threads, and pid 1 is init

@@ -45,7 +45,8 @@ final class HistoryCommand implements Callable<Integer> {
     String run;
 
     @Option(names = "--since", paramLabel = "WHEN",
-            description = "Only tasks submitted since WHEN: a duration ago (30m, 2h, 1h30m, 1d is 24h) or a date/time (2026-11-26, 2026-11-26T10:00:00Z).")
+            description = "Only tasks submitted since WHEN: a duration ago (30m, 2h, 1h30m, 1d is 24h) or a date/time (2026-11-26, "
+                    + "2026-11-26T10:00:00Z).")
     String since;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most N tasks (default: ${DEFAULT-VALUE}).")
@@ -105,11 +106,14 @@ final class HistoryCommand implements Callable<Integer> {
             }
             return OffsetDateTime.now().minus(Durations.parse("--since", w));
         } catch (ConfigException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage() + "; or a date/time (2026-11-26, "
-                    + "2026-11-26T10:00:00Z)");
-        } catch (DateTimeParseException | IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--since must be a duration (30m, 2h, 1d, 1h30m) or a date/time "
-                    + "(2026-11-26, 2026-11-26T10:00:00Z), got '" + when + "'");
+            boolean meantAsDuration = !w.isEmpty() && Character.isDigit(w.charAt(0)); // then the reason is the duration's (1:60:00)
+            throw new CommandLine.ParameterException(spec.commandLine(), meantAsDuration ? e.getMessage() : sinceForms(when));
+        } catch (DateTimeParseException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), sinceForms(when));
         }
+    }
+
+    private static String sinceForms(String when) {
+        return "--since must be a duration (30m, 2h, 1h30m, 1:30:00) or a date/time (2026-11-26, 2026-11-26T10:00:00Z), got '" + when + "'";
     }
 }

@@ -23,7 +23,7 @@ public final class Durations {
     /** The longest duration: about 31 years, far beyond any timeout, and far from overflowing nanoseconds. */
     public static final long MAX_SECONDS = 1_000_000_000L;
     /** How the grammar reads in an error message. */
-    public static final String FORMS = "a number of seconds, amounts with units ms, s, m, h, d (500ms, 90s, 1h30m) or H:MM:SS";
+    public static final String FORMS = "a number of seconds, amounts with units ms, s, m, h or d such as 90s or 1h30m, or H:MM:SS";
 
     private static final String NUMBER = "\\d+(?:\\.\\d+)?";
     private static final Pattern SECONDS = Pattern.compile(NUMBER);
@@ -47,7 +47,7 @@ public final class Durations {
         } else if (value instanceof String s) {
             seconds = seconds(name, s);
         } else {
-            throw new ConfigException(name + " must be a duration (" + FORMS + "), got "
+            throw new ConfigException(name + " must be a duration: " + FORMS + "; got "
                     + (value == null ? "nothing" : value.getClass().getSimpleName() + " " + value));
         }
         BigDecimal nanos = seconds.multiply(NANOS_PER_SECOND);
@@ -114,6 +114,6 @@ public final class Durations {
         if (t.startsWith("-")) {
             throw new ConfigException(name + " must be a positive duration, got '" + given + "'");
         }
-        throw new ConfigException(name + " must be a duration (" + FORMS + "), got '" + given + "'");
+        throw new ConfigException(name + " must be a duration: " + FORMS + "; got '" + given + "'");
     }
 }

@@ -16,6 +16,6 @@ import java.time.Duration;
  */
 public record EngineSettings(String clusterName, int parallelism, Path journalDir, int exitInfoSizeLimit, Path logDir,
         OrphanPolicy orphanPolicy, Duration killGrace, Duration sampleInterval, int maxOvertakes, Path launcherBinary,
-        String workerNodeEntryPoint, String expectedJobmonVersion, Duration watchInterval, boolean journalServer, Duration historyRetention, long historyMaxTasks,
-        Duration retentionCheckInterval, boolean syncCommits) {
+        String workerNodeEntryPoint, String expectedJobmonVersion, Duration watchInterval, boolean journalServer,
+        Duration historyRetention, long historyMaxTasks, Duration retentionCheckInterval, boolean syncCommits) {
 }

@@ -71,17 +71,17 @@ class DurationsTest {
 
     static List<Arguments> invalid() {
         return List.of(
-                Arguments.of("soon", "must be a duration ("),
-                Arguments.of("", "must be a duration ("),
-                Arguments.of("  ", "must be a duration ("),
-                Arguments.of("h", "must be a duration ("),
-                Arguments.of("1x", "must be a duration ("),
-                Arguments.of("1w", "must be a duration ("),
-                Arguments.of("5 days", "must be a duration ("),
-                Arguments.of("1:30", "must be a duration ("),
-                Arguments.of("01:30:00:00", "must be a duration ("),
-                Arguments.of(".5s", "must be a duration ("),
-                Arguments.of("1,5s", "must be a duration ("),
+                Arguments.of("soon", "must be a duration: "),
+                Arguments.of("", "must be a duration: "),
+                Arguments.of("  ", "must be a duration: "),
+                Arguments.of("h", "must be a duration: "),
+                Arguments.of("1x", "must be a duration: "),
+                Arguments.of("1w", "must be a duration: "),
+                Arguments.of("5 days", "must be a duration: "),
+                Arguments.of("1:30", "must be a duration: "),
+                Arguments.of("01:30:00:00", "must be a duration: "),
+                Arguments.of(".5s", "must be a duration: "),
+                Arguments.of("1,5s", "must be a duration: "),
                 Arguments.of("-1", "must be a positive duration"),
                 Arguments.of("-1s", "must be a positive duration"),
                 Arguments.of("0", "must be a positive duration"),
@@ -102,8 +102,8 @@ class DurationsTest {
                 Arguments.of(1e300, "must be at most 1000000000 seconds"),
                 Arguments.of(Double.NaN, "must be a finite number of seconds"),
                 Arguments.of(Double.POSITIVE_INFINITY, "must be a finite number of seconds"),
-                Arguments.of(true, "must be a duration ("),
-                Arguments.of(List.of(1), "must be a duration ("));
+                Arguments.of(true, "must be a duration: "),
+                Arguments.of(List.of(1), "must be a duration: "));
     }
 
     @ParameterizedTest
@@ -118,9 +118,9 @@ class DurationsTest {
     @Test
     void aMessageShowsWhatWasGivenAndTheForms() {
         ConfigException e = assertThrows(ConfigException.class, () -> Durations.parse("--since", "soon"));
-        assertEquals("--since must be a duration (" + Durations.FORMS + "), got 'soon'", e.getMessage());
+        assertEquals("--since must be a duration: " + Durations.FORMS + "; got 'soon'", e.getMessage());
         e = assertThrows(ConfigException.class, () -> Durations.parse("kill_grace", null));
-        assertEquals("kill_grace must be a duration (" + Durations.FORMS + "), got nothing", e.getMessage());
+        assertEquals("kill_grace must be a duration: " + Durations.FORMS + "; got nothing", e.getMessage());
     }
 
     /** A duration just above a nanosecond is kept to the nanosecond, not rounded away or to a double's error. */
