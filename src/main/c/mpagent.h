@@ -1,5 +1,5 @@
 /*
- * mpagent: the task supervisor of multiproc (Linux).
+ * mpagent: the launcher of multiproc (Linux).
  *
  *   mpagent launcher STATE_DIR SLOTS
  *
@@ -8,7 +8,7 @@
  * each task ends, and exits when the last one has. A later host can reattach to it through its socket.
  *
  * A task starts as a vfork child of the launcher. Before it executes `/bin/sh -c COMMAND`, the child
- * starts its own session (so a Ctrl-C or hang-up at the host's terminal cannot reach it) and records
+ * starts its own process session (so a Ctrl-C or hang-up at the host's terminal cannot reach it) and records
  * its identity (pid and start time) in the task's state file, exclusively: if recovery has claimed the
  * attempt first, it does not run. When the command ends, the launcher records the result (exit code,
  * 128+N for signal N, why it ended, CPU and memory used), kills what the command left in its process

@@ -92,8 +92,8 @@ class BadInputTest extends JournalTest {
             refused(d, "'cores' must be a whole number of at least 1", () -> d.submitToBatchDistributor("true", "x", Map.of("cores", 0)));
             refused(d, "'memory' must look like 512M", () -> d.submitToBatchDistributor("true", "x", Map.of("memory", "8X")));
             refused(d, "'memory' must be a string", () -> d.submitToBatchDistributor("true", "x", Map.of("memory", List.of(1))));
-            refused(d, "'runtime' must be seconds or look like", () -> d.submitToBatchDistributor("true", "x", Map.of("runtime", "soon")));
-            refused(d, "'runtime' must be a positive number", () -> d.submitToBatchDistributor("true", "x", Map.of("runtime", 0)));
+            refused(d, "'runtime' must be a duration: ", () -> d.submitToBatchDistributor("true", "x", Map.of("runtime", "soon")));
+            refused(d, "'runtime' must be a positive duration", () -> d.submitToBatchDistributor("true", "x", Map.of("runtime", 0)));
             refused(d, "'stdout' must be a string", () -> d.submitToBatchDistributor("true", "x", Map.of("stdout", 42)));
             refused(d, "'cores'", () -> d.submitArrayToBatchDistributor("true", "x", Map.of("cores", 1.5), 10));
         }

@@ -63,7 +63,7 @@ class CrashRecoveryTest extends JournalTest {
         return f;
     }
 
-    /** SIGKILLs the launcher (the wrapper) that started a task, which outlives its host otherwise. */
+    /** SIGKILLs the launcher that started a task (the parent of the task's shell), which outlives its host otherwise. */
     private static void killLauncherOf(long taskPid) throws InterruptedException {
         long launcher = ProcStat.read(taskPid).orElseThrow().ppid();
         ProcessHandle.of(launcher).ifPresent(ProcessHandle::destroyForcibly);
@@ -190,7 +190,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
-    void aTaskKilledWithItsWrapperWhileTheHostIsDownIsLost() throws Exception {
+    void aTaskKilledWithItsLauncherWhileTheHostIsDownIsLost() throws Exception {
         String id = startThenKillHost("sleep 300").get(0);
         long task = Long.parseLong(fields(stateFile(id)).get("pid"));
         killLauncherOf(task);
@@ -281,7 +281,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
-    void aSupervisorThatArrivesLateIsFollowedAndTheTaskDoesNotRunAgain() throws Exception {
+    void anAttemptTheDeadHostsLauncherStartsLateIsFollowedAndDoesNotRunAgain() throws Exception {
         List<String> ids = new ArrayList<>();
         try (HostProcess host = HostProcess.start(journal(), 1)) {
             host.send("burst 2 touch " + tmp + "/ran-$JOB_ID");
@@ -289,15 +289,15 @@ class CrashRecoveryTest extends JournalTest {
             ids.addAll(host.ack());
             host.kill();
         }
-        Path gate = Files.createFile(tmp.resolve("gate")); // the blocker runs until the late supervisor has published
+        Path gate = Files.createFile(tmp.resolve("gate")); // the blocker runs until the late attempt has published
         try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
             // two: one runs, the next waits in the launcher's own queue, and the recovered tasks wait here
             String blocker = d.submitToBatchDistributor("while [ -e " + gate + " ]; do sleep 0.05; done", "blocker", Map.of());
             d.submitToBatchDistributor("sleep 0.1", "blocker", Map.of());
             d.start();
             assertEquals(2, recovered(d).requeued());
-            // the dead host's launcher had handed out attempt 0 of the first task after all: its supervisor
-            // publishes its state now, while the task waits behind the blocker
+            // the dead host's launcher had started attempt 0 of the first task after all: its state file
+            // appears now, while the task waits behind the blocker
             Path late = journal().resolve("run").resolve(ids.get(0) + "-0");
             long now = System.currentTimeMillis();
             Files.writeString(late, "pid=999999 start=1 t0=" + now + " end\nt1=" + now + " exit=9 sig=0 cause=exit errno=0 stage=- "
@@ -305,7 +305,7 @@ class CrashRecoveryTest extends JournalTest {
             Files.delete(gate);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             assertEquals("Process exited with code 9", d.getRemoteExitInfo(ids.get(0)).message());
-            assertFalse(Files.exists(tmp.resolve("ran-" + ids.get(0))), "the task ran again beside its late supervisor");
+            assertFalse(Files.exists(tmp.resolve("ran-" + ids.get(0))), "the task ran again beside its late attempt");
             assertTrue(Files.exists(tmp.resolve("ran-" + ids.get(1))));
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(blocker).message());
             d.engine().flushJournal();

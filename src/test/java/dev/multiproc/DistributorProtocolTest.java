@@ -332,8 +332,52 @@ class DistributorProtocolTest extends JournalTest {
             assertEquals("worker_node_array --array_id 3 --batch_number 4 --expected_jobmon_version 3.4.1 --cluster_name test",
                     d.buildWorkerNodeCommand(null, 3, 4));
             assertThrows(IllegalArgumentException.class, () -> d.buildWorkerNodeCommand(null, 3, null));
-            assertTrue(Files.isExecutable(Path.of(d.workerNodeEntryPoint())));
             assertEquals("test", d.clusterName());
         }
+    }
+
+    /**
+     * The entry point is Jobmon's worker-node program, not multiproc's launcher: by default its name, found on the
+     * task's PATH; a workflow host runs it with buildWorkerNodeCommand's words, as Jobmon's distributors submit
+     * {@code worker_node_entry_point + " " + command}.
+     */
+    @Test
+    void theWorkerNodeEntryPointIsWhatATaskRunsToBeAWorkerNode() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path onPath = fakeEntryPoint(bin.resolve(MultiprocessDistributor.Builder.DEFAULT_WORKER_NODE_ENTRY_POINT), "on-path");
+        Path configured = fakeEntryPoint(tmp.resolve("jobmon-worker"), "configured");
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            assertEquals("worker_node_entry_point", d.workerNodeEntryPoint(), "the default is Jobmon's program, by name");
+            d.start();
+            d.submitToBatchDistributor("PATH=" + bin + ":$PATH " + d.workerNodeEntryPoint() + " " + d.buildWorkerNodeCommand(7, null, null),
+                    "wn", Map.of());
+            awaitIdle(d);
+        }
+        assertEquals("worker_node_job --task_instance_id 7 --expected_jobmon_version 3.4.0 --cluster_name test",
+                awaitLine(tmp.resolve("on-path")));
+        Path config = Files.writeString(tmp.resolve("config.yml"), "cluster_name: test\njournal_dir: " + journal()
+                + "\nworker_node_entry_point: " + configured + "\n");
+        try (MultiprocessDistributor d = MultiprocessDistributor.fromConfig(config)) {
+            assertEquals(configured.toString(), d.workerNodeEntryPoint(), "as configured, and as given");
+            d.start();
+            d.submitArrayToBatchDistributor(d.workerNodeEntryPoint() + " " + d.buildWorkerNodeCommand(null, 3, 4), "wn", Map.of(), 1);
+            awaitIdle(d);
+        }
+        assertEquals("worker_node_array --array_id 3 --batch_number 4 --expected_jobmon_version 3.4.0 --cluster_name test",
+                awaitLine(tmp.resolve("configured")));
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 1).workerNodeEntryPoint("/opt/jobmon/bin/worker_node_entry_point")
+                .build()) {
+            assertEquals("/opt/jobmon/bin/worker_node_entry_point", d.workerNodeEntryPoint(), "never resolved or checked by the host");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Hosts.builder(journal(), 1).workerNodeEntryPoint(" ").build());
+        assertTrue(e.getMessage().startsWith("workerNodeEntryPoint must be"), e.getMessage());
+    }
+
+    /** A stand-in for Jobmon's worker_node_entry_point that writes its arguments to {@code tmp/OUT}. */
+    private Path fakeEntryPoint(Path program, String out) throws java.io.IOException {
+        Files.writeString(program, "#!/bin/sh\necho \"$*\" > " + tmp.resolve(out) + "\n");
+        Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return program;
     }
 }

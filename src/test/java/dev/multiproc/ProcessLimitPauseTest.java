@@ -185,7 +185,7 @@ class ProcessLimitPauseTest extends JournalTest {
             Path asNobody = Files.writeString(tmp.resolve("mpagent-as-nobody"), "#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 "
                     + "--clear-groups --inh-caps=+dac_override --ambient-caps=+dac_override " + agent + " \"$@\"\n");
             Files.setPosixFilePermissions(asNobody, PosixFilePermissions.fromString("rwx------"));
-            builder.workerNodeEntryPoint(asNobody);
+            builder.launcherBinary(asNobody);
         }
         try (StandardErrorCapture log = StandardErrorCapture.start(); MultiprocessDistributor d = builder.build()) {
             d.start();

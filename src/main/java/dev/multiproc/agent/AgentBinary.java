@@ -11,7 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The task supervisor program, {@code mpagent}, built from {@code src/main/c} (see {@code mpagent.h}) and shipped in
+ * The launcher program, {@code mpagent}, built from {@code src/main/c} (see {@code mpagent.h}) and shipped in
  * the jar. It is installed into the journal's {@code bin} directory, under a name that carries its
  * content hash, so hosts of different versions never replace each other's running binary.
  */
@@ -21,17 +21,17 @@ public final class AgentBinary {
     private AgentBinary() {
     }
 
-    /** Installs the bundled supervisor into {@code binDir} (once per version) and returns its path. */
+    /** Installs the bundled launcher into {@code binDir} (once per version) and returns its path. */
     public static Path install(Path binDir) {
         byte[] bytes;
         try (InputStream in = AgentBinary.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                throw new IllegalStateException("the task supervisor " + RESOURCE + " is missing from the classpath; "
+                throw new IllegalStateException("the launcher " + RESOURCE + " is missing from the classpath; "
                         + "build with `mvn package` (it needs a C compiler)");
             }
             bytes = in.readAllBytes();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read the bundled task supervisor: " + e, e);
+            throw new IllegalStateException("cannot read the bundled launcher: " + e, e);
         }
         Path target = binDir.resolve("mpagent-" + shortHash(bytes));
         if (Files.isExecutable(target) && intact(target, bytes)) {
@@ -51,7 +51,7 @@ public final class AgentBinary {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return target;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot install the task supervisor into " + binDir + ": " + e, e);
+            throw new IllegalStateException("cannot install the launcher into " + binDir + ": " + e, e);
         }
     }
 

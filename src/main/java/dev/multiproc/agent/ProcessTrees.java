@@ -10,31 +10,35 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The host's last resort against a task's processes, for when the task's supervisor cannot do its job
- * (it was killed, or does not respond). A supervisor starts its own session, so the processes of a
- * task whose supervisor is gone are still found by their session id.
+ * The host's last resort against a task's processes, for when its launcher cannot end them (the
+ * launcher was killed, or does not respond). A task's shell (the {@code /bin/sh -c} its launcher
+ * started, whose identity its state file holds) leads a process session of its own, so the processes of a task
+ * whose shell is gone are still found by their session id.
  */
 public final class ProcessTrees {
     private ProcessTrees() {
     }
 
-    /** SIGKILLs the supervisor (if it is still the same process), its descendants, and its session. Returns how many were signalled. */
-    public static int killTask(ProcessIdentity supervisor) {
-        if (supervisor.pid() <= 1) {
+    /**
+     * SIGKILLs the task's shell (if it is still the same process), its descendants, and its process session.
+     * Returns how many were signalled.
+     */
+    public static int killTask(ProcessIdentity shell) {
+        if (shell.pid() <= 1) {
             return 0; // no task's: session 0 holds the kernel's threads, and pid 1 is init
         }
         Set<ProcessHandle> targets = new LinkedHashSet<>();
-        if (supervisor.isAlive()) {
-            ProcessHandle.of(supervisor.pid()).ifPresent(h -> {
+        if (shell.isAlive()) {
+            ProcessHandle.of(shell.pid()).ifPresent(h -> {
                 targets.add(h);
                 h.descendants().forEach(targets::add);
             });
-        } else if (ProcStat.read(supervisor.pid()).map(ProcStat::isLive).orElse(false)) {
+        } else if (ProcStat.read(shell.pid()).map(ProcStat::isLive).orElse(false)) {
             // the pid belongs to another process now: Linux reuses a pid only once no process has it as
             // session id, so nothing of our task is left in that session, and what is there is not ours
             return 0;
         }
-        for (long pid : sessionMembers(supervisor.pid())) {
+        for (long pid : sessionMembers(shell.pid())) {
             ProcessHandle.of(pid).ifPresent(targets::add);
         }
         for (ProcessHandle h : targets) {
@@ -43,7 +47,7 @@ public final class ProcessTrees {
         return targets.size();
     }
 
-    /** Live processes whose session id is {@code sid} (a supervisor's pid), other than the supervisor itself. */
+    /** Live processes whose session id is {@code sid} (a task shell's pid), other than that process itself. */
     public static List<Long> sessionMembers(long sid) {
         List<Long> members = new ArrayList<>();
         if (sid <= 1) {

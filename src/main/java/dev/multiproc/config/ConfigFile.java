@@ -100,7 +100,7 @@ public final class ConfigFile {
         duration("sample_interval");
         duration("watch_interval");
         maxOvertakes();
-        path("worker_node_entry_point");
+        text("worker_node_entry_point");
         text("expected_jobmon_version");
         journalServer();
         flag("sync_commits");
@@ -221,8 +221,8 @@ public final class ConfigFile {
         if (maxOvertakes() != null) {
             builder.maxOvertakes(maxOvertakes());
         }
-        if (path("worker_node_entry_point") != null) {
-            builder.workerNodeEntryPoint(path("worker_node_entry_point"));
+        if (text("worker_node_entry_point") != null) {
+            builder.workerNodeEntryPoint(text("worker_node_entry_point"));
         }
         if (text("expected_jobmon_version") != null) {
             builder.expectedJobmonVersion(text("expected_jobmon_version"));

@@ -11,9 +11,9 @@ import java.util.Map;
  * @param parallelism    slots: tasks running at once, counting a task of {@code cores: c} c times
  * @param maxOvertakes   how many later tasks may start ahead of a task waiting for slots
  * @param killGrace      time between SIGTERM and SIGKILL when a task is terminated or over a limit
- * @param sampleInterval how often a supervisor samples its task's memory
+ * @param sampleInterval how often the launcher samples the memory of its tasks
  * @param logDir         default directory for task output; null discards it
- * @param agent          the supervisor program
+ * @param agent          the launcher program
  * @param launcherLog    where the launcher writes its own errors
  * @param environment    added to every task's environment (never credentials)
  */

@@ -67,7 +67,7 @@ public final class Engine implements AutoCloseable {
         this.hostLock = hostLock;
         this.journal = journal;
         this.stateFiles = new StateFiles(dir.stateDir());
-        this.agent = settings.workerNodeEntryPoint() != null ? settings.workerNodeEntryPoint().toAbsolutePath()
+        this.agent = settings.launcherBinary() != null ? settings.launcherBinary().toAbsolutePath()
                 : AgentBinary.install(dir.binDir());
         this.sessionId = journal.openSession(new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
                 settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT), null));

@@ -5,7 +5,7 @@ import dev.multiproc.cluster.TaskInstanceStatus;
 import java.time.Instant;
 import java.util.Locale;
 
-/** Turns what a supervisor recorded, or failed to record, into an {@link Outcome}. */
+/** Turns what a task's launcher recorded (in an event or the state file), or failed to record, into an {@link Outcome}. */
 final class Outcomes {
     static final int KILL_SELF_EXIT_CODE = 199;
 

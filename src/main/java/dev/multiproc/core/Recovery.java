@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * Settles every task the journal does not show as finished, when a host starts on a journal.
  *
  * <p>Only tasks submitted by earlier sessions are settled: what this session submitted before
- * {@code start()} is already queued. A task's state files decide, because the task's shell publishes its
- * identity before the command runs and replaces it with the result when the command ends, whether or
- * not a host is alive to see it. For the latest attempt that has a file:
+ * {@code start()} is already queued. A task's state files decide, because a task's shell writes its
+ * identity there before the command runs and its launcher adds the result when the command ends, whether
+ * or not a host is alive to see it. For the latest attempt that has a file:
  * <ul>
  * <li>a result: the task finished while no host watched; its true exit is recorded. Unless the result
  *     says its launcher could not get it to its command for want of a resource (a full disk, say): then it
@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  *     {@code kill}, terminated with its tree);</li>
  * <li>an identity whose process is gone (or whose pid now belongs to another process): lost;</li>
  * <li>no file, or an empty one (a claim): the task never started. It is queued again, in submission
- *     order; before it starts, the attempt the dead host may have handed out is claimed, so a supervisor
- *     arriving late cannot run it too.</li>
+ *     order; before it starts, the attempt the dead host may have handed out is claimed, so a task of that
+ *     attempt starting late cannot run it too.</li>
  * </ul>
  * Recovery writes nothing per task before dispatch resumes: the claims are made one by one as the
  * tasks start, and the attempt that runs is journaled with its start.
@@ -192,7 +192,7 @@ final class Recovery {
 
     /**
      * State files of tasks the journal shows as finished: their end was committed before the host died,
-     * the deletion was not. Temporary files of supervisors that are gone go too.
+     * the deletion was not. Temporary files of claims whose host is gone go too.
      */
     private void sweep(Iterable<String> finishedTaskIds) throws IOException {
         Map<String, Integer> strays = new HashMap<>();

@@ -35,7 +35,7 @@ final class RunningTask {
         this.key = StateFiles.key(taskId, task.attempt());
     }
 
-    /** A task whose process is known from its state file. */
+    /** A task whose shell is known from its state file. */
     static RunningTask fromRecord(QueuedTask task, dev.multiproc.agent.TaskRecord record) {
         RunningTask rt = new RunningTask(task);
         rt.pid = record.pid();

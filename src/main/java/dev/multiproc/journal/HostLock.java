@@ -18,7 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The claim of one host process on a journal directory. Only the holder runs tasks and writes the
+ * The hold of one host process on a journal directory. Only the holder runs tasks and writes the
  * journal; a second host gets a clear error naming the holder. The operating system releases the
  * lock when the holder dies, however it dies. The lock file names the holder on its first line and says
  * on its second whether it serves the journal to other processes ({@code journal_server: true}).

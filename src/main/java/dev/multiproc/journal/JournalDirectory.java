@@ -91,7 +91,7 @@ public final class JournalDirectory {
         return root.resolve(CONSOLE_FILE_PREFIX + pid);
     }
 
-    /** Where task supervisors write their identity and result; see {@code mpagent.c}. */
+    /** The state files: one per task attempt, with its shell's identity and, once it ended, its result; see {@code mpagent.h}. */
     public Path stateDir() {
         return root.resolve("run");
     }

@@ -1,5 +1,7 @@
 package dev.multiproc.queue;
 
+import dev.multiproc.config.Durations;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -9,7 +11,7 @@ import java.util.regex.Pattern;
 /**
  * Requested resources in canonical units, parsed from what users write: {@code cores} (a whole number),
  * {@code memory} ({@code "8G"}, {@code "512M"}, {@code "1.5GiB"}, or a number of GiB), {@code runtime}
- * (seconds, or {@code "90s"}, {@code "30m"}, {@code "2h"}, {@code "1h30m"}, {@code "1d"}, {@code "HH:MM:SS"}),
+ * (a duration as {@link Durations} reads it: seconds, {@code "90s"}, {@code "1h30m"}, {@code "1:30:00"}; rounded up to seconds),
  * {@code queue}, {@code project}, and {@code stdout} / {@code stderr} (log directories). Other keys
  * belong to other clusters and are kept as given. Memory units are binary: {@code 1G} is 2<sup>30</sup> bytes.
  *
@@ -22,8 +24,7 @@ public record Resources(int cores, Long memoryBytes, Long runtimeSeconds, String
 
     public static final Resources DEFAULT = new Resources(1, null, null, null, null, null, null);
     private static final Pattern MEMORY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGTP]?)(I?B?)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)([DHMS])", Pattern.CASE_INSENSITIVE);
-    private static final Pattern CLOCK = Pattern.compile("(\\d+):([0-5]?\\d):([0-5]?\\d)");
+    private static final String RUNTIME = "requested resource 'runtime'";
 
     /** Parses requested resources; a wrong type or unit is an {@link IllegalArgumentException} naming the key. */
     public static Resources parse(Map<String, Object> requested) {
@@ -82,56 +83,13 @@ public record Resources(int cores, Long memoryBytes, Long runtimeSeconds, String
                 + typeName(value));
     }
 
-    /** Seconds for {@code 90}, {@code "90s"}, {@code "30m"}, {@code "2h"}, {@code "1h30m"}, {@code "1d"} or {@code "01:30:00"}. */
+    /**
+     * Whole seconds, rounded up, for a duration as {@link Durations} reads it: {@code 90}, {@code "90s"},
+     * {@code "30m"}, {@code "2h"}, {@code "1h30m"}, {@code "1d"} or {@code "01:30:00"}.
+     */
     public static long parseRuntime(Object value) {
-        double seconds;
-        if (value instanceof Number n) {
-            seconds = toDouble("runtime", n);
-        } else if (value instanceof String s) {
-            String t = s.trim().toLowerCase(Locale.ROOT);
-            try {
-                seconds = parseRuntimeText(t);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("requested resource 'runtime' is out of range: '" + s + "'");
-            }
-        } else {
-            throw new IllegalArgumentException("requested resource 'runtime' must be a number of seconds or a string such as '2h', got "
-                    + typeName(value));
-        }
-        if (!(seconds < 1e15)) {
-            throw new IllegalArgumentException("requested resource 'runtime' is out of range: " + value);
-        }
-        long rounded = (long) Math.ceil(seconds);
-        if (rounded < 1) {
-            throw new IllegalArgumentException("requested resource 'runtime' must be at least 1 second, got " + value);
-        }
-        return rounded;
-    }
-
-    private static double parseRuntimeText(String t) {
-        if (t.matches("\\d+(\\.\\d+)?")) {
-            return Double.parseDouble(t);
-        }
-        Matcher clock = CLOCK.matcher(t);
-        if (clock.matches()) {
-            return Double.parseDouble(clock.group(1)) * 3600 + Double.parseDouble(clock.group(2)) * 60 + Double.parseDouble(clock.group(3));
-        }
-        if (t.matches("(\\d+(\\.\\d+)?[dhms])+")) {
-            double seconds = 0;
-            Matcher part = DURATION_PART.matcher(t);
-            while (part.find()) {
-                double amount = Double.parseDouble(part.group(1));
-                seconds += switch (part.group(2)) {
-                    case "d" -> amount * 86_400;
-                    case "h" -> amount * 3_600;
-                    case "m" -> amount * 60;
-                    default -> amount;
-                };
-            }
-            return seconds;
-        }
-        throw new IllegalArgumentException("requested resource 'runtime' must be seconds or look like 90s, 30m, 2h, 1h30m or "
-                + "HH:MM:SS, got '" + t + "'");
+        Duration d = Durations.parse(RUNTIME, value);
+        return d.getSeconds() + (d.getNano() > 0 ? 1 : 0);
     }
 
     /** The resources as canonical values: cores, memory in GiB, runtime in seconds, and the rest as given. */

@@ -194,6 +194,12 @@ class CommandLineTest extends JournalTest {
         assertEquals(2, JSON.readTree(sql.out()).size(), sql.toString());
         Cli.Result history = Cli.run(tmp, "history", "--state", "running,queued", "--csv");
         assertEquals(4, history.out().strip().split("\n").length, "header and three tasks: " + history);
+        Cli.Result recent = Cli.run(tmp, "history", "--state", "running,queued", "--since", "1h 30m", "--csv");
+        assertEquals(4, recent.out().strip().split("\n").length, "--since reads durations as the configuration does: " + recent);
+        Cli.Result badSince = Cli.run(tmp, "history", "--since", "1:60:00");
+        assertEquals(2, badSince.exit(), badSince.toString());
+        assertTrue(badSince.err().contains("--since as H:MM:SS must have minutes and seconds below 60, got '1:60:00'"),
+                badSince.toString());
         Cli.Result kill = Cli.run(tmp, "kill", "1", "2", "3", "999");
         assertEquals(1, kill.exit(), "999 is not a task: " + kill);
         assertTrue(kill.out().contains("1: terminated") && kill.out().contains("2: terminated") && kill.out().contains("3: terminated"),

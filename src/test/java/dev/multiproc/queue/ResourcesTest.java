@@ -149,6 +149,7 @@ class ResourcesTest {
                 Arguments.of("1h30m15s", 5415L),
                 Arguments.of("1d", 86_400L),
                 Arguments.of("1d2h", 93_600L),
+                Arguments.of("1h 30m", 5400L),
                 Arguments.of("01:30:00", 5400L),
                 Arguments.of("1:02:03", 3723L),
                 Arguments.of("100:00:00", 360_000L),
@@ -163,7 +164,7 @@ class ResourcesTest {
     }
 
     static List<Object> invalidRuntime() {
-        return List.of("abc", "", "  ", "h", "1x", "1h 30m", "-5", "-5s", "0", "0s", "00:00:00", "1:60:00", "1:00:60", "1:30",
+        return List.of("abc", "", "  ", "h", "1x", "1h 30x", "-5", "-5s", "0", "0s", "00:00:00", "1:60:00", "1:00:60", "1:30",
                 "01:30:00:00", 0, 0L, 0.0, -5, -5L, -0.5, Double.NaN, Double.POSITIVE_INFINITY, true, List.of(90));
     }
 
