@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.journal.RecoveryCounts;
@@ -237,7 +237,7 @@ class CrashRecoveryTest extends JournalTest {
         long task = Long.parseLong(identity.get("pid"));
         // the task, its launcher and everything of the task end, as they must have for the kernel to give its pid away
         killLauncherOf(task);
-        for (long member : dev.multiproc.agent.ProcessTrees.sessionMembers(task)) {
+        for (long member : dev.multiproc.proc.ProcessTrees.sessionMembers(task)) {
             ProcessHandle.of(member).ifPresent(ProcessHandle::destroyForcibly);
         }
         ProcessHandle.of(task).ifPresent(ProcessHandle::destroyForcibly);

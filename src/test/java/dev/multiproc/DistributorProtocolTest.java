@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.ProcStat;
-import dev.multiproc.agent.ProcessIdentity;
+import dev.multiproc.proc.ProcStat;
+import dev.multiproc.proc.ProcessIdentity;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.cluster.TaskInstanceStatus;

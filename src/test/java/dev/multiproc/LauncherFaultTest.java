@@ -28,11 +28,11 @@ class LauncherFaultTest extends JournalTest {
             // the launcher runs as "mpagent launcher DIR SLOTS"; ours is our child (one an earlier host left is not)
             long self = ProcessHandle.current().pid();
             List<String> launchers = Leftovers.of(journal()).stream().filter(p -> p.contains(" launcher ")).filter(p ->
-                    dev.multiproc.agent.ProcStat.read(Long.parseLong(p.substring(0, p.indexOf(':')))).orElseThrow().ppid() == self).toList();
+                    dev.multiproc.proc.ProcStat.read(Long.parseLong(p.substring(0, p.indexOf(':')))).orElseThrow().ppid() == self).toList();
             assertEquals(1, launchers.size(), launchers.toString());
             long launcher = Long.parseLong(launchers.get(0).substring(0, launchers.get(0).indexOf(':')));
             ProcessHandle.of(launcher).orElseThrow().destroyForcibly();
-            await("the launcher to die", () -> !dev.multiproc.agent.ProcStat.read(launcher).map(dev.multiproc.agent.ProcStat::isLive)
+            await("the launcher to die", () -> !dev.multiproc.proc.ProcStat.read(launcher).map(dev.multiproc.proc.ProcStat::isLive)
                     .orElse(false));
             Files.delete(gate);
             String c = d.submitToBatchDistributor("exit 6", "c", Map.of());

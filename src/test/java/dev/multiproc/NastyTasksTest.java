@@ -3,7 +3,7 @@ package dev.multiproc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.testing.Hosts;

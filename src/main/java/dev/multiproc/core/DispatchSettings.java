@@ -1,6 +1,6 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.StateFiles;
+import dev.multiproc.state.StateFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

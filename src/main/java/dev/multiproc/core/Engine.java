@@ -1,7 +1,7 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.AgentBinary;
-import dev.multiproc.agent.StateFiles;
+import dev.multiproc.launcher.LauncherBinary;
+import dev.multiproc.state.StateFiles;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.cluster.TaskInstanceStatus;
@@ -68,7 +68,7 @@ public final class Engine implements AutoCloseable {
         this.journal = journal;
         this.stateFiles = new StateFiles(dir.stateDir());
         this.agent = settings.launcherBinary() != null ? settings.launcherBinary().toAbsolutePath()
-                : AgentBinary.install(dir.binDir());
+                : LauncherBinary.install(dir.binDir());
         this.sessionId = journal.openSession(new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
                 settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT), null));
         this.queueingErrors = new QueueingErrors(journal, journal.unpoppedQueueingErrors());

@@ -1,7 +1,6 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.SpawnRequest;
-import dev.multiproc.queue.Resources;
+import dev.multiproc.launcher.SpawnRequest;
 import dev.multiproc.worker.LogFiles;
 import java.io.IOException;
 import java.nio.file.Path;

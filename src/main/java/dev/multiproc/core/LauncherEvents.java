@@ -1,9 +1,9 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.Launcher;
-import dev.multiproc.agent.LauncherLink;
-import dev.multiproc.agent.TaskRecord;
-import dev.multiproc.agent.TransientErrors;
+import dev.multiproc.launcher.Launcher;
+import dev.multiproc.launcher.LauncherLink;
+import dev.multiproc.state.TaskRecord;
+import dev.multiproc.launcher.TransientErrors;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,10 +1,12 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.Launcher;
-import dev.multiproc.agent.LauncherLink;
-import dev.multiproc.agent.ProcessTrees;
-import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.launcher.LauncherConnection;
+
+import dev.multiproc.launcher.Launcher;
+import dev.multiproc.launcher.LauncherLink;
+import dev.multiproc.proc.ProcessTrees;
+import dev.multiproc.state.StateFiles;
+import dev.multiproc.state.TaskRecord;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import java.io.IOException;
 import java.time.Duration;
@@ -142,7 +144,7 @@ final class LocalBackend implements Backend {
 
     /** The unit of process start times, from the last launcher's handshake. */
     long clockTicksPerSecond() {
-        return dev.multiproc.agent.ProcessIdentity.clockTicksPerSecond();
+        return dev.multiproc.proc.ProcessIdentity.clockTicksPerSecond();
     }
 
     // ------------------------------------------------------------------ terminating and stopping

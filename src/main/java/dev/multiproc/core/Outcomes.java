@@ -1,6 +1,6 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.state.TaskRecord;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import java.time.Instant;
 import java.util.Locale;

@@ -1,10 +1,10 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.Launcher;
-import dev.multiproc.agent.LauncherConnection;
-import dev.multiproc.agent.LauncherRegistry;
-import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.SurvivingLauncher;
+import dev.multiproc.launcher.Launcher;
+import dev.multiproc.launcher.LauncherConnection;
+import dev.multiproc.launcher.LauncherRegistry;
+import dev.multiproc.state.StateFiles;
+import dev.multiproc.launcher.SurvivingLauncher;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;

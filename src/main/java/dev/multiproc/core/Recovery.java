@@ -1,18 +1,17 @@
 package dev.multiproc.core;
 
 import dev.multiproc.OrphanPolicy;
-import dev.multiproc.agent.ProcStat;
-import dev.multiproc.agent.ProcessIdentity;
-import dev.multiproc.agent.ProcessTrees;
-import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.TaskRecord;
-import dev.multiproc.agent.TransientErrors;
+import dev.multiproc.proc.ProcStat;
+import dev.multiproc.proc.ProcessIdentity;
+import dev.multiproc.proc.ProcessTrees;
+import dev.multiproc.state.StateFiles;
+import dev.multiproc.state.TaskRecord;
+import dev.multiproc.launcher.TransientErrors;
 import dev.multiproc.journal.JobRow;
 import dev.multiproc.journal.RecoveryCounts;
 import dev.multiproc.journal.TaskJournal;
 import dev.multiproc.journal.TaskStartRow;
 import dev.multiproc.journal.UnfinishedTaskRow;
-import dev.multiproc.queue.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

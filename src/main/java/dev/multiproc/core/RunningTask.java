@@ -1,7 +1,7 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.ProcessIdentity;
-import dev.multiproc.agent.StateFiles;
+import dev.multiproc.proc.ProcessIdentity;
+import dev.multiproc.state.StateFiles;
 
 /**
  * A task that left the queue: handed to the launcher, running, or reattached after a restart. Guarded
@@ -16,7 +16,7 @@ final class RunningTask {
     long pidStartedMs;
     long startedMs;
     /** The launcher that reports on it: the one it was handed to, or a reattached one; null when none does. */
-    dev.multiproc.agent.LauncherLink launcher;
+    dev.multiproc.launcher.LauncherLink launcher;
     /** No live launcher reports on it: its end is found by watching its state files and pid. */
     boolean watched;
     /** Not started by the host's current launcher, whose slots it therefore does not take. */
@@ -36,7 +36,7 @@ final class RunningTask {
     }
 
     /** A task whose shell is known from its state file. */
-    static RunningTask fromRecord(QueuedTask task, dev.multiproc.agent.TaskRecord record) {
+    static RunningTask fromRecord(QueuedTask task, dev.multiproc.state.TaskRecord record) {
         RunningTask rt = new RunningTask(task);
         rt.pid = record.pid();
         rt.startTicks = record.startTicks();

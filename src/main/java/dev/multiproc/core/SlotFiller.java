@@ -1,9 +1,9 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.Launcher;
-import dev.multiproc.agent.SpawnRequest;
-import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.TransientErrors;
+import dev.multiproc.launcher.Launcher;
+import dev.multiproc.launcher.SpawnRequest;
+import dev.multiproc.state.StateFiles;
+import dev.multiproc.launcher.TransientErrors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

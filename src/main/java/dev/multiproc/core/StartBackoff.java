@@ -1,5 +1,7 @@
 package dev.multiproc.core;
 
+import dev.multiproc.launcher.TransientErrors;
+
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Executors;

@@ -1,9 +1,9 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.ProcessIdentity;
-import dev.multiproc.agent.ProcessTrees;
-import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.TransientErrors;
+import dev.multiproc.proc.ProcessIdentity;
+import dev.multiproc.proc.ProcessTrees;
+import dev.multiproc.state.StateFiles;
+import dev.multiproc.launcher.TransientErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

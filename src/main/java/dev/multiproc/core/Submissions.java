@@ -7,7 +7,6 @@ import dev.multiproc.journal.JobRow;
 import dev.multiproc.journal.JournalException;
 import dev.multiproc.journal.RunRow;
 import dev.multiproc.journal.TaskJournal;
-import dev.multiproc.queue.Resources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.ProcessIdentity;
-import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.proc.ProcessIdentity;
+import dev.multiproc.state.StateFiles;
+import dev.multiproc.state.TaskRecord;
 import dev.multiproc.journal.ExitInfoRow;
 import dev.multiproc.journal.QueueingErrorRow;
 import dev.multiproc.journal.TaskEndRow;

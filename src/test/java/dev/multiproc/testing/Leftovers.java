@@ -1,6 +1,6 @@
 package dev.multiproc.testing;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

@@ -1,6 +1,6 @@
 package dev.multiproc.cli.bench;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
