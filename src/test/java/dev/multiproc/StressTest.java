@@ -98,9 +98,9 @@ class StressTest extends JournalTest {
                 String[] row = journaled.get(id);
                 assertTrue(row != null, "not journaled: " + id);
                 if (!List.of("DONE", "FAILED", "TERMINATED").contains(row[1])) {
-                    Path agentLog = journal().resolve("agent.log");
-                    throw new AssertionError(id + " ended as " + row[1] + ": " + row[3] + "\nagent.log: "
-                            + (Files.exists(agentLog) ? Files.readString(agentLog) : "none"));
+                    Path launcherLog = journal().resolve("launcher.log");
+                    throw new AssertionError(id + " ended as " + row[1] + ": " + row[3] + "\nlauncher.log: "
+                            + (Files.exists(launcherLog) ? Files.readString(launcherLog) : "none"));
                 }
                 RemoteExitInfo info = d.getRemoteExitInfo(id);
                 assertEquals(row[2], info.status().code(), id);

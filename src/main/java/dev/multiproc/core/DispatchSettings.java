@@ -13,11 +13,11 @@ import java.util.Map;
  * @param killGrace      time between SIGTERM and SIGKILL when a task is terminated or over a limit
  * @param sampleInterval how often the launcher samples the memory of its tasks
  * @param logDir         default directory for task output; null discards it
- * @param agent          the launcher program
+ * @param launcherBinary the launcher program (mpagent)
  * @param launcherLog    where the launcher writes its own errors
  * @param environment    added to every task's environment (never credentials)
  */
 public record DispatchSettings(int parallelism, int maxOvertakes, Duration killGrace, Duration sampleInterval, Path logDir,
-        StateFiles stateFiles, Path agent, Path launcherLog, Map<String, String> environment, int sessionId,
+        StateFiles stateFiles, Path launcherBinary, Path launcherLog, Map<String, String> environment, int sessionId,
         Duration watchInterval) {
 }

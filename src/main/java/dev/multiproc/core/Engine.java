@@ -51,7 +51,7 @@ public final class Engine implements AutoCloseable {
     private final ExitInfoCache exitInfos;
     private final QueueingErrors queueingErrors;
     private final StateFiles stateFiles;
-    private final Path agent;
+    private final Path launcherBinary;
     private final int sessionId;
     private final Submissions submissions;
     private final Object lifecycle = new Object();
@@ -67,7 +67,7 @@ public final class Engine implements AutoCloseable {
         this.hostLock = hostLock;
         this.journal = journal;
         this.stateFiles = new StateFiles(dir.stateDir());
-        this.agent = settings.launcherBinary() != null ? settings.launcherBinary().toAbsolutePath()
+        this.launcherBinary = settings.launcherBinary() != null ? settings.launcherBinary().toAbsolutePath()
                 : LauncherBinary.install(dir.binDir());
         this.sessionId = journal.openSession(new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
                 settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT), null));
@@ -76,7 +76,7 @@ public final class Engine implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MULTIPROC_JOURNAL", dir.root().toString());
         DispatchSettings ds = new DispatchSettings(settings.parallelism(), settings.maxOvertakes(), settings.killGrace(),
-                settings.sampleInterval(), settings.logDir(), stateFiles, agent, dir.root().resolve("agent.log"), env, sessionId,
+                settings.sampleInterval(), settings.logDir(), stateFiles, launcherBinary, dir.root().resolve("launcher.log"), env, sessionId,
                 settings.watchInterval());
         this.active = new ActiveTasks(settings.maxOvertakes());
         this.events = new TaskEvents(active, journal, exitInfos, queueingErrors, stateFiles, sessionId);
@@ -134,8 +134,8 @@ public final class Engine implements AutoCloseable {
         return sessionId;
     }
 
-    public Path agent() {
-        return agent;
+    public Path launcherBinary() {
+        return launcherBinary;
     }
 
     /** What recovery found when this session started; empty before {@link #start()}. */

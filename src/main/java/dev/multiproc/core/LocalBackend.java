@@ -326,7 +326,7 @@ final class LocalBackend implements Backend {
         }
         LauncherEvents listener = new LauncherEvents(this, active);
         int slots = filler.launcherSlots();
-        launcher = Launcher.start(settings.agent(), stateFiles.dir(), slots, settings.sampleInterval(), settings.launcherLog(),
+        launcher = Launcher.start(settings.launcherBinary(), stateFiles.dir(), slots, settings.sampleInterval(), settings.launcherLog(),
                 settings.environment(), listener);
         filler.launcherStarted(slots);
         listener.ownedBy(launcher);

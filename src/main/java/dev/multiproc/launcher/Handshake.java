@@ -14,7 +14,7 @@ public record Handshake(int version, long clockTicksPerSecond, long pageKb) {
 
     /**
      * Reads a handshake line; refuses a launcher of another protocol version. {@code who} names the
-     * launcher in the message ("the worker node entry point /x", "the launcher at /y.sock").
+     * launcher in the message ("the launcher /x", "the launcher at /y.sock").
      */
     static Handshake parse(String line, String who) throws LauncherException {
         String[] f = line.split(" ");

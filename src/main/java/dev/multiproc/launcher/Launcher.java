@@ -93,13 +93,13 @@ public final class Launcher implements LauncherLink, AutoCloseable {
      * Starts a launcher; fails with a message naming the program when it cannot run or speaks another
      * protocol version, and says whether the cause may pass (see {@link LauncherException#isTransient()}).
      */
-    public static Launcher start(Path agent, Path stateDir, int slots, Duration samplePeriod, Path logFile,
+    public static Launcher start(Path binary, Path stateDir, int slots, Duration samplePeriod, Path logFile,
             Map<String, String> environment, Events listener) throws LauncherException {
-        if (!Files.isRegularFile(agent)) {
-            throw new LauncherException("the worker node entry point " + agent + " does not exist");
+        if (!Files.isRegularFile(binary)) {
+            throw new LauncherException("the launcher " + binary + " does not exist");
         }
-        if (!Files.isExecutable(agent)) {
-            throw new LauncherException("the worker node entry point " + agent + " is not executable");
+        if (!Files.isExecutable(binary)) {
+            throw new LauncherException("the launcher " + binary + " is not executable");
         }
         try {
             if (!Files.exists(logFile)) {
@@ -110,14 +110,14 @@ public final class Launcher implements LauncherLink, AutoCloseable {
             throw new LauncherException("cannot create " + logFile + ": " + e.getMessage(), TransientErrors.isTransient(e));
         }
         long logSize = sizeOf(logFile);
-        ProcessBuilder pb = new ProcessBuilder(agent.toString(), "launcher", stateDir.toString(), Integer.toString(slots));
+        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "launcher", stateDir.toString(), Integer.toString(slots));
         pb.environment().putAll(environment);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
-            throw new LauncherException("cannot start the worker node entry point " + agent + ": " + e.getMessage(),
+            throw new LauncherException("cannot start the launcher " + binary + ": " + e.getMessage(),
                     TransientErrors.isTransient(e));
         }
         BufferedReader events = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8), 1 << 16);
@@ -137,12 +137,12 @@ public final class Launcher implements LauncherLink, AutoCloseable {
         if (line == null || !line.startsWith("H ")) {
             process.destroyForcibly();
             String why = lastLine(logFile, logSize);
-            throw new LauncherException("the worker node entry point " + agent + " did not start: " + why,
+            throw new LauncherException("the launcher " + binary + " did not start: " + why,
                     TransientErrors.isTransientText(why));
         }
         Handshake handshake;
         try {
-            handshake = Handshake.parse(line, "the worker node entry point " + agent);
+            handshake = Handshake.parse(line, "the launcher " + binary);
         } catch (LauncherException e) {
             process.destroyForcibly();
             throw e;
@@ -152,7 +152,7 @@ public final class Launcher implements LauncherLink, AutoCloseable {
             launcher.samplePeriod(samplePeriod);
         } catch (IOException e) {
             launcher.close();
-            throw new LauncherException("the worker node entry point " + agent + " stopped at once: " + e.getMessage());
+            throw new LauncherException("the launcher " + binary + " stopped at once: " + e.getMessage());
         }
         return launcher;
     }

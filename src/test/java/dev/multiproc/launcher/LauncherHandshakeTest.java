@@ -34,7 +34,7 @@ class LauncherHandshakeTest extends JournalTest {
         Path fake = fakeLauncher("H 2 100 4");
         LauncherException e = assertThrows(LauncherException.class,
                 () -> Launchers.start(fake, journal(), 1, Duration.ofMillis(100), new RecordedEvents()));
-        assertEquals("the worker node entry point " + fake + " speaks launcher protocol version 2, but this multiproc speaks version "
+        assertEquals("the launcher " + fake + " speaks launcher protocol version 2, but this multiproc speaks version "
                 + Handshake.PROTOCOL_VERSION + " only: use the mpagent built with this multiproc", e.getMessage());
         assertFalse(e.isTransient());
     }
@@ -44,7 +44,7 @@ class LauncherHandshakeTest extends JournalTest {
         Path fake = fakeLauncher("H 3 many 4");
         LauncherException e = assertThrows(LauncherException.class,
                 () -> Launchers.start(fake, journal(), 1, Duration.ofMillis(100), new RecordedEvents()));
-        assertEquals("the worker node entry point " + fake + " sent a malformed handshake: 'H 3 many 4'", e.getMessage());
+        assertEquals("the launcher " + fake + " sent a malformed handshake: 'H 3 many 4'", e.getMessage());
     }
 
     @Test

@@ -133,7 +133,7 @@ public final class Bench {
         return new Throughput(jobs, median(xargs), median(pool), median(parallel), median(multiproc), cpu);
     }
 
-    /** The launcher of this JVM's distributor: its child running the worker node entry point. */
+    /** The launcher of this JVM's distributor: its child running the launcher binary. */
     private static long launcherPid() {
         return ProcessHandle.current().children().filter(p -> p.info().command().orElse("").contains("mpagent")).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no launcher among this JVM's children")).pid();
