@@ -121,7 +121,7 @@ class SecurityTest extends JournalTest {
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
         }
         JournalCredentials secrets = JournalCredentials.load(journal().resolve("credentials"));
-        List<Path> readable = new ArrayList<>(List.of(tmp.resolve("env"), tmp.resolve("launcher-env"), journal().resolve("agent.log")));
+        List<Path> readable = new ArrayList<>(List.of(tmp.resolve("env"), tmp.resolve("launcher-env"), journal().resolve("launcher.log")));
         try (var logs = Files.list(tmp.resolve("logs"))) {
             logs.forEach(readable::add);
         }
