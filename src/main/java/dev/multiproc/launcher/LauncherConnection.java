@@ -169,18 +169,17 @@ public final class LauncherConnection implements LauncherLink, AutoCloseable {
     /** Terminates one of the launcher's tasks: SIGTERM to its process group and session, SIGKILL after its grace. */
     @Override
     public void kill(String key) throws IOException {
-        write(Requests.of("op", "kill", "key", key));
+        write(Requests.kill(key));
     }
 
     /** Terminates the process group of a task another launcher started, if the pid still names that process. */
     public void killOther(ProcessIdentity task, Duration grace) throws IOException {
-        write(Requests.of("op", "killpid", "pid", Long.toString(task.pid()), "start", Long.toString(task.startTicks()),
-                "grace_ms", Long.toString(grace.toMillis())));
+        write(Requests.killOther(task, grace));
     }
 
     /** How often the launcher measures the memory of its tasks (the next measurement is one period from now). */
     public void samplePeriod(Duration period) throws IOException {
-        write(Requests.of("op", "sample", "sample_ms", Long.toString(Math.max(1, period.toMillis()))));
+        write(Requests.samplePeriod(period));
     }
 
     /** Sends one request; blocks only while the launcher's socket buffer is full (it reads it in every turn of its loop). */

@@ -22,4 +22,20 @@ final class Requests {
         out.write(0);
         return out.toByteArray();
     }
+
+    /** Terminate the launcher's task {@code key}. */
+    static byte[] kill(String key) {
+        return of("op", "kill", "key", key);
+    }
+
+    /** Terminate the process group of a task another launcher started, if the pid still names that process. */
+    static byte[] killOther(dev.multiproc.proc.ProcessIdentity task, java.time.Duration grace) {
+        return of("op", "killpid", "pid", Long.toString(task.pid()), "start", Long.toString(task.startTicks()),
+                "grace_ms", Long.toString(grace.toMillis()));
+    }
+
+    /** Measure the tasks' memory every {@code period}. */
+    static byte[] samplePeriod(java.time.Duration period) {
+        return of("op", "sample", "sample_ms", Long.toString(Math.max(1, period.toMillis())));
+    }
 }
