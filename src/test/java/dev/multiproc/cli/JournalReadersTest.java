@@ -143,9 +143,9 @@ class JournalReadersTest extends JournalTest {
         assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
         JournalDirectory dir = JournalDirectory.existing(journal());
         String password = JournalCredentials.load(dir.credentialsFile()).readerPassword();
-        Process shell = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "org.h2.tools.Shell", "-url", "jdbc:h2:file:" + dir.databaseBase()
-                + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE", "-user", JournalCredentials.READER, "-password", password)
+        Process shell = new ProcessBuilder(dev.multiproc.testing.Jvm.command("-cp", System.getProperty("java.class.path"), "org.h2.tools.Shell",
+                "-url", "jdbc:h2:file:" + dir.databaseBase() + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE", "-user", JournalCredentials.READER,
+                "-password", password))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("shell.out").toFile()).start();
         try {
             await("the shell to connect", () -> {
