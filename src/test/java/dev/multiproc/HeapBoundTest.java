@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * One long-lived distributor with small configured limits runs 20,000 tasks (the slow tier; 360 in the
+ * One long-lived distributor with small configured limits runs 20,000 tasks (the slow tier; 300 in the
  * default one): what it holds in memory, and what its journal keeps, stay within those limits however
  * many tasks have passed through.
  */
@@ -30,8 +30,8 @@ class HeapBoundTest extends JournalTest {
     }
 
     @Test
-    void memoryAndHistoryStayWithinTheConfiguredLimitsOver360Tasks() throws Exception {
-        runWithin(new Load(3, 2, 60, 100, 30));
+    void memoryAndHistoryStayWithinTheConfiguredLimitsOver300Tasks() throws Exception {
+        runWithin(new Load(3, 2, 50, 100, 30));
     }
 
     @Test
@@ -63,7 +63,7 @@ class HeapBoundTest extends JournalTest {
                 assertTrue(d.engine().awaitIdle(Duration.ofSeconds(120)), "round " + round + " did not finish");
                 assertEquals(Map.of(), d.getQueueingErrors(ids));
                 assertEquals(0, d.getSubmittedOrRunning(null).size());
-                // the newest answers, one of each kind: the last step (249 or 99, not 3 modulo 7) succeeded, step 3 of the last array failed
+                // the newest answers, one of each kind: the last step (249 or 49, not 3 modulo 7) succeeded, step 3 of the last array failed
                 assertEquals("Process exited with code 0", d.getRemoteExitInfo(ids.get(ids.size() - 1)).message());
                 assertEquals("Process exited with code 1", d.getRemoteExitInfo(ids.get(ids.size() - load.array() + 3)).message());
                 d.engine().flushJournal();
