@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Each protocol call with its edge cases, against real processes and a real H2 journal. */
@@ -199,11 +200,22 @@ class DistributorProtocolTest extends JournalTest {
     }
 
     @Test
+    void fourHundredInstantTasksAllLeaveTheActiveSet() throws Exception {
+        instantTasksAllLeaveTheActiveSet(200);
+    }
+
+    @Test
+    @Tag("slow")
     void twoThousandInstantTasksAllLeaveTheActiveSet() throws Exception {
+        instantTasksAllLeaveTheActiveSet(1000);
+    }
+
+    /** An array of {@code n} steps and {@code n} single tasks, each {@code true}: none stays active, each reports its exit. */
+    private void instantTasksAllLeaveTheActiveSet(int n) throws Exception {
         try (MultiprocessDistributor d = Hosts.open(journal(), 8)) {
             d.start();
-            List<String> ids = new ArrayList<>(d.submitArrayToBatchDistributor("true", "instant", Map.of(), 1000).values());
-            ids.addAll(d.engine().submitAll(java.util.Collections.nCopies(1000, "true"), "instant", Map.of()));
+            List<String> ids = new ArrayList<>(d.submitArrayToBatchDistributor("true", "instant", Map.of(), n).values());
+            ids.addAll(d.engine().submitAll(java.util.Collections.nCopies(n, "true"), "instant", Map.of()));
             long deadline = System.currentTimeMillis() + 60_000;
             while (!d.getSubmittedOrRunning(ids).isEmpty()) {
                 assertTrue(System.currentTimeMillis() < deadline, "phantom tasks: " + d.getSubmittedOrRunning(ids).size());

@@ -17,35 +17,44 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * One long-lived distributor with small configured limits runs 20,000 tasks: what it holds in memory,
- * and what its journal keeps, stay within those limits however many tasks have passed through.
+ * One long-lived distributor with small configured limits runs 20,000 tasks (the slow tier; 300 in the
+ * default one): what it holds in memory, and what its journal keeps, stay within those limits however
+ * many tasks have passed through.
  */
-@Tag("slow")
 class HeapBoundTest extends JournalTest {
-    private static final int EXIT_INFO_LIMIT = 100;
-    private static final int HISTORY_MAX_TASKS = 1_000;
-    private static final int ARRAY = 250;
-    private static final int ARRAYS_PER_ROUND = 10;
-    private static final int ROUNDS = 8;
     /** Heap used after a full GC may wander by a few MiB; a leak of ~400 bytes per task would exceed this. */
     private static final long HEAP_SLACK = 8L << 20;
 
+    /** {@code rounds} of {@code arraysPerRound} arrays of {@code array} steps, through a journal keeping {@code historyMaxTasks}. */
+    private record Load(int rounds, int arraysPerRound, int array, int historyMaxTasks, int exitInfoLimit) {
+    }
+
     @Test
+    void memoryAndHistoryStayWithinTheConfiguredLimitsOver300Tasks() throws Exception {
+        runWithin(new Load(3, 2, 50, 100, 30));
+    }
+
+    @Test
+    @Tag("slow")
     void memoryAndHistoryStayWithinTheConfiguredLimits() throws Exception {
+        runWithin(new Load(8, 10, 250, 1_000, 100));
+    }
+
+    private void runWithin(Load load) throws Exception {
         try (MultiprocessDistributor d = Hosts.builder(journal(), 8)
-                .exitInfoSizeLimit(EXIT_INFO_LIMIT)
-                .historyMaxTasks(HISTORY_MAX_TASKS)
+                .exitInfoSizeLimit(load.exitInfoLimit())
+                .historyMaxTasks(load.historyMaxTasks())
                 .retentionCheckInterval(Duration.ofHours(1))
                 .build()) {
             d.start();
             String firstTask = null;
             long heapWarm = 0;
             List<String> heapByRound = new ArrayList<>();
-            for (int round = 1; round <= ROUNDS; round++) {
+            for (int round = 1; round <= load.rounds(); round++) {
                 List<String> ids = new ArrayList<>();
-                for (int a = 0; a < ARRAYS_PER_ROUND; a++) {
+                for (int a = 0; a < load.arraysPerRound(); a++) {
                     // one step in seven fails, so exit information carries both kinds of answer
-                    ids.addAll(d.submitArrayToBatchDistributor("[ $((ARRAY_STEP_ID % 7)) -ne 3 ]", "r" + round, Map.of(), ARRAY)
+                    ids.addAll(d.submitArrayToBatchDistributor("[ $((ARRAY_STEP_ID % 7)) -ne 3 ]", "r" + round, Map.of(), load.array())
                             .values());
                 }
                 if (firstTask == null) {
@@ -54,9 +63,9 @@ class HeapBoundTest extends JournalTest {
                 assertTrue(d.engine().awaitIdle(Duration.ofSeconds(120)), "round " + round + " did not finish");
                 assertEquals(Map.of(), d.getQueueingErrors(ids));
                 assertEquals(0, d.getSubmittedOrRunning(null).size());
-                // the newest answers, one of each kind: the last step (249 % 7 = 4) succeeded, step 3 of the last array failed
+                // the newest answers, one of each kind: the last step (249 or 49, not 3 modulo 7) succeeded, step 3 of the last array failed
                 assertEquals("Process exited with code 0", d.getRemoteExitInfo(ids.get(ids.size() - 1)).message());
-                assertEquals("Process exited with code 1", d.getRemoteExitInfo(ids.get(ids.size() - ARRAY + 3)).message());
+                assertEquals("Process exited with code 1", d.getRemoteExitInfo(ids.get(ids.size() - load.array() + 3)).message());
                 d.engine().flushJournal();
                 d.engine().pruneHistory();
 
@@ -65,12 +74,12 @@ class HeapBoundTest extends JournalTest {
                 assertEquals(0, f.queuedJobs(), f.toString());
                 assertEquals(0, f.handedTasks(), f.toString());
                 assertEquals(0, f.queueingErrors(), f.toString());
-                assertTrue(f.exitInfos() <= EXIT_INFO_LIMIT, f.toString());
+                assertTrue(f.exitInfos() <= load.exitInfoLimit(), f.toString());
                 long kept = taskRows(d);
-                assertTrue(kept <= HISTORY_MAX_TASKS + ARRAY, "journal keeps " + kept + " tasks after round " + round);
+                assertTrue(kept <= load.historyMaxTasks() + load.array(), "journal keeps " + kept + " tasks after round " + round);
 
                 long heap = heapAfterGc();
-                heapByRound.add(round * ARRAY * ARRAYS_PER_ROUND + " tasks: " + (heap >> 10) + " KiB");
+                heapByRound.add(round * load.array() * load.arraysPerRound() + " tasks: " + (heap >> 10) + " KiB");
                 if (round == 2) {
                     heapWarm = heap;
                 }

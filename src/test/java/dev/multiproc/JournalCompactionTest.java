@@ -12,9 +12,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** A journal that grew with history it has since deleted is compacted down to its live data when its host stops. */
+/**
+ * A journal that grew with history it has since deleted is compacted down to its live data while its host
+ * runs and when it stops. Growing a journal past the real limits (8 and 64 MiB) takes minutes: the slow
+ * tier; {@code journal.JournalFileCompactionTest} covers the compaction with small limits in the default one.
+ */
+@Tag("slow")
 class JournalCompactionTest extends JournalTest {
 
     @Test

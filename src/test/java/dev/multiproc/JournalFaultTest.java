@@ -24,8 +24,8 @@ class JournalFaultTest extends JournalTest {
     private void journalWithHistory() {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
-            for (int i = 0; i < 20; i++) {
-                d.submitArrayToBatchDistributor("exit " + (i % 3), "history " + i, Map.of(), 50);
+            for (int i = 0; i < 3; i++) {
+                d.submitArrayToBatchDistributor("exit " + i, "history " + i, Map.of(), 5);
             }
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)));
         } catch (InterruptedException e) {

@@ -24,18 +24,26 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sixteen threads submit, poll, terminate and ask for exit information at once, for a minute (set
- * {@code -Dstress.seconds} to change it), over thousands of short and long tasks. Then: no deadlock,
- * no phantom task, every task in exactly one terminal state, the journal agreeing with the API, no
- * process left behind and no file descriptor leaked.
+ * Sixteen threads submit, poll, terminate and ask for exit information at once, for a minute in the slow
+ * tier (set {@code -Dstress.seconds} to change it) and for three seconds in the default one, over
+ * thousands of short and long tasks. Then: no deadlock, no phantom task, every task in exactly one terminal
+ * state, the journal agreeing with the API, no process left behind and no file descriptor leaked.
  */
-@Tag("slow")
 class StressTest extends JournalTest {
     private static final int THREADS = 16;
 
     @Test
+    void sixteenThreadsForThreeSeconds() throws Exception {
+        stress(3);
+    }
+
+    @Test
+    @Tag("slow")
     void sixteenThreadsForAMinute() throws Exception {
-        long seconds = Long.getLong("stress.seconds", 60);
+        stress(Long.getLong("stress.seconds", 60));
+    }
+
+    private void stress(long seconds) throws Exception {
         warmUp();
         int fdsBefore = openDescriptors();
         List<String> ids = new CopyOnWriteArrayList<>();

@@ -34,19 +34,28 @@ final class JournalCompaction {
 
     private final HikariDataSource dataSource;
     private final Path file;
+    private final long onCloseAbove;
+    private final long whileOpenAbove;
     private long baseline;
     private volatile long whileOpen;
 
     JournalCompaction(HikariDataSource dataSource, Path file) {
+        this(dataSource, file, ON_CLOSE_ABOVE_BYTES, WHILE_OPEN_ABOVE_BYTES);
+    }
+
+    /** With other sizes than the journal's, for tests that cannot afford to grow a file to 64 MiB. */
+    JournalCompaction(HikariDataSource dataSource, Path file, long onCloseAbove, long whileOpenAbove) {
         this.dataSource = dataSource;
         this.file = file;
+        this.onCloseAbove = onCloseAbove;
+        this.whileOpenAbove = whileOpenAbove;
         this.baseline = sizeOr(0);
     }
 
     /** Compacts the open journal if its file has grown enough; true when it did. Call it where no write is in flight. */
     boolean whileOpenIfGrown() {
         long before = sizeOr(0);
-        if (before < WHILE_OPEN_ABOVE_BYTES || before < GROWTH * baseline) {
+        if (before < whileOpenAbove || before < GROWTH * baseline) {
             return false;
         }
         long t0 = System.nanoTime();
@@ -99,7 +108,7 @@ final class JournalCompaction {
     /** Before the pool closes: a large file is compacted, so that the next host opens a small one. */
     void onClose() {
         long before = sizeOr(0);
-        if (before < ON_CLOSE_ABOVE_BYTES) {
+        if (before < onCloseAbove) {
             return;
         }
         long t0 = System.nanoTime();

@@ -10,6 +10,7 @@ import dev.multiproc.journal.JournalCredentials;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalServer;
 import dev.multiproc.testing.Cli;
+import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The command line driven as a user drives it: separate processes, a working directory, the built-in configuration. */
@@ -57,6 +59,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // JournalChaosTest.aRunKilledAgainAndAgainRunsEveryLineOnce kills and resumes runs in the default tier
     void aRunKilledMidwayResumesWithoutRunningAnythingTwice() throws Exception {
         Path ledger = tmp.resolve("ledger");
         String[] lines = new String[12];
@@ -84,6 +87,19 @@ class CommandLineTest extends JournalTest {
         Cli.Result complete = Cli.run(tmp, "run", "-j", "2", "slow.txt");
         assertEquals(0, complete.exit(), complete.toString());
         assertEquals(12, Files.readAllLines(ledger).size(), "a finished run runs nothing again");
+    }
+
+    /**
+     * The tasks the journal says are running, read in this JVM as {@code status} reads it (through the host's
+     * journal server); -1 while it cannot tell (no journal yet, or its host still starting).
+     */
+    private long runningTasks() {
+        try (Connection c = JournalAccess.of(journal(), null).reader();
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM task WHERE state = 'RUNNING'")) {
+            return rs.next() ? rs.getLong(1) : -1;
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     private static void signal(Process p, String signal) throws Exception {
@@ -124,13 +140,7 @@ class CommandLineTest extends JournalTest {
     void aSecondCtrlCKillsTheRunningTasks() throws Exception {
         commands("long.txt", "sleep 60", "sleep 60");
         Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
-        await("both tasks to run", () -> {
-            try {
-                return JSON.readTree(Cli.run(tmp, "status", "--json").out()).path("counts").path("running").asInt() == 2;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        await("both tasks to run", () -> runningTasks() == 2);
         signal(run, "INT");
         // two signals sent at once can reach the process as one: the second goes once the first was seen
         await("the first SIGINT to be seen", () -> {
@@ -175,14 +185,7 @@ class CommandLineTest extends JournalTest {
     void inspectionWorksWhileAnotherProcessRunsTasks() throws Exception {
         commands("long.txt", "sleep 60", "sleep 60", "sleep 60");
         Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
-        await("two tasks to run", () -> {
-            try {
-                Cli.Result s = Cli.run(tmp, "status", "--json");
-                return s.exit() == 0 && JSON.readTree(s.out()).path("counts").path("running").asInt() == 2;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        await("two tasks to run", () -> runningTasks() == 2);
         JsonNode status = JSON.readTree(Cli.run(tmp, "status", "--json").out());
         assertTrue(status.path("host").asText().contains("host pid " + run.pid()), status.toString());
         assertEquals(1, status.path("counts").path("queued").asInt(), status.toString());
@@ -207,14 +210,19 @@ class CommandLineTest extends JournalTest {
         assertTrue(kill.out().contains("999: not queued or running"), kill.toString());
         assertTrue(run.waitFor(60, TimeUnit.SECONDS), "the run ends once its tasks are terminated");
         assertEquals(3, run.exitValue(), Cli.out(tmp, run) + Cli.err(tmp, run));
-        Cli.Result failures = Cli.run(tmp, "sql", "SELECT task_id, reason FROM failures ORDER BY task_id");
-        assertTrue(failures.out().contains("terminated"), failures.toString());
+        try (Connection c = JournalAccess.of(journal(), null).reader();
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT reason FROM failures ORDER BY task_id")) {
+            List<String> reasons = new java.util.ArrayList<>();
+            while (rs.next()) {
+                reasons.add(rs.getString(1));
+            }
+            assertEquals(List.of("terminated", "terminated", "terminated"), reasons);
+        }
     }
 
     @Test
     void sqlRefusesWritesAndItsUserCannotWrite() throws Exception {
-        commands("one.txt", "true");
-        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
+        Hosts.journalWithOneTaskRun(journal(), "true");
         Cli.Result delete = Cli.run(tmp, "sql", "DELETE FROM task");
         assertEquals(2, delete.exit(), delete.toString());
         assertTrue(delete.err().contains("multiproc sql is read-only"), delete.toString());
@@ -234,8 +242,7 @@ class CommandLineTest extends JournalTest {
 
     @Test
     void theConsoleServesItsOwnerOnLoopbackAndLeavesNothingWhenStopped() throws Exception {
-        commands("one.txt", "echo hi");
-        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
+        Hosts.journalWithOneTaskRun(journal(), "echo hi");
         Process console = Cli.start(tmp, "console", "--for", "10m");
         try {
             Pattern address = Pattern.compile("(http://127\\.0\\.0\\.1:(\\d+)/)\\?token=([A-Za-z0-9_-]{43})\\s");
@@ -289,6 +296,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // SecurityTest.noServerListensUnlessAskedFor: the journal server listens on loopback only, in the default tier
     void theJournalServerListensOnLoopbackOnly() throws Exception {
         commands("long.txt", "sleep 30");
         Process run = Cli.start(tmp, "run", "long.txt");
@@ -363,6 +371,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // JournalFaultTest.aJournalHeldByAnotherLiveHostIsRefusedNamingTheHolder, in the default tier
     void aSecondHostOnTheSameJournalIsRefusedWithTheHoldersName() throws Exception {
         commands("long.txt", "sleep 30");
         commands("other.txt", "true");
@@ -379,6 +388,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // a benchmark, however small: minutes on a loaded machine
     void benchMeasuresEveryFigureAndWhereTheCpuGoes() throws Exception {
         Cli.Result r = Cli.run(tmp, "bench", "--tasks", "300", "--rounds", "1", "--warmup", "100", "--jobs", "2", "--array-steps", "500",
                 "--history", "200", "--active", "5", "--poll-calls", "20", "--recovery-tasks", "20", "--heap-tasks", "10000",

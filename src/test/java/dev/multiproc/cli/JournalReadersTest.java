@@ -7,6 +7,7 @@ import dev.multiproc.journal.HostLock;
 import dev.multiproc.journal.JournalCredentials;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.testing.Cli;
+import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
 import java.io.IOException;
 import java.net.URI;
@@ -44,8 +45,7 @@ class JournalReadersTest extends JournalTest {
     /** A reader's connection, held open as a long {@code sql} query holds it, while a host starts and runs. */
     @Test
     void aHostStartsAndRunsWhileAReaderHoldsItsConnection() throws Exception {
-        commands("one.txt", "echo one");
-        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
+        Hosts.journalWithOneTaskRun(journal(), "echo one");
         try (Connection reader = JournalAccess.of(journal(), null).reader()) {
             assertEquals(1, count(reader, "SELECT COUNT(*) FROM task"));
             commands("two.txt", "echo two", "echo three");
@@ -62,8 +62,7 @@ class JournalReadersTest extends JournalTest {
     /** The console stays: it follows a host that starts (through its server) and reads the file again once the host left. */
     @Test
     void theConsoleLetsAHostStartAndFollowsIt() throws Exception {
-        commands("one.txt", "echo one");
-        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
+        Hosts.journalWithOneTaskRun(journal(), "echo one");
         Path gate = Files.createFile(tmp.resolve("gate"));
         Process console = Cli.start(tmp, "console", "--for", "300s");
         Process run = null;
@@ -139,13 +138,13 @@ class JournalReadersTest extends JournalTest {
     /** A SQL client on the journal file (H2's own shell) truly holds it: the host's error names it, and what to do. */
     @Test
     void aHostThatFindsTheFileHeldNamesTheHolder() throws Exception {
+        Hosts.journalWithOneTaskRun(journal(), "echo one");
         commands("one.txt", "echo one");
-        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
         JournalDirectory dir = JournalDirectory.existing(journal());
         String password = JournalCredentials.load(dir.credentialsFile()).readerPassword();
-        Process shell = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "org.h2.tools.Shell", "-url", "jdbc:h2:file:" + dir.databaseBase()
-                + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE", "-user", JournalCredentials.READER, "-password", password)
+        Process shell = new ProcessBuilder(dev.multiproc.testing.Jvm.command("-cp", System.getProperty("java.class.path"), "org.h2.tools.Shell",
+                "-url", "jdbc:h2:file:" + dir.databaseBase() + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE", "-user", JournalCredentials.READER,
+                "-password", password))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("shell.out").toFile()).start();
         try {
             await("the shell to connect", () -> {
@@ -171,8 +170,7 @@ class JournalReadersTest extends JournalTest {
     /** A host that holds the journal and is still starting has not published its server yet: readers wait for it. */
     @Test
     void sqlWaitsForAHostThatIsStartingAndRefusesOneThatDoesNotServe() throws Exception {
-        commands("one.txt", "echo one");
-        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
+        Hosts.journalWithOneTaskRun(journal(), "echo one");
         JournalDirectory dir = JournalDirectory.existing(journal());
         Process sql;
         try (HostLock starting = HostLock.acquire(dir, true)) { // what a starting host holds before its server is up

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.multiproc.testing.Cli;
+import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
 import dev.multiproc.testing.OtherUser;
 import java.nio.charset.StandardCharsets;
@@ -64,8 +65,7 @@ class NewUserTest extends JournalTest {
     @Test
     void anotherUserIsToldWhatItCannotReadAndWhose() throws Exception {
         assumeTrue(OtherUser.available(), "switching users needs root and runuser");
-        Files.writeString(tmp.resolve("one.txt"), "echo one\n");
-        assertEquals(0, Cli.run(tmp, "run", "one.txt").exit());
+        Hosts.journalWithOneTaskRun(journal(), "echo one");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x")); // the user may reach what is inside
         Path secret = Files.writeString(tmp.resolve("secret.txt"), "echo secret\n");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
@@ -156,12 +156,15 @@ class NewUserTest extends JournalTest {
     void theHostOfARunTunesItsHeapToGiveMemoryBack() throws Exception {
         Path gate = Files.createFile(tmp.resolve("gate"));
         Files.writeString(tmp.resolve("gated.txt"), "while [ -e " + gate + " ]; do sleep 0.05; done\n");
-        Process run = Cli.start(tmp, "run", "gated.txt");
+        Process run = Cli.startWithJvmDefaults(tmp, "run", "gated.txt"); // G1, as a user's JVM has: the tuning is G1's
         try {
             String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-            await("the host to set the heap's free ratios", () -> {
+            // each look is a JVM (jcmd); the host tunes a second after it starts at the earliest
+            org.awaitility.Awaitility.await("the host to set the heap's free ratios").atMost(java.time.Duration.ofSeconds(60))
+                    .pollDelay(java.time.Duration.ofSeconds(1)).pollInterval(java.time.Duration.ofMillis(500)).until(() -> {
                 try {
-                    Process p = new ProcessBuilder(jcmd, Long.toString(run.pid()), "VM.flags").redirectErrorStream(true).start();
+                    Process p = new ProcessBuilder(jcmd, "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", Long.toString(run.pid()),
+                            "VM.flags").redirectErrorStream(true).start();
                     String flags = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                     p.waitFor();
                     return flags.contains("-XX:MaxHeapFreeRatio=50") && flags.contains("-XX:MinHeapFreeRatio=20");

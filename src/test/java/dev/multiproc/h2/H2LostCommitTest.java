@@ -82,9 +82,8 @@ class H2LostCommitTest {
     /** Runs the reproducer in a JVM whose class path is the given H2 jar and the reproducer alone. */
     private Result reproduce(Path h2Jar, int commits, String settings, Path keep) throws Exception {
         Path classes = Path.of(LostCommitReproducer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                h2Jar + java.io.File.pathSeparator + classes, LostCommitReproducer.class.getName(),
-                tmp.resolve("db-" + System.nanoTime()).toString(), Integer.toString(commits), settings));
+        List<String> cmd = dev.multiproc.testing.Jvm.command("-cp", h2Jar + java.io.File.pathSeparator + classes,
+                LostCommitReproducer.class.getName(), tmp.resolve("db-" + System.nanoTime()).toString(), Integer.toString(commits), settings);
         if (keep != null) {
             cmd.add(keep.toString());
         }

@@ -40,8 +40,8 @@ class SchemaMigrationTest {
         for (int kill = 0; kill < 3; kill++) {
             Path root = tmp.resolve("kill-" + kill);
             Files.createDirectories(root);
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                    System.getProperty("java.class.path"), "-Xmx128m", OpenNewJournals.class.getName(), root.toString())
+            Process p = new ProcessBuilder(dev.multiproc.testing.Jvm.command("-cp", System.getProperty("java.class.path"), "-Xmx128m",
+                    OpenNewJournals.class.getName(), root.toString()))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("child-" + kill + ".log").toFile()).start();
             try {
                 // a JVM's start-up and the first journal take a second or more; kill somewhere in what follows

@@ -30,8 +30,9 @@ final class Launchers {
                 Map.of("MULTIPROC_JOURNAL", journal.toAbsolutePath().normalize().toString()), events);
     }
 
+    /** A task with a grace of a second: a launcher waits out the grace of the tasks it ended before it exits. */
     static SpawnRequest task(String key, String command) {
-        return task(key, command, Duration.ofSeconds(5));
+        return task(key, command, Duration.ofSeconds(1));
     }
 
     static SpawnRequest task(String key, String command, Duration grace) {

@@ -40,8 +40,17 @@ public final class Cli {
 
     /** Starts {@code multiproc ARGS} in {@code dir}; its output goes to {@code .out-PID} and {@code .err-PID} there. */
     public static Process start(Path dir, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "-Xmx256m", "dev.multiproc.cli.Main"));
+        return start(Jvm.command(), dir, args);
+    }
+
+    /** As {@link #start(Path, String...)}, in a JVM with the JVM's own defaults (see {@link Jvm}). */
+    public static Process startWithJvmDefaults(Path dir, String... args) throws IOException {
+        return start(Jvm.withDefaults(), dir, args);
+    }
+
+    private static Process start(List<String> java, Path dir, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(java);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "-Xmx256m", "dev.multiproc.cli.Main"));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, ".out-tmp", "");
         Path err = Files.createTempFile(dir, ".err-tmp", "");

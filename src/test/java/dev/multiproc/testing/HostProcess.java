@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -42,9 +41,8 @@ public final class HostProcess implements AutoCloseable {
 
     /** A host whose JVM has {@code classPath}: the test class path with another H2, say. */
     public static HostProcess startWithClassPath(String classPath, Path journalDir, int parallelism, String... extra) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classPath, "-Xmx256m", CrashHost.class.getName(), journalDir.toString(),
-                Integer.toString(parallelism)));
+        List<String> cmd = Jvm.command("-cp", classPath, "-Xmx256m", CrashHost.class.getName(), journalDir.toString(),
+                Integer.toString(parallelism));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(
                 journalDir.resolveSibling(journalDir.getFileName() + "-host.log").toFile()));

@@ -22,6 +22,20 @@ public final class Hosts {
         return builder(journalDir, parallelism).build();
     }
 
+    /**
+     * Runs {@code command} as task 1 of a new journal in {@code journalDir}, in this JVM: the journal a first host
+     * leaves, for a test whose subject is what comes after (a command-line host would cost a JVM).
+     */
+    public static void journalWithOneTaskRun(Path journalDir, String command) throws InterruptedException {
+        try (MultiprocessDistributor d = open(journalDir, 1)) {
+            d.start();
+            d.submitToBatchDistributor(command, "one", java.util.Map.of());
+            if (!d.engine().awaitIdle(Duration.ofSeconds(60))) {
+                throw new AssertionError("the task did not end: " + command);
+            }
+        }
+    }
+
     /** The journal's database, to look inside it with SQL in a test. */
     public static org.jdbi.v3.core.Jdbi jdbi(MultiprocessDistributor d) {
         return database(d).jdbi();

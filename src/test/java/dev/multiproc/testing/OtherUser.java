@@ -31,8 +31,8 @@ public final class OtherUser {
 
     /** Runs {@code multiproc ARGS} as {@link #NAME} in {@code dir} (give it absolute paths: it may not be able to read {@code dir}). */
     public static Cli.Result run(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("/usr/sbin/runuser", "-u", NAME, "--",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath(), "-Xmx256m", "dev.multiproc.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of("/usr/sbin/runuser", "-u", NAME, "--"));
+        cmd.addAll(Jvm.command("-cp", classpath(), "-Xmx256m", "dev.multiproc.cli.Main"));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, ".out-user", "");
         Path err = Files.createTempFile(dir, ".err-user", "");
