@@ -145,7 +145,7 @@ class LauncherDefectsTest extends JournalTest {
         Files.setPosixFilePermissions(groupLeader, PosixFilePermissions.fromString("rwx------"));
         RecordedEvents events = new RecordedEvents();
         launcher = Launchers.start(groupLeader, journal(), 2, Duration.ofMillis(100), events);
-        String log = Files.readString(journal().resolve("agent.log"));
+        String log = Files.readString(journal().resolve("launcher.log"));
         assertTrue(log.contains("mpagent: warning: cannot start a session of its own (Operation not permitted): it stays in process group "
                 + launcher.pid()), log);
         launcher.send(List.of(task("works", "exit 4")));

@@ -212,7 +212,7 @@ class LauncherReattachTest extends JournalTest {
         String uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid").toString();
         assertTrue(refused.out().startsWith("read: R 13 refused: uid ") && !refused.out().contains("uid " + uid + " "), refused.toString());
         assertTrue(refused.out().contains("then: b''"), "and the connection closes: " + refused);
-        assertTrue(Files.readString(journal().resolve("agent.log")).contains("refused a connection to its socket"));
+        assertTrue(Files.readString(journal().resolve("launcher.log")).contains("refused a connection to its socket"));
 
         RecordedEvents events = new RecordedEvents();
         try (LauncherConnection owner = LauncherConnection.attach(socket, events)) {
@@ -235,7 +235,7 @@ class LauncherReattachTest extends JournalTest {
         }
         long refusals = received.lines().filter(l -> l.startsWith("E ? 1 refused: op=slots")).count();
         assertTrue(refusals < sent, "dropped before it was sent every answer: " + refusals + " of " + sent);
-        assertTrue(Files.readString(journal().resolve("agent.log")).contains("dropped the client of its socket: it fell behind"));
+        assertTrue(Files.readString(journal().resolve("launcher.log")).contains("dropped the client of its socket: it fell behind"));
 
         RecordedEvents events = new RecordedEvents();
         try (LauncherConnection c = attachWhenFree(socket, events)) {

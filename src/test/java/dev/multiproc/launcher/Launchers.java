@@ -24,9 +24,9 @@ final class Launchers {
         return start(LauncherBinary.install(journal.resolve("bin")), journal, slots, samplePeriod, events);
     }
 
-    static Launcher start(Path agent, Path journal, int slots, Duration samplePeriod, Launcher.Events events) throws Exception {
+    static Launcher start(Path binary, Path journal, int slots, Duration samplePeriod, Launcher.Events events) throws Exception {
         Path stateDir = stateDir(journal);
-        return Launcher.start(agent, stateDir, slots, samplePeriod, journal.resolve("agent.log"),
+        return Launcher.start(binary, stateDir, slots, samplePeriod, journal.resolve("launcher.log"),
                 Map.of("MULTIPROC_JOURNAL", journal.toAbsolutePath().normalize().toString()), events);
     }
 
