@@ -131,6 +131,19 @@ class SlurmOutputTest {
     }
 
     @Test
+    void theControllersViewStandsInForAccountingItsWaitStatusSplit() {
+        QueuedJob failed = SqueueOutput.parse(squeueRecord("29", "29", "29", "N/A", "FAILED", "NonZeroExitCode", "768", "1:00",
+                "0:02", "x y", "c")).get(0);
+        JobAccounting a = JobAccounting.of(failed);
+        assertEquals(List.of("29", 3, 0, JobState.FAILED, "NonZeroExitCode", -1L, "x y", "c", JobAccounting.Source.CONTROLLER),
+                List.of(a.id(), a.exitCode(), a.signal(), a.state(), a.reason(), a.maxRssBytes(), a.name(), a.comment(), a.source()));
+        QueuedJob killed = SqueueOutput.parse(squeueRecord("30", "30", "30", "N/A", "FAILED", "None", "9", "1:00", "0:00", "k", ""))
+                .get(0);
+        assertEquals(9, JobAccounting.of(killed).signal());
+        assertEquals(0, JobAccounting.of(killed).exitCode());
+    }
+
+    @Test
     void aSacctLineWithTheWrongNumberOfFieldsIsSkipped() {
         String out = "9" + F + "9" + F + "RUNNING\n" + sacctLine("10", "10", "RUNNING", "0:0", "None", "", "1G", "1:00", "0:01", "n", "");
         assertEquals(List.of("10"), List.copyOf(SacctOutput.parse(out).keySet()));
