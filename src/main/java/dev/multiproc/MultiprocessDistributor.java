@@ -47,9 +47,15 @@ public final class MultiprocessDistributor implements ClusterDistributor {
         return engine.settings().clusterName();
     }
 
+    /**
+     * The program a task runs to become a Jobmon worker node, as configured ({@code worker_node_entry_point};
+     * by default the name {@value Builder#DEFAULT_WORKER_NODE_ENTRY_POINT}, found on the task's {@code PATH}).
+     * A workflow host submits it followed by {@link #buildWorkerNodeCommand}'s words, as Jobmon's own
+     * distributors run {@code worker_node_entry_point + " " + command}.
+     */
     @Override
     public String workerNodeEntryPoint() {
-        return engine.agent().toString();
+        return engine.settings().workerNodeEntryPoint();
     }
 
     @Override
@@ -119,7 +125,11 @@ public final class MultiprocessDistributor implements ClusterDistributor {
         private Duration killGrace = Duration.ofSeconds(5);
         private Duration sampleInterval = Duration.ofMillis(500);
         private Integer maxOvertakes;
-        private Path workerNodeEntryPoint;
+        /** Jobmon's worker-node command-line tool, by the name it is installed under. */
+        public static final String DEFAULT_WORKER_NODE_ENTRY_POINT = "worker_node_entry_point";
+
+        private String workerNodeEntryPoint = DEFAULT_WORKER_NODE_ENTRY_POINT;
+        private Path launcherBinary;
         private String expectedJobmonVersion = "3.4.0";
         private Duration watchInterval = Duration.ofMillis(100);
         private boolean journalServer;
@@ -142,7 +152,7 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             return this;
         }
 
-        /** Where the H2 journal, the task state files and the supervisor binary live. Required. */
+        /** Where the H2 journal, the task state files and the launcher binary live. Required. */
         public Builder journalDir(Path journalDir) {
             this.journalDir = journalDir;
             return this;
@@ -183,9 +193,24 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             return this;
         }
 
-        /** Use this supervisor program instead of the one bundled in the jar. */
-        public Builder workerNodeEntryPoint(Path workerNodeEntryPoint) {
+        /**
+         * The program a task runs to become a Jobmon worker node (Jobmon's {@code worker_node_entry_point}
+         * command-line tool): a path, or a name found on the task's {@code PATH}. Returned as given by
+         * {@link MultiprocessDistributor#workerNodeEntryPoint()}; multiproc itself never runs it.
+         */
+        public Builder workerNodeEntryPoint(String workerNodeEntryPoint) {
             this.workerNodeEntryPoint = workerNodeEntryPoint;
+            return this;
+        }
+
+        /** The same as {@link #workerNodeEntryPoint(String)} with the path's text. */
+        public Builder workerNodeEntryPoint(Path workerNodeEntryPoint) {
+            return workerNodeEntryPoint(workerNodeEntryPoint == null ? null : workerNodeEntryPoint.toString());
+        }
+
+        /** Internal: start tasks with this launcher program instead of the one bundled in the jar (for tests). */
+        Builder launcherBinary(Path launcherBinary) {
+            this.launcherBinary = launcherBinary;
             return this;
         }
 
@@ -253,6 +278,10 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             if (parallelism < 1) {
                 throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
             }
+            if (workerNodeEntryPoint == null || workerNodeEntryPoint.isBlank() || workerNodeEntryPoint.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("workerNodeEntryPoint must be a program's path or name, got '" + workerNodeEntryPoint
+                        + "'");
+            }
             if (exitInfoSizeLimit < 1) {
                 throw new IllegalArgumentException("exitInfoSizeLimit must be at least 1, got " + exitInfoSizeLimit);
             }
@@ -272,8 +301,8 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             }
             positive("retentionCheckInterval", retentionCheckInterval);
             return new EngineSettings(clusterName, parallelism, journalDir, exitInfoSizeLimit, logDir, orphanPolicy, killGrace,
-                    sampleInterval, overtakes, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer, historyRetention,
-                    historyMaxTasks, retentionCheckInterval, syncCommits);
+                    sampleInterval, overtakes, launcherBinary, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer,
+                    historyRetention, historyMaxTasks, retentionCheckInterval, syncCommits);
         }
 
         private static void positive(String name, Duration d) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.journal.RecoveryCounts;
@@ -63,7 +63,7 @@ class CrashRecoveryTest extends JournalTest {
         return f;
     }
 
-    /** SIGKILLs the launcher (the wrapper) that started a task, which outlives its host otherwise. */
+    /** SIGKILLs the launcher that started a task (the parent of the task's shell), which outlives its host otherwise. */
     private static void killLauncherOf(long taskPid) throws InterruptedException {
         long launcher = ProcStat.read(taskPid).orElseThrow().ppid();
         ProcessHandle.of(launcher).ifPresent(ProcessHandle::destroyForcibly);
@@ -89,7 +89,7 @@ class CrashRecoveryTest extends JournalTest {
             }
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 8)) {
-            Set<String> journaled = new HashSet<>(d.engine().journal().jdbi().withHandle(h ->
+            Set<String> journaled = new HashSet<>(Hosts.jdbi(d).withHandle(h ->
                     h.createQuery("SELECT task_id FROM task").mapTo(String.class).list()));
             for (String id : acknowledged) {
                 assertTrue(journaled.contains(id), "acknowledged task " + id + " was lost");
@@ -105,24 +105,28 @@ class CrashRecoveryTest extends JournalTest {
 
     @Test
     void runningTasksAreReattachedCountAgainstParallelismAndEndWithTheirTrueExitCodes() throws Exception {
-        Path release = tmp.resolve("release");
-        String untilReleased = "while [ ! -e " + release + " ]; do sleep 0.05; done; exit 5"; // however slow the next host is to come
-        List<String> ids = startThenKillHost(untilReleased, untilReleased);
+        Path gate = Files.createFile(tmp.resolve("gate")); // the tasks run until the test removes it
+        String gated = "while [ -e " + gate + " ]; do sleep 0.05; done; exit 5";
+        List<String> ids = startThenKillHost(gated, gated);
         Path marks = tmp.resolve("marks");
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             assertEquals(2, recovered(d).reattached());
             assertEquals(Set.copyOf(ids), d.getSubmittedOrRunning(null));
             String third = d.submitToBatchDistributor("touch " + marks + "/third", "third", Map.of());
-            Thread.sleep(500); // a window in which nothing may happen: there is no event to wait for
-            assertFalse(Files.exists(marks.resolve("third")), "a third task started while both slots were held by reattached tasks");
-            Files.createFile(release);
+            // both slots are held by the reattached tasks (for as long as the gate stands): the third waits
+            org.awaitility.Awaitility.await("the third task not to start").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !Files.exists(marks.resolve("third")));
+            assertEquals(2, d.engine().runningCount());
+            Files.delete(gate);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             for (String id : ids) {
                 RemoteExitInfo info = d.getRemoteExitInfo(id);
                 assertEquals("Process exited with code 5", info.message());
             }
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(third).message());
+        } finally {
+            Files.deleteIfExists(gate);
         }
     }
 
@@ -139,6 +143,32 @@ class CrashRecoveryTest extends JournalTest {
             assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by request"), d.getRemoteExitInfo(id).message());
             assertFalse(ProcStat.read(child).map(ProcStat::isLive).orElse(false), "the task's child survived");
         }
+    }
+
+    /** Launchers this JVM started (a host's own launcher is its child). */
+    private static List<Long> launchersOfThisJvm() {
+        return ProcessHandle.current().children().filter(p -> p.info().command().orElse("").contains("mpagent"))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    @Test
+    void aReattachedTaskIsFollowedAndTerminatedThroughTheLauncherThatOutlivedItsHost() throws Exception {
+        String id = startThenKillHost("sleep 300 & echo $! > " + tmp + "/child; sleep 300").get(0);
+        await("the child to be recorded", () -> Files.exists(tmp.resolve("child")));
+        long child = Long.parseLong(Files.readString(tmp.resolve("child")).trim());
+        long taskPid = Long.parseLong(fields(stateFile(id)).get("pid"));
+        long survivor = ProcStat.read(taskPid).orElseThrow().ppid();
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            d.start();
+            assertEquals(1, recovered(d).reattached());
+            d.terminateTaskInstances(List.of(id));
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
+            assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by request"), d.getRemoteExitInfo(id).message());
+            assertFalse(ProcStat.read(child).map(ProcStat::isLive).orElse(false), "the task's child survived");
+            // the surviving launcher ended it: this host needed no launcher of its own to reach it
+            assertEquals(List.of(), launchersOfThisJvm(), "the new host started a launcher to terminate a reattached task");
+        }
+        await("the surviving launcher to exit after its last task", () -> !ProcStat.read(survivor).map(ProcStat::isLive).orElse(false));
     }
 
     @Test
@@ -160,7 +190,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
-    void aTaskKilledWithItsWrapperWhileTheHostIsDownIsLost() throws Exception {
+    void aTaskKilledWithItsLauncherWhileTheHostIsDownIsLost() throws Exception {
         String id = startThenKillHost("sleep 300").get(0);
         long task = Long.parseLong(fields(stateFile(id)).get("pid"));
         killLauncherOf(task);
@@ -173,7 +203,7 @@ class CrashRecoveryTest extends JournalTest {
             assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
             assertTrue(info.message().contains("lost"), info.message());
             assertTrue(info.message().contains("process " + task), info.message());
-            assertEquals("LOST", d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
+            assertEquals("LOST", Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
                     .bind("id", id).mapTo(String.class).one()));
         }
     }
@@ -207,7 +237,7 @@ class CrashRecoveryTest extends JournalTest {
         long task = Long.parseLong(identity.get("pid"));
         // the task, its launcher and everything of the task end, as they must have for the kernel to give its pid away
         killLauncherOf(task);
-        for (long member : dev.multiproc.agent.ProcessTrees.sessionMembers(task)) {
+        for (long member : dev.multiproc.proc.ProcessTrees.sessionMembers(task)) {
             ProcessHandle.of(member).ifPresent(ProcessHandle::destroyForcibly);
         }
         ProcessHandle.of(task).ifPresent(ProcessHandle::destroyForcibly);
@@ -243,15 +273,15 @@ class CrashRecoveryTest extends JournalTest {
                 assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by recovery"), d.getRemoteExitInfo(id).message());
             }
             d.engine().flushJournal();
-            assertEquals(List.of("recovery_kill", "recovery_kill"), d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(List.of("recovery_kill", "recovery_kill"), Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT end_cause FROM task ORDER BY job_id").mapTo(String.class).list()));
-            assertEquals(2, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(2, (int) Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT killed FROM host_session ORDER BY session_id DESC LIMIT 1").mapTo(Integer.class).one()));
         }
     }
 
     @Test
-    void aSupervisorThatArrivesLateIsFollowedAndTheTaskDoesNotRunAgain() throws Exception {
+    void anAttemptTheDeadHostsLauncherStartsLateIsFollowedAndDoesNotRunAgain() throws Exception {
         List<String> ids = new ArrayList<>();
         try (HostProcess host = HostProcess.start(journal(), 1)) {
             host.send("burst 2 touch " + tmp + "/ran-$JOB_ID");
@@ -259,27 +289,27 @@ class CrashRecoveryTest extends JournalTest {
             ids.addAll(host.ack());
             host.kill();
         }
+        Path gate = Files.createFile(tmp.resolve("gate")); // the blocker runs until the late attempt has published
         try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
             // two: one runs, the next waits in the launcher's own queue, and the recovered tasks wait here
-            Path release = tmp.resolve("release");
-            String blocker = d.submitToBatchDistributor("while [ ! -e " + release + " ]; do sleep 0.05; done", "blocker", Map.of());
+            String blocker = d.submitToBatchDistributor("while [ -e " + gate + " ]; do sleep 0.05; done", "blocker", Map.of());
             d.submitToBatchDistributor("sleep 0.1", "blocker", Map.of());
             d.start();
             assertEquals(2, recovered(d).requeued());
-            // the dead host's launcher had handed out attempt 0 of the first task after all: its supervisor
-            // publishes its state now, while the task waits behind the blocker
+            // the dead host's launcher had started attempt 0 of the first task after all: its state file
+            // appears now, while the task waits behind the blocker
             Path late = journal().resolve("run").resolve(ids.get(0) + "-0");
             long now = System.currentTimeMillis();
             Files.writeString(late, "pid=999999 start=1 t0=" + now + " end\nt1=" + now + " exit=9 sig=0 cause=exit errno=0 stage=- "
                     + "term=0 utime_us=0 stime_us=0 maxrss_kb=0 peak_kb=0 limit=0 end\n");
-            Files.createFile(release);
+            Files.delete(gate);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
             assertEquals("Process exited with code 9", d.getRemoteExitInfo(ids.get(0)).message());
-            assertFalse(Files.exists(tmp.resolve("ran-" + ids.get(0))), "the task ran again beside its late supervisor");
+            assertFalse(Files.exists(tmp.resolve("ran-" + ids.get(0))), "the task ran again beside its late attempt");
             assertTrue(Files.exists(tmp.resolve("ran-" + ids.get(1))));
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(blocker).message());
             d.engine().flushJournal();
-            assertEquals(1, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(1, (int) Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT attempt FROM task WHERE task_id = :id").bind("id", ids.get(1)).mapTo(Integer.class).one()),
                     "the second task ran as attempt 1, after claiming attempt 0");
         }
@@ -317,7 +347,7 @@ class CrashRecoveryTest extends JournalTest {
             host.expect("CLOSED");
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 4)) {
-            List<String> states = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            List<String> states = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT state FROM task ORDER BY step").mapTo(String.class).list());
             assertEquals(tasks, states.size());
             assertEquals(Set.of("DONE"), Set.copyOf(states), "every task ended once, and well (seed " + seed + ")");

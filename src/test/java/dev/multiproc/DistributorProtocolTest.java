@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.ProcStat;
-import dev.multiproc.agent.ProcessIdentity;
+import dev.multiproc.proc.ProcStat;
+import dev.multiproc.proc.ProcessIdentity;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.cluster.TaskInstanceStatus;
@@ -31,11 +31,19 @@ class DistributorProtocolTest extends JournalTest {
         assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)), "tasks did not finish");
     }
 
-    private static void awaitFile(Path file) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!Files.exists(file)) {
-            assertTrue(System.currentTimeMillis() < deadline, "timed out waiting for " + file);
-            Thread.sleep(10);
+    /** Waits for a file to hold a whole line (a task writes it with echo: it may exist before it has its text). */
+    private static String awaitLine(Path file) throws InterruptedException {
+        await("a line in " + file, () -> {
+            try {
+                return Files.readString(file).endsWith("\n");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        try {
+            return Files.readString(file).trim();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
         }
     }
 
@@ -88,20 +96,14 @@ class DistributorProtocolTest extends JournalTest {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             String id = d.submitToBatchDistributor("sleep 300 & echo $! > " + tmp + "/child; (sleep 300 &) ; sleep 300", "tree", Map.of());
-            awaitFile(tmp.resolve("child"));
-            Thread.sleep(100);
-            long pid = Long.parseLong(Files.readString(tmp.resolve("child")).trim());
+            long pid = Long.parseLong(awaitLine(tmp.resolve("child")));
             ProcessIdentity child = new ProcessIdentity(pid, ProcStat.read(pid).orElseThrow().startTicks());
             assertTrue(child.isAlive());
             d.terminateTaskInstances(List.of(id));
             awaitIdle(d);
             assertEquals(Set.of(), d.getSubmittedOrRunning(null));
             // signalled together with the task, the child may still be dying when the task's end is recorded
-            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (child.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertFalse(child.isAlive(), "background child survived");
+            await("the background child to die with the task", () -> !child.isAlive());
             RemoteExitInfo info = d.getRemoteExitInfo(id);
             assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
             assertTrue(info.message().startsWith("terminated by request"), info.message());
@@ -119,8 +121,10 @@ class DistributorProtocolTest extends JournalTest {
             d.terminateTaskInstances(List.of(queued));
             assertEquals(Set.of(blocker), d.getSubmittedOrRunning(null));
             d.terminateTaskInstances(List.of(blocker));
+            // one slot, in order: had the queued task stayed anywhere (here or in the launcher's queue), it would run before this one
+            String after = d.submitToBatchDistributor("touch " + tmp + "/after", "after", Map.of());
             awaitIdle(d);
-            Thread.sleep(200);
+            assertEquals("Process exited with code 0", d.getRemoteExitInfo(after).message());
             assertFalse(Files.exists(tmp.resolve("ran")), "the terminated queued task ran");
             assertEquals("terminated by request before it started", d.getRemoteExitInfo(queued).message());
         }
@@ -144,7 +148,7 @@ class DistributorProtocolTest extends JournalTest {
                 assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
             }
             d.engine().flushJournal();
-            Map<String, Integer> codes = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            Map<String, Integer> codes = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT task_id, exit_code FROM task").reduceRows(new HashMap<String, Integer>(), (m, row) -> {
                         m.put(row.getColumn("task_id", String.class), row.getColumn("exit_code", Integer.class));
                         return m;
@@ -163,10 +167,10 @@ class DistributorProtocolTest extends JournalTest {
                 awaitIdle(d); // one at a time, so that ends happen in submission order
             }
             d.engine().flushJournal();
-            List<String> kept = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            List<String> kept = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT task_id FROM exit_info ORDER BY seq").mapTo(String.class).list());
             assertEquals(ids.subList(7, 12), kept, "the newest five, oldest pruned first");
-            assertEquals(12, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(12, (int) Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT COUNT(*) FROM task WHERE state IN ('DONE', 'FAILED')").mapTo(Integer.class).one()));
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(ids.get(0)).message(), "answered from history");
         }
@@ -233,11 +237,11 @@ class DistributorProtocolTest extends JournalTest {
     void submissionsBeforeStartAreJournaledAndWait() throws Exception {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             String id = d.submitToBatchDistributor("touch " + tmp + "/ran", "early", Map.of());
-            assertEquals("QUEUED", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals("QUEUED", Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT state FROM task WHERE task_id = :id").bind("id", id).mapTo(String.class).one()));
-            Thread.sleep(300);
-            assertFalse(Files.exists(tmp.resolve("ran")));
             assertEquals(Set.of(id), d.getSubmittedOrRunning(null));
+            assertEquals(List.of(), Leftovers.of(journal()), "before start() no launcher runs, so no task can");
+            assertFalse(Files.exists(tmp.resolve("ran")));
             d.start();
             d.start(); // idempotent
             awaitIdle(d);
@@ -259,9 +263,9 @@ class DistributorProtocolTest extends JournalTest {
             assertTrue(errors.get(tooLong).contains("E2BIG"), errors.get(tooLong));
             assertTrue(errors.get(badLog).contains("log directory"), errors.get(badLog));
             assertEquals(Map.of(), d.getQueueingErrors(List.of(tooLong, badLog)), "popped errors are forgotten");
-            assertEquals(0, (int) d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals(0, (int) Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT COUNT(*) FROM queueing_error").mapTo(Integer.class).one()));
-            assertEquals("ERROR", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals("ERROR", Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT state FROM task WHERE task_id = :id").bind("id", tooLong).mapTo(String.class).one()));
         }
     }
@@ -293,12 +297,8 @@ class DistributorProtocolTest extends JournalTest {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
             Map<Integer, String> ids = d.submitArrayToBatchDistributor("sleep 300 & sleep 300", "long", Map.of(), 5);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task WHERE state = 'RUNNING'")
-                    .mapTo(Integer.class).one()) < 2) {
-                assertTrue(System.currentTimeMillis() < deadline);
-                Thread.sleep(20);
-            }
+            await("two tasks journaled as running", () -> Hosts.jdbi(d).withHandle(h -> h.createQuery(
+                    "SELECT COUNT(*) FROM task WHERE state = 'RUNNING'").mapTo(Integer.class).one()) >= 2);
             d.stop();
             assertEquals(Set.of(), d.getSubmittedOrRunning(null));
             assertEquals(List.of(), Leftovers.of(journal()));
@@ -332,8 +332,52 @@ class DistributorProtocolTest extends JournalTest {
             assertEquals("worker_node_array --array_id 3 --batch_number 4 --expected_jobmon_version 3.4.1 --cluster_name test",
                     d.buildWorkerNodeCommand(null, 3, 4));
             assertThrows(IllegalArgumentException.class, () -> d.buildWorkerNodeCommand(null, 3, null));
-            assertTrue(Files.isExecutable(Path.of(d.workerNodeEntryPoint())));
             assertEquals("test", d.clusterName());
         }
+    }
+
+    /**
+     * The entry point is Jobmon's worker-node program, not multiproc's launcher: by default its name, found on the
+     * task's PATH; a workflow host runs it with buildWorkerNodeCommand's words, as Jobmon's distributors submit
+     * {@code worker_node_entry_point + " " + command}.
+     */
+    @Test
+    void theWorkerNodeEntryPointIsWhatATaskRunsToBeAWorkerNode() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path onPath = fakeEntryPoint(bin.resolve(MultiprocessDistributor.Builder.DEFAULT_WORKER_NODE_ENTRY_POINT), "on-path");
+        Path configured = fakeEntryPoint(tmp.resolve("jobmon-worker"), "configured");
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            assertEquals("worker_node_entry_point", d.workerNodeEntryPoint(), "the default is Jobmon's program, by name");
+            d.start();
+            d.submitToBatchDistributor("PATH=" + bin + ":$PATH " + d.workerNodeEntryPoint() + " " + d.buildWorkerNodeCommand(7, null, null),
+                    "wn", Map.of());
+            awaitIdle(d);
+        }
+        assertEquals("worker_node_job --task_instance_id 7 --expected_jobmon_version 3.4.0 --cluster_name test",
+                awaitLine(tmp.resolve("on-path")));
+        Path config = Files.writeString(tmp.resolve("config.yml"), "cluster_name: test\njournal_dir: " + journal()
+                + "\nworker_node_entry_point: " + configured + "\n");
+        try (MultiprocessDistributor d = MultiprocessDistributor.fromConfig(config)) {
+            assertEquals(configured.toString(), d.workerNodeEntryPoint(), "as configured, and as given");
+            d.start();
+            d.submitArrayToBatchDistributor(d.workerNodeEntryPoint() + " " + d.buildWorkerNodeCommand(null, 3, 4), "wn", Map.of(), 1);
+            awaitIdle(d);
+        }
+        assertEquals("worker_node_array --array_id 3 --batch_number 4 --expected_jobmon_version 3.4.0 --cluster_name test",
+                awaitLine(tmp.resolve("configured")));
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 1).workerNodeEntryPoint("/opt/jobmon/bin/worker_node_entry_point")
+                .build()) {
+            assertEquals("/opt/jobmon/bin/worker_node_entry_point", d.workerNodeEntryPoint(), "never resolved or checked by the host");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Hosts.builder(journal(), 1).workerNodeEntryPoint(" ").build());
+        assertTrue(e.getMessage().startsWith("workerNodeEntryPoint must be"), e.getMessage());
+    }
+
+    /** A stand-in for Jobmon's worker_node_entry_point that writes its arguments to {@code tmp/OUT}. */
+    private Path fakeEntryPoint(Path program, String out) throws java.io.IOException {
+        Files.writeString(program, "#!/bin/sh\necho \"$*\" > " + tmp.resolve(out) + "\n");
+        Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return program;
     }
 }

@@ -52,7 +52,7 @@ class JournalChaosTest {
     @Test
     @Tag("slow")
     void runsKilledHundredsOfTimesOnSeveralJournalsRunEveryLineOnce() throws Exception {
-        killRuns(3, 40);
+        killRuns(3, 20);
     }
 
     @Test
@@ -63,7 +63,7 @@ class JournalChaosTest {
     @Test
     @Tag("slow")
     void hostsKilledHundredsOfTimesOnSeveralJournalsKeepEveryAcknowledgedSubmission() throws Exception {
-        killSubmittingHosts(3, 50);
+        killSubmittingHosts(3, 25);
     }
 
     /** {@code multiproc run} of a file, SIGKILLed at random moments and run again, until the file is done; several files in turn. */
@@ -159,9 +159,9 @@ class JournalChaosTest {
             }
             Set<String> inJournal;
             try (MultiprocessDistributor d = Hosts.open(journal, 4)) {
-                inJournal = new HashSet<>(d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                inJournal = new HashSet<>(Hosts.jdbi(d).withHandle(h -> h.createQuery(
                         "SELECT task_id FROM task WHERE state = 'DONE'").mapTo(String.class).list()));
-                long notDone = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                long notDone = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                         "SELECT COUNT(*) FROM task WHERE state <> 'DONE'").mapTo(Long.class).one());
                 assertEquals(0, notDone, "every task ended well (seed " + seed + ")");
             }

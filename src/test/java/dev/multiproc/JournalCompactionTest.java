@@ -55,7 +55,7 @@ class JournalCompactionTest extends JournalTest {
             String last = null;
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
             // queued, then terminated and pruned: the journal's rows stay few while its file grows, until it is compacted
-            while (d.engine().journal().compactionsWhileOpen() < 2) {
+            while (Hosts.database(d).compactionsWhileOpen() < 2) {
                 assertTrue(System.nanoTime() < deadline, "no compaction while open: the file reached " + (largest >> 20) + " MiB");
                 List<String> ids = new ArrayList<>(d.submitArrayToBatchDistributor("true", "bulk", Map.of(), 50_000).values());
                 d.terminateTaskInstances(ids);
@@ -77,12 +77,12 @@ class JournalCompactionTest extends JournalTest {
             String ran = d.submitToBatchDistributor("exit 3", "after", Map.of());
             assertTrue(d.engine().awaitIdle(java.time.Duration.ofSeconds(30)));
             d.engine().flushJournal();
-            assertEquals("3", d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            assertEquals("3", Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT CAST(exit_code AS VARCHAR) FROM task WHERE task_id = :id").bind("id", ran).mapTo(String.class).one()));
         }
     }
 
     private static long taskRows(MultiprocessDistributor d) {
-        return d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
     }
 }

@@ -49,7 +49,7 @@ class JournalFaultTest extends JournalTest {
     void aJournalOfANewerSchemaIsRefusedWithTheVersionsNamed() throws Exception {
         journalWithHistory();
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
-            d.engine().journal().jdbi().useHandle(h -> h.execute("INSERT INTO \"flyway_schema_history\" (\"installed_rank\", \"version\", "
+            Hosts.jdbi(d).useHandle(h -> h.execute("INSERT INTO \"flyway_schema_history\" (\"installed_rank\", \"version\", "
                     + "\"description\", \"type\", \"script\", \"checksum\", \"installed_by\", \"execution_time\", \"success\") "
                     + "VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, TRUE)"));
         }
@@ -73,7 +73,8 @@ class JournalFaultTest extends JournalTest {
             d.start();
             List<String> done = new ArrayList<>(d.engine().submitAll(List.of("true", "true", "true"), "short", Map.of()));
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
-            String running = d.submitToBatchDistributor("sleep 2; exit 4", "long", Map.of());
+            Path gate = Files.createFile(tmp.resolve("gate")); // beside the small disk, not on it
+            String running = d.submitToBatchDistributor("while [ -e " + gate + " ]; do sleep 0.05; done; exit 4", "long", Map.of());
             await("the long task to run", () -> d.engine().runningCount() == 1);
             // fill the disk, leaving nothing
             Path filler = mount.resolve("filler");
@@ -84,8 +85,10 @@ class JournalFaultTest extends JournalTest {
                 }
             });
             assertTrue(full.getMessage().startsWith("the submission was not accepted"), full.getMessage());
-            Thread.sleep(2500); // the long task ends while the disk is full
+            Files.delete(gate); // the long task ends while the disk is full
+            await("the host to hear that the long task ended", () -> d.getSubmittedOrRunning(List.of(running)).isEmpty());
             Files.delete(filler);
+            await("the long task's end to be journaled once space returned", () -> "FAILED".equals(journaledState(d, running)));
             String after = d.submitToBatchDistributor("exit 5", "after", Map.of());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)));
             assertEquals("Process exited with code 4", d.getRemoteExitInfo(running).message(), "the task that ran through it is not lost");
@@ -94,11 +97,21 @@ class JournalFaultTest extends JournalTest {
                 assertEquals("Process exited with code 0", d.getRemoteExitInfo(id).message());
             }
             d.engine().flushJournal();
-            assertEquals("FAILED", d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
+            assertEquals("FAILED", Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
                     .bind("id", running).mapTo(String.class).one()), "journaled once space returned");
         } finally {
             Leftovers.killAll(journal);
             new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The task's state in the journal; null while the journal cannot answer (closed after a failed write, being reopened). */
+    private static String journaledState(MultiprocessDistributor d, String taskId) {
+        try {
+            return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT state FROM task WHERE task_id = :id")
+                    .bind("id", taskId).mapTo(String.class).one());
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

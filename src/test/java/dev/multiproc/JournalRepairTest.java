@@ -56,7 +56,7 @@ class JournalRepairTest extends JournalTest {
     }
 
     private static Map<String, Object> repairRow(MultiprocessDistributor d) {
-        return d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery(
                 "SELECT kind, nothing_lost, found_generation, committed_generation, result_generation, evidence FROM journal_repairs")
                 .mapToMap().one());
     }
@@ -181,6 +181,20 @@ class JournalRepairTest extends JournalTest {
         assertEquals(List.of("ran"), Files.readAllLines(runs), "the task ran once");
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             assertFalse(d.engine().journal().repairAtOpen().isPresent());
+        }
+    }
+
+    /** Found by JournalChaosTest: a first host killed while it wrote the credentials left a journal no host could open. */
+    @Test
+    void aHostKilledWhileItCreatedTheCredentialsLeavesAJournalThatOpens() throws Exception {
+        Files.createDirectories(journal());
+        Files.write(journal().resolve("credentials"), "#multiproc journal credentials\nowner.password=abc\n".getBytes());
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            d.start();
+            assertExitCodes(d, runSome(d, 2));
+        }
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            assertTrue(d.engine().journal().repairAtOpen().isEmpty());
         }
     }
 }

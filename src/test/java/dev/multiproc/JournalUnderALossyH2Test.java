@@ -31,7 +31,7 @@ class JournalUnderALossyH2Test extends JournalTest {
     void everyAcknowledgedSubmissionSurvivesAnH2ThatLosesReturnedCommits() throws Exception {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             // H2 keeps this setting in the file; without retention the known-bad H2 loses commits within a few
-            d.engine().journal().jdbi().useHandle(h -> h.execute("SET RETENTION_TIME 0"));
+            Hosts.jdbi(d).useHandle(h -> h.execute("SET RETENTION_TIME 0"));
         }
         Path badJar = Path.of(System.getProperty("h2.knownBad.jar"));
         String classPath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
@@ -56,7 +56,7 @@ class JournalUnderALossyH2Test extends JournalTest {
                     } else {
                         intact++;
                     }
-                    long present = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    long present = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                             "SELECT COUNT(*) FROM task WHERE task_id IN (<ids>)").bindList("ids", acknowledged).mapTo(Long.class).one());
                     assertEquals(acknowledged.size(), present, "snapshot " + i + " misses acknowledged submissions");
                 }

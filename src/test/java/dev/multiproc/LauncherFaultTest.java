@@ -20,19 +20,24 @@ class LauncherFaultTest extends JournalTest {
     void whenTheLauncherDiesItsTasksAreFollowedToTheirEndAsLostAndNewOnesStillRun() throws Exception {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
-            String a = d.submitToBatchDistributor("touch " + tmp + "/a; sleep 1; exit 4", "a", Map.of());
-            String b = d.submitToBatchDistributor("touch " + tmp + "/b; sleep 1; exit 5", "b", Map.of());
+            Path gate = Files.createFile(tmp.resolve("gate")); // the tasks run until the launcher is dead
+            String wait = "; while [ -e " + gate + " ]; do sleep 0.05; done; exit ";
+            String a = d.submitToBatchDistributor("touch " + tmp + "/a" + wait + "4", "a", Map.of());
+            String b = d.submitToBatchDistributor("touch " + tmp + "/b" + wait + "5", "b", Map.of());
             await("both to start", () -> Files.exists(tmp.resolve("a")) && Files.exists(tmp.resolve("b")));
-            // supervisors are forks of the launcher and share its command line; the launcher is our child
+            // the launcher runs as "mpagent launcher DIR SLOTS"; ours is our child (one an earlier host left is not)
             long self = ProcessHandle.current().pid();
             List<String> launchers = Leftovers.of(journal()).stream().filter(p -> p.contains(" launcher ")).filter(p ->
-                    dev.multiproc.agent.ProcStat.read(Long.parseLong(p.substring(0, p.indexOf(':')))).orElseThrow().ppid() == self).toList();
+                    dev.multiproc.proc.ProcStat.read(Long.parseLong(p.substring(0, p.indexOf(':')))).orElseThrow().ppid() == self).toList();
             assertEquals(1, launchers.size(), launchers.toString());
             long launcher = Long.parseLong(launchers.get(0).substring(0, launchers.get(0).indexOf(':')));
             ProcessHandle.of(launcher).orElseThrow().destroyForcibly();
+            await("the launcher to die", () -> !dev.multiproc.proc.ProcStat.read(launcher).map(dev.multiproc.proc.ProcStat::isLive)
+                    .orElse(false));
+            Files.delete(gate);
             String c = d.submitToBatchDistributor("exit 6", "c", Map.of());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
-            // the launcher is the tasks' wrapper: without it, nobody can learn their exit codes
+            // the launcher is the tasks' parent: without it, nobody can learn their exit codes
             for (String id : List.of(a, b)) {
                 String message = d.getRemoteExitInfo(id).message();
                 assertTrue(message.startsWith("task lost:") && message.contains("its launcher died"), message);
@@ -42,9 +47,9 @@ class LauncherFaultTest extends JournalTest {
     }
 
     @Test
-    void aMissingWorkerNodeEntryPointGivesQueueingErrorsNotADeadDispatcher() throws Exception {
+    void aMissingLauncherBinaryGivesQueueingErrorsNotADeadDispatcher() throws Exception {
         Path missing = tmp.resolve("no-such-program");
-        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).workerNodeEntryPoint(missing).build()) {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).launcherBinary(missing).build()) {
             d.start();
             String id = d.submitToBatchDistributor("true", "t", Map.of());
             Map<Integer, String> array = d.submitArrayToBatchDistributor("true", "a", Map.of(), 3);
@@ -59,9 +64,9 @@ class LauncherFaultTest extends JournalTest {
     }
 
     @Test
-    void aWorkerNodeEntryPointThatIsNotExecutableGivesQueueingErrors() throws Exception {
+    void aLauncherBinaryThatIsNotExecutableGivesQueueingErrors() throws Exception {
         Path plain = Files.writeString(tmp.resolve("not-executable"), "#!/bin/sh\n");
-        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).workerNodeEntryPoint(plain).build()) {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 2).launcherBinary(plain).build()) {
             d.start();
             String id = d.submitToBatchDistributor("true", "t", Map.of());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(10)));

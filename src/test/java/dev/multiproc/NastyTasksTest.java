@@ -3,7 +3,7 @@ package dev.multiproc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 /** Tasks that resist: terminate and stop still end them, and everything they started, within a bounded time. */
 class NastyTasksTest extends JournalTest {
 
+    /** {@code command} says READY once it has set up its nastiness: READY is replaced by a command that marks it. */
     private void terminateWithin(String command, double maxSeconds) throws Exception {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
-            String id = d.submitToBatchDistributor("touch " + tmp + "/started; " + command, "nasty", Map.of());
-            await("the task to start", () -> Files.exists(tmp.resolve("started")));
-            Thread.sleep(500);
+            String id = d.submitToBatchDistributor(command.replace("READY", "touch " + tmp + "/ready"), "nasty", Map.of());
+            await("the task to be ready", () -> Files.exists(tmp.resolve("ready")));
             long t0 = System.nanoTime();
             d.terminateTaskInstances(List.of(id));
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)), "terminate did not end it");
@@ -36,13 +36,13 @@ class NastyTasksTest extends JournalTest {
 
     @Test
     void aTaskThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
-        terminateWithin("trap '' TERM; sleep 300 & trap '' TERM; while :; do sleep 1; done", 1 + 2.5);
+        terminateWithin("trap '' TERM; sleep 300 & trap '' TERM; READY; while :; do sleep 1; done", 1 + 2.5);
     }
 
     @Test
     void aTaskThatForksEndlesslyIsEndedWithAllItsChildren() throws Exception {
         // a bounded fork bomb: a child every few milliseconds, each living long
-        terminateWithin("while :; do sleep 300 & sleep 0.005; done", 1 + 2.5);
+        terminateWithin("n=0; while :; do sleep 300 & sleep 0.005; n=$((n+1)); [ $n -eq 20 ] && READY; done", 1 + 2.5);
     }
 
     /**
@@ -77,7 +77,7 @@ class NastyTasksTest extends JournalTest {
 
     @Test
     void aTaskThatClosesItsOutputIsEndedNormally() throws Exception {
-        terminateWithin("exec 1>&- 2>&- 0<&-; sleep 300", 2);
+        terminateWithin("exec 1>&- 2>&- 0<&-; READY; sleep 300", 2);
     }
 
     @Test

@@ -84,7 +84,7 @@ class PowerCutTest {
             Path journal = after.dir().resolve("journal");
             Set<String> present = new HashSet<>();
             try (MultiprocessDistributor d = Hosts.open(journal, 2)) { // never refused
-                present.addAll(d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT task_id FROM task")
+                present.addAll(Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT task_id FROM task")
                         .mapTo(String.class).list()));
                 d.engine().journal().repairAtOpen().ifPresent(r -> System.out.println("PowerCutTest repair: " + r.kind()
                         + "\n" + r.details()));

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.AgentBinary;
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.launcher.LauncherBinary;
+import dev.multiproc.proc.ProcStat;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
 import dev.multiproc.testing.Leftovers;
@@ -163,7 +163,7 @@ class ProcessLimitPauseTest extends JournalTest {
             }
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
-            List<String> ends = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            List<String> ends = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT state || ' ' || end_cause FROM task WHERE task_id IN (<ids>)").bindList("ids", ids).mapTo(String.class).list());
             assertEquals(ids.stream().map(id -> "TERMINATED stopped").toList(), ends, "stop() ended the queued tasks as stopped");
         }
@@ -181,11 +181,11 @@ class ProcessLimitPauseTest extends JournalTest {
         MultiprocessDistributor.Builder builder = Hosts.builder(journal(), 2);
         String prlimit = root ? "setpriv --reuid=65534 --regid=65534 --clear-groups prlimit" : "prlimit";
         if (root) {
-            Path agent = AgentBinary.install(tmp.resolve("bin"));
+            Path agent = LauncherBinary.install(tmp.resolve("bin"));
             Path asNobody = Files.writeString(tmp.resolve("mpagent-as-nobody"), "#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 "
                     + "--clear-groups --inh-caps=+dac_override --ambient-caps=+dac_override " + agent + " \"$@\"\n");
             Files.setPosixFilePermissions(asNobody, PosixFilePermissions.fromString("rwx------"));
-            builder.workerNodeEntryPoint(asNobody);
+            builder.launcherBinary(asNobody);
         }
         try (StandardErrorCapture log = StandardErrorCapture.start(); MultiprocessDistributor d = builder.build()) {
             d.start();

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.testing.Hosts;
@@ -148,30 +148,54 @@ class ResourceLimitsTest extends JournalTest {
             assertTrue(info.message().startsWith("memory limit of 100.0 MiB exceeded: the task's processes reached"), info.message());
             assertEquals("Process exited with code 0", d.getRemoteExitInfo(modest).message());
             d.engine().flushJournal();
-            long peak = d.engine().journal().jdbi().withHandle(h -> h.createQuery("SELECT peak_rss_kb FROM task WHERE task_id = :id")
+            long peak = Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT peak_rss_kb FROM task WHERE task_id = :id")
                     .bind("id", id).mapTo(Long.class).one());
             assertTrue(peak > 100 * 1024, "the peak it reached is journaled: " + peak + " KiB");
         }
     }
 
+    /**
+     * A fixed amount of work, not a fixed time (a loaded machine gives a busy loop less CPU): the CPU time
+     * journaled is what the task's shell itself counted ({@code times}), and the duration spans what the task
+     * timed from inside.
+     */
     @Test
     void usageFiguresMatchAKnownWorkload() throws Exception {
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
             d.start();
-            // one CPU second, then a second of sleep, with 64 MiB resident for a while
-            String burn = d.submitToBatchDistributor("timeout 1 sh -c 'while :; do :; done'; sleep 1", "burn", Map.of());
+            Path times = tmp.resolve("times");
+            Files.createDirectories(tmp.resolve("marks"));
+            String burn = d.submitToBatchDistributor(marked("burn", "awk 'BEGIN { for (i = 0; i < 20000000; i++) s += i }'; times > "
+                    + times + "; sleep 1"), "burn", Map.of());
             String mem = d.submitToBatchDistributor("dd if=/dev/zero of=/dev/null bs=64M count=20", "mem", Map.of());
-            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(60)));
+            assertTrue(d.engine().awaitIdle(Duration.ofSeconds(120)));
             d.engine().flushJournal();
-            Map<String, Object> b = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            Map<String, Object> b = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT cpu_s, duration_s FROM task_history WHERE task_id = :id").bind("id", burn).mapToMap().one());
             double cpu = ((Number) b.get("cpu_s")).doubleValue();
             double wall = ((Number) b.get("duration_s")).doubleValue();
-            assertTrue(cpu > 0.6 && cpu < 1.3, "about one CPU second: " + cpu);
-            assertTrue(wall > 1.9 && wall < 4, "about two seconds: " + wall);
-            double peakMb = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+            double counted = cpuSeconds(Files.readString(times));
+            assertTrue(counted > 0.1, "the workload took CPU time: " + counted);
+            assertTrue(Math.abs(cpu - counted) < 0.1, "cpu_s " + cpu + " is what the task counted: " + counted);
+            double inside = (mark("burn", "end") - mark("burn", "start")) / 1e9;
+            assertTrue(wall >= inside && wall < inside + 10, "duration_s " + wall + " spans the " + inside + " s timed inside");
+            assertTrue(inside >= 1, "the task slept a second: " + inside);
+            double peakMb = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                     "SELECT peak_rss_mb FROM task_history WHERE task_id = :id").bind("id", mem).mapTo(Double.class).one());
             assertTrue(peakMb > 60 && peakMb < 120, "about 64 MiB: " + peakMb);
         }
+    }
+
+    /** The sum of the user and system times that the shell's {@code times} prints (its own, then its children's). */
+    private static double cpuSeconds(String times) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)m([\\d.]+)s").matcher(times);
+        double total = 0;
+        int found = 0;
+        while (m.find()) {
+            total += Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2));
+            found++;
+        }
+        assertEquals(4, found, "times printed: " + times);
+        return total;
     }
 }

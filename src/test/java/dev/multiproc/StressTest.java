@@ -73,7 +73,7 @@ class StressTest extends JournalTest {
                 StringBuilder why = new StringBuilder("tasks did not finish: queued " + d.engine().queuedCount() + ", running "
                         + d.engine().runningCount() + "\n");
                 for (String id : d.getSubmittedOrRunning(null).stream().limit(10).toList()) {
-                    String row = d.engine().journal().jdbi().withHandle(h -> h.createQuery(
+                    String row = Hosts.jdbi(d).withHandle(h -> h.createQuery(
                             "SELECT state || ' pid ' || COALESCE(pid, -1) || ' attempt ' || attempt FROM task WHERE task_id = :id")
                             .bind("id", id).mapTo(String.class).findOne().orElse("not journaled"));
                     why.append(id).append(": ").append(row);
@@ -90,7 +90,7 @@ class StressTest extends JournalTest {
             assertEquals(java.util.Set.of(), d.getSubmittedOrRunning(new ArrayList<>(ids)), "phantom tasks");
             d.engine().flushJournal();
             Map<String, String[]> journaled = new HashMap<>();
-            d.engine().journal().jdbi().useHandle(h -> h.createQuery("SELECT task_id, state, status_code, message FROM task")
+            Hosts.jdbi(d).useHandle(h -> h.createQuery("SELECT task_id, state, status_code, message FROM task")
                     .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)})
                     .forEach(r -> journaled.put(r[0], r)));
             assertEquals(ids.size(), journaled.size(), "every acknowledged task, once, and no other");
@@ -98,9 +98,9 @@ class StressTest extends JournalTest {
                 String[] row = journaled.get(id);
                 assertTrue(row != null, "not journaled: " + id);
                 if (!List.of("DONE", "FAILED", "TERMINATED").contains(row[1])) {
-                    Path agentLog = journal().resolve("agent.log");
-                    throw new AssertionError(id + " ended as " + row[1] + ": " + row[3] + "\nagent.log: "
-                            + (Files.exists(agentLog) ? Files.readString(agentLog) : "none"));
+                    Path launcherLog = journal().resolve("launcher.log");
+                    throw new AssertionError(id + " ended as " + row[1] + ": " + row[3] + "\nlauncher.log: "
+                            + (Files.exists(launcherLog) ? Files.readString(launcherLog) : "none"));
                 }
                 RemoteExitInfo info = d.getRemoteExitInfo(id);
                 assertEquals(row[2], info.status().code(), id);

@@ -1,6 +1,6 @@
 package dev.multiproc.cli;
 
-import dev.multiproc.bench.Bench;
+import dev.multiproc.cli.bench.Bench;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

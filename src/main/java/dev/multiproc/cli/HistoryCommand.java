@@ -1,5 +1,6 @@
 package dev.multiproc.cli;
 
+import dev.multiproc.config.ConfigException;
 import dev.multiproc.config.Durations;
 import java.sql.Connection;
 import java.time.Instant;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:", "  multiproc history --state failed,lost --since 2h",
                 "  multiproc history --run commands.txt --limit 1000 --csv"})
 final class HistoryCommand implements Callable<Integer> {
-    private static final List<String> STATES = List.of("QUEUED", "RUNNING", "DONE", "FAILED", "TERMINATED", "LOST", "ERROR");
+    private static final List<String> STATES = java.util.Arrays.stream(dev.multiproc.core.TaskState.values()).map(Enum::name).toList();
 
     @Mixin
     CommonOptions common;
@@ -44,7 +45,8 @@ final class HistoryCommand implements Callable<Integer> {
     String run;
 
     @Option(names = "--since", paramLabel = "WHEN",
-            description = "Only tasks submitted since WHEN: a duration ago (30m, 2h, 1d is 24h) or a date/time (2026-11-26, 2026-11-26T10:00:00Z).")
+            description = "Only tasks submitted since WHEN: a duration ago (30m, 2h, 1h30m, 1d is 24h) or a date/time (2026-11-26, "
+                    + "2026-11-26T10:00:00Z).")
     String since;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most N tasks (default: ${DEFAULT-VALUE}).")
@@ -87,7 +89,7 @@ final class HistoryCommand implements Callable<Integer> {
         }
         sql.append(" ORDER BY submitted_at DESC, job_id DESC, step DESC NULLS FIRST FETCH FIRST ? ROWS ONLY");
         params.add(limit);
-        try (Connection c = JournalAccess.of(common.journalDir()).reader()) {
+        try (Connection c = JournalAccess.of(common.journalDir(), spec.commandLine().getErr()).reader()) {
             Queries.table(c, sql.toString(), params).print(spec.commandLine().getOut(), format);
         }
         return 0;
@@ -96,20 +98,22 @@ final class HistoryCommand implements Callable<Integer> {
     private OffsetDateTime sinceTime(String when) {
         String w = when.trim();
         try {
-            if (w.matches("\\d+(\\.\\d+)?\\s*[dD]")) {
-                double days = Double.parseDouble(w.substring(0, w.length() - 1).trim());
-                return OffsetDateTime.now().minusSeconds((long) (days * 86_400));
-            }
-            if (w.matches("\\d+(\\.\\d+)?\\s*(ms|s|m|h)?")) {
-                return OffsetDateTime.now().minus(Durations.parse("--since", w));
-            }
             if (w.matches("\\d{4}-\\d{2}-\\d{2}")) {
                 return LocalDate.parse(w).atStartOfDay(ZoneId.systemDefault()).toOffsetDateTime();
             }
-            return OffsetDateTime.ofInstant(Instant.parse(w), ZoneId.systemDefault());
-        } catch (DateTimeParseException | IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--since must be a duration (30m, 2h, 1d) or a date/time "
-                    + "(2026-11-26, 2026-11-26T10:00:00Z), got '" + when + "'");
+            if (w.contains("T")) {
+                return OffsetDateTime.ofInstant(Instant.parse(w), ZoneId.systemDefault());
+            }
+            return OffsetDateTime.now().minus(Durations.parse("--since", w));
+        } catch (ConfigException e) {
+            boolean meantAsDuration = !w.isEmpty() && Character.isDigit(w.charAt(0)); // then the reason is the duration's (1:60:00)
+            throw new CommandLine.ParameterException(spec.commandLine(), meantAsDuration ? e.getMessage() : sinceForms(when));
+        } catch (DateTimeParseException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), sinceForms(when));
         }
+    }
+
+    private static String sinceForms(String when) {
+        return "--since must be a duration (30m, 2h, 1h30m, 1:30:00) or a date/time (2026-11-26, 2026-11-26T10:00:00Z), got '" + when + "'";
     }
 }

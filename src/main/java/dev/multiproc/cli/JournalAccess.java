@@ -4,35 +4,40 @@ import dev.multiproc.journal.HostLock;
 import dev.multiproc.journal.JournalCredentials;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalServer;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.multiproc.journal.JournalSnapshot;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
  * Connections to a journal for the inspection commands, whether or not a host holds it: through the
- * host's loopback journal server when one does, straight to the file (read-only) when none does.
- * Inspection connects as the journal's read-only user; only {@code kill} connects as its owner.
+ * host's loopback journal server when one does, to a private copy of the file when none does (so that
+ * a reader never keeps a host from starting). Inspection connects as the journal's read-only user;
+ * only {@code kill} connects as its owner.
  */
 final class JournalAccess {
+    /** How long a reader waits for a host that holds the journal, and will serve it, to publish its server. */
+    static final Duration STARTING_HOST_WAIT = Duration.ofSeconds(30);
+    private static final long POLL_MS = 50;
+
     private final JournalDirectory dir;
     private final JournalCredentials credentials;
+    private final PrintWriter notices;
 
-    private JournalAccess(JournalDirectory dir, JournalCredentials credentials) {
+    private JournalAccess(JournalDirectory dir, JournalCredentials credentials, PrintWriter notices) {
         this.dir = dir;
         this.credentials = credentials;
+        this.notices = notices;
     }
 
-    static JournalAccess of(Path journalDir) {
-        JournalDirectory dir = JournalDirectory.existing(journalDir);
-        if (!Files.exists(dir.credentialsFile()) || !Files.exists(dir.databaseFile())) {
-            throw new IllegalArgumentException("no journal at " + dir.root() + " (run something first, or point --journal at one)");
-        }
-        return new JournalAccess(dir, JournalCredentials.load(dir.credentialsFile()));
+    /** {@code notices}: where to say that the command waits for a starting host. */
+    static JournalAccess of(Path journalDir, PrintWriter notices) {
+        JournalDirectory dir = JournalLocation.existing(journalDir);
+        return new JournalAccess(dir, JournalCredentials.load(dir.credentialsFile()), notices);
     }
 
     JournalDirectory directory() {
@@ -41,52 +46,87 @@ final class JournalAccess {
 
     /** The host holding the journal, as its lock file describes it; empty when none does. */
     Optional<String> holder() {
-        if (!HostLock.isHeld(dir)) {
-            return Optional.empty();
-        }
-        try {
-            String who = Files.readString(dir.lockFile(), StandardCharsets.UTF_8).trim();
-            return Optional.of(who.isEmpty() ? "a host" : who);
-        } catch (IOException e) {
-            return Optional.of("a host");
-        }
+        return HostLock.holder(dir).map(HostLock.Holder::description);
     }
 
     /** A read-only connection: the reader user may SELECT from the journal's tables and views, nothing else. */
     Connection reader() throws SQLException {
-        return connect(JournalCredentials.READER, credentials.readerPassword(), true);
+        return connect(JournalCredentials.READER, credentials.readerPassword());
     }
 
     /** A connection as the journal's owner, only through a host's server: to leave it requests. */
     Optional<Connection> ownerViaServer() throws SQLException {
-        Optional<String> url = holder().flatMap(h -> JournalServer.url(dir, credentials));
-        if (url.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(DriverManager.getConnection(url.get(), JournalCredentials.OWNER, credentials.ownerPassword()));
+        Optional<String> url = serverUrl();
+        return url.isEmpty() ? Optional.empty()
+                : Optional.of(DriverManager.getConnection(url.get(), JournalCredentials.OWNER, credentials.ownerPassword()));
     }
 
-    private Connection connect(String user, String password, boolean readOnly) throws SQLException {
-        for (int tries = 0; ; tries++) {
-            Optional<String> holder = holder();
-            if (holder.isPresent()) {
-                String url = JournalServer.url(dir, credentials).orElseThrow(() -> notServed(holder.get()));
-                return DriverManager.getConnection(url, user, password);
+    private Connection connect(String user, String password) throws SQLException {
+        while (true) {
+            Optional<String> url = serverUrl();
+            if (url.isPresent()) {
+                try {
+                    return DriverManager.getConnection(url.get(), user, password);
+                } catch (SQLException e) {
+                    if (HostLock.holder(dir).isPresent()) {
+                        throw e;
+                    }
+                    continue; // the host left meanwhile: read the file
+                }
+            }
+            Optional<Connection> copy = JournalSnapshot.open(dir, credentials, user, password);
+            if (copy.isPresent()) {
+                return copy.get();
+            }
+            // a host took the journal while we copied it: go through its server
+        }
+    }
+
+    /**
+     * The URL of the server of the host that holds the journal; empty when no host holds it. A host that
+     * is starting holds the journal before it serves it: wait for it to publish its server (a host killed
+     * earlier may have left its file behind, naming another pid).
+     */
+    private Optional<String> serverUrl() {
+        long start = System.nanoTime();
+        boolean told = false;
+        while (true) {
+            Optional<HostLock.Holder> holder = HostLock.holder(dir);
+            if (holder.isEmpty()) {
+                return Optional.empty();
+            }
+            HostLock.Holder h = holder.get();
+            if (h.serving().equals(Optional.of(false))) {
+                throw new IllegalStateException("the journal " + dir.root() + " is held by " + h.description() + ", which does not serve "
+                        + "it to other processes (journal_server: false); wait for it to end, or enable journal_server");
+            }
+            boolean published = h.pid().isEmpty() || h.pid().equals(boxed(JournalServer.publisher(dir)));
+            Optional<String> url = published ? JournalServer.url(dir, credentials) : Optional.empty();
+            if (url.isPresent()) {
+                return url;
+            }
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+            if (waited.compareTo(STARTING_HOST_WAIT) > 0) {
+                throw new IllegalStateException("the journal " + dir.root() + " is held by " + h.description() + ", which has not "
+                        + "published its journal server within " + STARTING_HOST_WAIT.toSeconds() + " s"
+                        + (h.serving().isEmpty() ? " (it may be starting, or not serve the journal: journal_server: false)" : "")
+                        + "; try again once it has started");
+            }
+            if (!told && notices != null && waited.toMillis() >= 1000) {
+                notices.println("multiproc: the journal's host (" + h.description() + ") is starting; waiting for it to serve the journal");
+                notices.flush();
+                told = true;
             }
             try {
-                String mode = readOnly ? ";ACCESS_MODE_DATA=r" : "";
-                return DriverManager.getConnection("jdbc:h2:file:" + dir.databaseBase() + mode + ";IFEXISTS=TRUE", user, password);
-            } catch (SQLException e) {
-                if (e.getErrorCode() != 90020 || tries >= 3) {
-                    throw e;
-                }
-                // a host took the journal between our look and our open: go through its server
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the journal's host to start", e);
             }
         }
     }
 
-    private IllegalStateException notServed(String holder) {
-        return new IllegalStateException("the journal " + dir.root() + " is held by " + holder + ", which does not serve it to other "
-                + "processes (journal_server: false); wait for it to end, or enable journal_server");
+    private static Optional<Long> boxed(java.util.OptionalLong v) {
+        return v.isPresent() ? Optional.of(v.getAsLong()) : Optional.empty();
     }
 }

@@ -42,7 +42,7 @@ final class KillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.init();
-        JournalAccess access = JournalAccess.of(common.journalDir());
+        JournalAccess access = JournalAccess.of(common.journalDir(), spec.commandLine().getErr());
         Map<String, String> outcome;
         Optional<Connection> owner = access.ownerViaServer();
         if (owner.isPresent()) {
@@ -70,10 +70,15 @@ final class KillCommand implements Callable<Integer> {
         Jdbi jdbi = Jdbi.create(c).installPlugin(new SqlObjectPlugin());
         TaskRequestDao requests = jdbi.onDemand(TaskRequestDao.class);
         String by = "multiproc kill (pid " + ProcessHandle.current().pid() + ")";
-        Map<String, Long> asked = new LinkedHashMap<>();
-        for (String id : ids) {
-            asked.put(id, requests.insert(id, "terminate", System.currentTimeMillis(), by));
-        }
+        // in one transaction: the host sees all the requests or none, so it cannot stop (its run over) between two of them
+        Map<String, Long> asked = jdbi.inTransaction(h -> {
+            TaskRequestDao dao = h.attach(TaskRequestDao.class);
+            Map<String, Long> rows = new LinkedHashMap<>();
+            for (String id : ids) {
+                rows.put(id, dao.insert(id, "terminate", System.currentTimeMillis(), by));
+            }
+            return rows;
+        });
         Map<String, String> outcome = new LinkedHashMap<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (Map.Entry<String, Long> e : asked.entrySet()) {

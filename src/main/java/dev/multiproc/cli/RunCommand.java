@@ -3,14 +3,9 @@ package dev.multiproc.cli;
 import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.core.Outcome;
 import dev.multiproc.core.RunStart;
+import dev.multiproc.journal.RunSummary;
 import dev.multiproc.journal.RecoveryCounts;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -68,7 +63,8 @@ final class RunCommand implements Callable<Integer> {
         if (jobs != null && jobs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-j must be at least 1, got " + jobs);
         }
-        List<String> commands = readCommands();
+        List<String> commands = CommandFile.read(file, System.in);
+        HostMemory.bound();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (commands.isEmpty()) {
@@ -151,51 +147,19 @@ final class RunCommand implements Callable<Integer> {
     /** The run's outcome, from the journal: every command's latest task. */
     private int summary(PrintWriter out, MultiprocessDistributor d, RunStart run, String runName, long t0) throws Exception {
         d.engine().flushJournal();
-        long done;
-        long failed;
-        long total;
-        Table failures;
-        try (org.jdbi.v3.core.Handle h = d.engine().journal().jdbi().open()) {
-            Connection c = h.getConnection();
-            Map<String, Object> counts = Queries.table(c, "SELECT command_count, done, failed FROM runs WHERE run_id = ?", run.runId())
-                    .records().get(0);
-            total = ((Number) counts.get("command_count")).longValue();
-            done = counts.get("done") == null ? 0 : ((Number) counts.get("done")).longValue();
-            failed = counts.get("failed") == null ? 0 : ((Number) counts.get("failed")).longValue();
-            failures = Queries.table(c, "SELECT h.line_no, h.task_id, h.state, h.message FROM task_history h JOIN job j ON j.job_id = h.job_id "
-                    + "WHERE j.run_id = ? AND (h.state IN ('FAILED', 'LOST', 'ERROR') OR (h.state = 'TERMINATED' AND h.end_cause <> 'stopped')) "
-                    + "AND j.job_id = (SELECT MAX(j2.job_id) "
-                    + "FROM job j2 WHERE j2.run_id = j.run_id AND j2.line_no = j.line_no) ORDER BY h.line_no LIMIT 20", run.runId());
-        }
+        RunSummary s = d.engine().journal().runSummary(run.runId(), 20);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        out.printf(Locale.ROOT, "run %s: %d commands: %d done, %d failed, %d not finished, in %.1fs (journal %s)%n", runName, total, done,
-                failed, total - done - failed, seconds, d.engine().journal().directory().root());
-        for (Map<String, Object> f : failures.records()) {
-            out.printf("  line %s (task %s) %s: %s%n", f.get("line_no"), f.get("task_id"), String.valueOf(f.get("state")).toLowerCase(
-                    Locale.ROOT), f.get("message"));
+        out.printf(Locale.ROOT, "run %s: %d commands: %d done, %d failed, %d not finished, in %.1fs (journal %s)%n", runName, s.commands(),
+                s.done(), s.failed(), s.commands() - s.done() - s.failed(), seconds, d.engine().settings().journalDir().toAbsolutePath().normalize());
+        for (RunSummary.Failure f : s.failures()) {
+            out.printf("  line %d (task %s) %s: %s%n", f.lineNo(), f.taskId(), f.state().toLowerCase(Locale.ROOT), f.message());
         }
-        if (failed > failures.size()) {
-            out.println("  ... and " + (failed - failures.size()) + " more: multiproc history --run " + runName + " --state failed,lost,error,terminated");
+        if (s.failed() > s.failures().size()) {
+            out.println("  ... and " + (s.failed() - s.failures().size()) + " more: multiproc history --run " + runName
+                    + " --state failed,lost,error,terminated");
         }
         out.flush();
-        return (int) Math.min(failed, MAX_EXIT);
-    }
-
-    private List<String> readCommands() throws IOException {
-        List<String> commands = new ArrayList<>();
-        try (BufferedReader r = file.equals("-") ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                String t = line.strip();
-                if (!t.isEmpty() && !t.startsWith("#")) {
-                    commands.add(line);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no such file: " + file);
-        }
-        return commands;
+        return (int) Math.min(s.failed(), MAX_EXIT);
     }
 
     /** Counts the ends of the tasks this run waits for, also of those that ended before it knew their ids. */
@@ -220,7 +184,7 @@ final class RunCommand implements Callable<Integer> {
         }
 
         synchronized void ended(String id, Outcome outcome) {
-            boolean ok = Outcome.DONE.equals(outcome.state());
+            boolean ok = outcome.state() == dev.multiproc.core.TaskState.DONE;
             if (mine.remove(id)) {
                 (ok ? done : failed).incrementAndGet();
             } else if (!watching) {

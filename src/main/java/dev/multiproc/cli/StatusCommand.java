@@ -27,12 +27,14 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.init();
-        JournalAccess access = JournalAccess.of(common.journalDir());
+        JournalAccess access = JournalAccess.of(common.journalDir(), spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         try (Connection c = access.reader()) {
             Table counts = Queries.table(c, "SELECT state, COUNT(*) AS tasks FROM task GROUP BY state ORDER BY state");
-            Table running = Queries.table(c, "SELECT task_id, run_name, name, pid, started_at, running_s FROM running_tasks "
-                    + "ORDER BY started_at LIMIT 20");
+            String holder = access.holder().orElse(null);
+            // without a host nobody watches the running tasks: how long they have run is not known
+            Table running = Queries.table(c, "SELECT task_id, run_name, name, pid, started_at" + (holder == null ? "" : ", running_s")
+                    + " FROM running_tasks ORDER BY started_at LIMIT 20");
             Table failures = Queries.table(c, "SELECT task_id, run_name, name, state, reason, exit_code, ended_at, message FROM failures "
                     + "ORDER BY ended_at DESC NULLS LAST LIMIT 5");
             Table session = Queries.table(c, "SELECT session_id, started_at, ended_at, host_pid, parallelism, previous_clean, "
@@ -41,11 +43,15 @@ final class StatusCommand implements Callable<Integer> {
             for (Map<String, Object> r : counts.records()) {
                 countMap.put(String.valueOf(r.get("state")).toLowerCase(java.util.Locale.ROOT), r.get("tasks"));
             }
-            String holder = access.holder().orElse(null);
+            String asLeft = holder == null ? asLeftByTheLastHost(countMap, session) : null;
             if (json) {
                 Map<String, Object> all = new LinkedHashMap<>();
                 all.put("journal", access.directory().root().toString());
                 all.put("host", holder);
+                all.put("host_alive", holder != null);
+                if (asLeft != null) {
+                    all.put("note", asLeft);
+                }
                 all.put("counts", countMap);
                 all.put("running", running.records());
                 all.put("recent_failures", failures.records());
@@ -57,9 +63,12 @@ final class StatusCommand implements Callable<Integer> {
             out.println("journal: " + access.directory().root());
             out.println("host:    " + (holder == null ? "none (no host holds the journal)" : holder));
             out.println("tasks:   " + (countMap.isEmpty() ? "none" : countMap.toString().replaceAll("[{}]", "")));
+            if (asLeft != null) {
+                out.println("note:    " + asLeft);
+            }
             if (running.size() > 0) {
                 out.println();
-                out.println("running:");
+                out.println(holder == null ? "running when the last host left (as it left them, not live):" : "running:");
                 running.print(out, Table.Format.TABLE);
             }
             if (failures.size() > 0) {
@@ -70,5 +79,23 @@ final class StatusCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
+    }
+
+    /** What to say when no host holds the journal but it records tasks as running or queued; null when it records none. */
+    static String asLeftByTheLastHost(Map<String, Object> counts, Table lastSession) {
+        long running = counts.get("running") == null ? 0 : ((Number) counts.get("running")).longValue();
+        long queued = counts.get("queued") == null ? 0 : ((Number) counts.get("queued")).longValue();
+        if (running == 0 && queued == 0) {
+            return null;
+        }
+        String last = "the last host";
+        if (lastSession.size() > 0) {
+            Map<String, Object> s = lastSession.records().get(0);
+            last += " (pid " + s.get("host_pid") + ", session " + s.get("session_id") + ", "
+                    + (s.get("ended_at") == null ? "which died without ending its session" : "which left at " + s.get("ended_at")) + ")";
+        }
+        return "no host holds the journal: the " + running + " running and " + queued + " queued tasks are as " + last
+                + " left them, not live (running ones may have ended since); they are settled when a host next starts on this "
+                + "journal (run the same multiproc run again to resume its run)";
     }
 }

@@ -14,7 +14,10 @@ public interface ClusterDistributor extends AutoCloseable {
     /** The name the host gave this distributor. */
     String clusterName();
 
-    /** Path of the program that wraps every task on the node. */
+    /**
+     * The program a task runs to become a worker node (Jobmon's {@code worker_node_entry_point} command-line
+     * tool), given {@link #buildWorkerNodeCommand}'s words as its arguments.
+     */
     String workerNodeEntryPoint();
 
     /** Begins dispatching. Idempotent. */

@@ -100,7 +100,7 @@ public final class ConfigFile {
         duration("sample_interval");
         duration("watch_interval");
         maxOvertakes();
-        path("worker_node_entry_point");
+        text("worker_node_entry_point");
         text("expected_jobmon_version");
         journalServer();
         flag("sync_commits");
@@ -121,6 +121,10 @@ public final class ConfigFile {
 
     public Boolean journalServer() {
         return flag("journal_server");
+    }
+
+    public Boolean syncCommits() {
+        return flag("sync_commits");
     }
 
     private Boolean flag(String key) {
@@ -217,8 +221,8 @@ public final class ConfigFile {
         if (maxOvertakes() != null) {
             builder.maxOvertakes(maxOvertakes());
         }
-        if (path("worker_node_entry_point") != null) {
-            builder.workerNodeEntryPoint(path("worker_node_entry_point"));
+        if (text("worker_node_entry_point") != null) {
+            builder.workerNodeEntryPoint(text("worker_node_entry_point"));
         }
         if (text("expected_jobmon_version") != null) {
             builder.expectedJobmonVersion(text("expected_jobmon_version"));
@@ -226,8 +230,8 @@ public final class ConfigFile {
         if (journalServer() != null) {
             builder.journalServer(journalServer());
         }
-        if (flag("sync_commits") != null) {
-            builder.syncCommits(flag("sync_commits"));
+        if (syncCommits() != null) {
+            builder.syncCommits(syncCommits());
         }
         if (duration("history_retention") != null) {
             builder.historyRetention(duration("history_retention"));

@@ -1,8 +1,8 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.StateFile;
-import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.state.StateFile;
+import dev.multiproc.state.StateFiles;
+import dev.multiproc.state.TaskRecord;
 import java.util.Optional;
 
 /** What a task attempt's state file and processes say about it, when no launcher event will. */

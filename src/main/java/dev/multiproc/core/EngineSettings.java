@@ -7,14 +7,15 @@ import java.time.Duration;
 /**
  * The settings of a distributor, validated by its builder.
  *
- * @param workerNodeEntryPoint the supervisor program; null installs the one bundled in the jar
+ * @param launcherBinary       the launcher program ({@code mpagent}); null installs the one bundled in the jar
+ * @param workerNodeEntryPoint the program a task runs to become a Jobmon worker node; returned as given
  * @param journalServer        serve the journal to other local processes while this host holds it
  * @param historyRetention     finished tasks submitted longer ago are pruned; null keeps them
  * @param historyMaxTasks      at most this many tasks are kept (the newest); 0 for no bound
  * @param syncCommits          flush each commit's redo record to the disk before it is acknowledged (survives a power cut)
  */
 public record EngineSettings(String clusterName, int parallelism, Path journalDir, int exitInfoSizeLimit, Path logDir,
-        OrphanPolicy orphanPolicy, Duration killGrace, Duration sampleInterval, int maxOvertakes, Path workerNodeEntryPoint,
-        String expectedJobmonVersion, Duration watchInterval, boolean journalServer, Duration historyRetention, long historyMaxTasks,
-        Duration retentionCheckInterval, boolean syncCommits) {
+        OrphanPolicy orphanPolicy, Duration killGrace, Duration sampleInterval, int maxOvertakes, Path launcherBinary,
+        String workerNodeEntryPoint, String expectedJobmonVersion, Duration watchInterval, boolean journalServer,
+        Duration historyRetention, long historyMaxTasks, Duration retentionCheckInterval, boolean syncCommits) {
 }

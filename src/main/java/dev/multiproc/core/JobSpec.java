@@ -1,6 +1,5 @@
 package dev.multiproc.core;
 
-import dev.multiproc.queue.Resources;
 
 /** What was submitted: one command, run once or as an array of {@code arrayLength} steps. */
 public record JobSpec(long jobId, String name, String command, Resources resources, Integer arrayLength) {

@@ -1,30 +1,28 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.TaskRecord;
+import dev.multiproc.state.TaskRecord;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import java.time.Instant;
 import java.util.Locale;
 
-/** Turns what a supervisor recorded, or failed to record, into an {@link Outcome}. */
+/** Turns what a task's launcher recorded (in an event or the state file), or failed to record, into an {@link Outcome}. */
 final class Outcomes {
     static final int KILL_SELF_EXIT_CODE = 199;
-    /** The end cause of a task terminated because its host stopped: it did not fail, it was interrupted. */
-    static final String STOPPED = "stopped";
 
     private Outcomes() {
     }
 
     /** Why the host asked a task to end; null when it did not. */
     enum TerminateReason {
-        REQUEST("terminated by request", "terminated"),
-        STOP("terminated by stop() of the distributor", STOPPED),
-        RECOVERY("terminated by recovery: its host had died and orphan_policy is kill", "recovery_kill");
+        REQUEST("terminated by request", EndCause.TERMINATED),
+        STOP("terminated by stop() of the distributor", EndCause.STOPPED),
+        RECOVERY("terminated by recovery: its host had died and orphan_policy is kill", EndCause.RECOVERY_KILL);
 
         final String text;
         /** The journal's end_cause for tasks ended this way. */
-        final String endCause;
+        final EndCause endCause;
 
-        TerminateReason(String text, String endCause) {
+        TerminateReason(String text, EndCause endCause) {
             this.text = text;
             this.endCause = endCause;
         }
@@ -36,58 +34,71 @@ final class Outcomes {
         Long cpu = r.cpuMs();
         Long peak = r.peakKb();
         switch (r.cause()) {
-            case "spawn_error" -> {
-                return new Outcome(Outcome.ERROR, "spawn_error", TaskInstanceStatus.UNKNOWN_ERROR, spawnError(r), null, null, null, null);
+            case SPAWN_ERROR -> {
+                return new Outcome(TaskState.ERROR, EndCause.SPAWN_ERROR, TaskInstanceStatus.UNKNOWN_ERROR, spawnError(r), null, null, null, null);
             }
-            case "runtime" -> {
-                return new Outcome(Outcome.FAILED, "runtime", TaskInstanceStatus.RESOURCE_ERROR,
+            case RUNTIME -> {
+                return new Outcome(TaskState.FAILED, EndCause.RUNTIME, TaskInstanceStatus.RESOURCE_ERROR,
                         "runtime limit of " + seconds(r.limit()) + " exceeded after running " + seconds(r.t1Ms() - t0) + "; "
                                 + howEnded(r), r.exitCode(), sig(r), cpu, peak);
             }
-            case "memory" -> {
-                return new Outcome(Outcome.FAILED, "memory", TaskInstanceStatus.RESOURCE_ERROR,
+            case MEMORY -> {
+                return new Outcome(TaskState.FAILED, EndCause.MEMORY, TaskInstanceStatus.RESOURCE_ERROR,
                         "memory limit of " + kib(r.limit()) + " exceeded: the task's processes reached " + kib(r.peakKb())
                                 + "; " + howEnded(r),
                         r.exitCode(), sig(r), cpu, peak);
             }
-            case "terminated" -> {
+            case TERMINATED -> {
                 String who = reason != null ? reason.text : "terminated by a request this host did not make";
-                String cause = reason != null ? reason.endCause : "terminated";
-                return new Outcome(Outcome.TERMINATED, cause, TaskInstanceStatus.UNKNOWN_ERROR, who + "; " + howEnded(r),
+                EndCause cause = reason != null ? reason.endCause : EndCause.TERMINATED;
+                return new Outcome(TaskState.TERMINATED, cause, TaskInstanceStatus.UNKNOWN_ERROR, who + "; " + howEnded(r),
                         r.exitCode(), sig(r), cpu, peak);
             }
             default -> {
                 if (reason != null) {
                     // asked to end, but the command ended on its own first
-                    return exit(r, cpu, peak, reason.endCause, Outcome.TERMINATED,
+                    return exit(r, cpu, peak, reason.endCause, TaskState.TERMINATED,
                             reason.text + "; " + exitText(r));
                 }
-                return exit(r, cpu, peak, r.signal() != 0 ? "signal" : "exit",
-                        r.exitCode() == 0 ? Outcome.DONE : Outcome.FAILED, exitText(r));
+                return exit(r, cpu, peak, r.signal() != 0 ? EndCause.SIGNAL : EndCause.EXIT,
+                        r.exitCode() == 0 ? TaskState.DONE : TaskState.FAILED, exitText(r));
             }
         }
     }
 
     /** A task that ended with nobody to record its exit: lost. */
     static Outcome lost(String what) {
-        return new Outcome(Outcome.LOST, "lost", TaskInstanceStatus.UNKNOWN_ERROR, "task lost: " + what, null, null, null, null);
+        return new Outcome(TaskState.LOST, EndCause.LOST, TaskInstanceStatus.UNKNOWN_ERROR, "task lost: " + what, null, null, null, null);
+    }
+
+    /**
+     * A task whose process is gone with nobody to record how it ended: its launcher died with it, or before
+     * it ({@code launcherEnd} says how, when known). Terminated if it was asked to end, lost otherwise.
+     */
+    static Outcome endedWithoutLauncher(TerminateReason terminateReason, long pid, long pidStartedMs, String launcherEnd) {
+        if (terminateReason != null) {
+            return new Outcome(TaskState.TERMINATED, terminateReason.endCause, TaskInstanceStatus.UNKNOWN_ERROR,
+                    terminateReason.text + "; it ended with no launcher left to record how", null, null, null, null);
+        }
+        return lost(describeProcess(pid, pidStartedMs) + " ended with no launcher left to record its exit status (its launcher died too"
+                + (launcherEnd != null ? ": " + launcherEnd : "") + ")");
     }
 
     /** A task terminated before it started. */
     static Outcome terminatedWhileQueued(TerminateReason reason) {
-        return new Outcome(Outcome.TERMINATED, reason.endCause,
+        return new Outcome(TaskState.TERMINATED, reason.endCause,
                 TaskInstanceStatus.UNKNOWN_ERROR, reason.text + " before it started", null, null, null, null);
     }
 
     static Outcome queueingError(String message) {
-        return new Outcome(Outcome.ERROR, "spawn_error", TaskInstanceStatus.UNKNOWN_ERROR, message, null, null, null, null);
+        return new Outcome(TaskState.ERROR, EndCause.SPAWN_ERROR, TaskInstanceStatus.UNKNOWN_ERROR, message, null, null, null, null);
     }
 
     static String describeProcess(long pid, long startedMs) {
         return "process " + pid + (startedMs > 0 ? " (started at " + Instant.ofEpochMilli(startedMs) + ")" : "");
     }
 
-    private static Outcome exit(TaskRecord.Result r, Long cpu, Long peak, String cause, String state, String message) {
+    private static Outcome exit(TaskRecord.Result r, Long cpu, Long peak, EndCause cause, TaskState state, String message) {
         return new Outcome(state, cause, TaskInstanceStatus.UNKNOWN_ERROR, message, r.exitCode(), sig(r), cpu, peak);
     }
 

@@ -5,8 +5,8 @@ package dev.multiproc.core;
  *
  * @param attempt    the attempt to run; with {@code claimFirst}, the attempt to claim first (the one
  *                   that runs is the next)
- * @param claimFirst requeued by recovery: a supervisor of {@code attempt} may still arrive from the
- *                   host that died, so its state file is claimed before another attempt starts
+ * @param claimFirst requeued by recovery: {@code attempt} may still be started late by the launcher of
+ *                   the host that died, so its state file is claimed before another attempt starts
  */
 public record QueuedTask(JobSpec spec, Integer step, int attempt, boolean claimFirst) {
     public TaskId id() {

@@ -1,8 +1,7 @@
 package dev.multiproc.core;
 
 import dev.multiproc.journal.JournalException;
-import dev.multiproc.journal.JournalWriter;
-import dev.multiproc.journal.QueueingErrorDao;
+import dev.multiproc.journal.TaskJournal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,11 +13,11 @@ import org.slf4j.LoggerFactory;
 final class QueueingErrors {
     private static final Logger log = LoggerFactory.getLogger(QueueingErrors.class);
 
-    private final JournalWriter writer;
+    private final TaskJournal journal;
     private final Map<String, String> unpopped = new LinkedHashMap<>();
 
-    QueueingErrors(JournalWriter writer, Map<String, String> fromJournal) {
-        this.writer = writer;
+    QueueingErrors(TaskJournal journal, Map<String, String> fromJournal) {
+        this.journal = journal;
         this.unpopped.putAll(fromJournal);
     }
 
@@ -44,7 +43,7 @@ final class QueueingErrors {
         if (!popped.isEmpty()) {
             List<String> ids = List.copyOf(popped.keySet());
             try {
-                writer.call(h -> h.attach(QueueingErrorDao.class).delete(ids)).join();
+                journal.popQueueingErrors(ids).join();
             } catch (CompletionException e) {
                 // the host gets its errors now; after a crash it may see them once more
                 log.warn("could not journal that queueing errors {} were popped: {}", ids,

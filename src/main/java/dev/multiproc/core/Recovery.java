@@ -1,23 +1,17 @@
 package dev.multiproc.core;
 
 import dev.multiproc.OrphanPolicy;
-import dev.multiproc.agent.ProcStat;
-import dev.multiproc.agent.ProcessIdentity;
-import dev.multiproc.agent.ProcessTrees;
-import dev.multiproc.agent.StateFiles;
-import dev.multiproc.agent.TaskRecord;
-import dev.multiproc.agent.TransientErrors;
+import dev.multiproc.proc.ProcStat;
+import dev.multiproc.proc.ProcessIdentity;
+import dev.multiproc.proc.ProcessTrees;
+import dev.multiproc.state.StateFiles;
+import dev.multiproc.state.TaskRecord;
+import dev.multiproc.launcher.TransientErrors;
 import dev.multiproc.journal.JobRow;
-import dev.multiproc.journal.Journal;
-import dev.multiproc.journal.JournalMeta;
-import dev.multiproc.journal.JournalWriter;
-import dev.multiproc.journal.MetaDao;
 import dev.multiproc.journal.RecoveryCounts;
-import dev.multiproc.journal.SessionDao;
-import dev.multiproc.journal.TaskDao;
+import dev.multiproc.journal.TaskJournal;
 import dev.multiproc.journal.TaskStartRow;
 import dev.multiproc.journal.UnfinishedTaskRow;
-import dev.multiproc.queue.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * Settles every task the journal does not show as finished, when a host starts on a journal.
  *
  * <p>Only tasks submitted by earlier sessions are settled: what this session submitted before
- * {@code start()} is already queued. A task's state files decide, because a supervisor publishes its
- * identity before the command runs and replaces it with the result when the command ends, whether or
- * not a host is alive to see it. For the latest attempt that has a file:
+ * {@code start()} is already queued. A task's state files decide, because a task's shell writes its
+ * identity there before the command runs and its launcher adds the result when the command ends, whether
+ * or not a host is alive to see it. For the latest attempt that has a file:
  * <ul>
  * <li>a result: the task finished while no host watched; its true exit is recorded. Unless the result
  *     says its launcher could not get it to its command for want of a resource (a full disk, say): then it
@@ -42,8 +36,8 @@ import org.slf4j.LoggerFactory;
  *     {@code kill}, terminated with its tree);</li>
  * <li>an identity whose process is gone (or whose pid now belongs to another process): lost;</li>
  * <li>no file, or an empty one (a claim): the task never started. It is queued again, in submission
- *     order; before it starts, the attempt the dead host may have handed out is claimed, so a supervisor
- *     arriving late cannot run it too.</li>
+ *     order; before it starts, the attempt the dead host may have handed out is claimed, so a task of that
+ *     attempt starting late cannot run it too.</li>
  * </ul>
  * Recovery writes nothing per task before dispatch resumes: the claims are made one by one as the
  * tasks start, and the attempt that runs is journaled with its start.
@@ -51,33 +45,36 @@ import org.slf4j.LoggerFactory;
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
 
-    private final Journal journal;
-    private final JournalWriter writer;
+    private final TaskJournal journal;
     private final StateFiles stateFiles;
-    private final Dispatcher dispatcher;
+    private final ActiveTasks active;
+    private final TaskEvents events;
+    private final Backend backend;
     private final OrphanPolicy policy;
     private final int sessionId;
 
-    Recovery(Journal journal, JournalWriter writer, StateFiles stateFiles, Dispatcher dispatcher, OrphanPolicy policy, int sessionId) {
+    Recovery(TaskJournal journal, StateFiles stateFiles, ActiveTasks active, TaskEvents events, Backend backend, OrphanPolicy policy,
+            int sessionId) {
         this.journal = journal;
-        this.writer = writer;
         this.stateFiles = stateFiles;
-        this.dispatcher = dispatcher;
+        this.active = active;
+        this.events = events;
+        this.backend = backend;
         this.policy = policy;
         this.sessionId = sessionId;
     }
 
     RecoveryCounts run() throws IOException {
         long t0 = System.nanoTime();
-        var rows = journal.jdbi().withExtension(TaskDao.class, d -> d.unfinishedBefore(sessionId));
+        var rows = journal.unfinishedBefore(sessionId);
         Map<Long, JobSpec> specs = new HashMap<>();
         if (!rows.isEmpty()) {
-            for (JobRow job : journal.jdbi().withExtension(TaskDao.class, d -> d.jobsWithUnfinishedTasksBefore(sessionId))) {
+            for (JobRow job : journal.jobsWithUnfinishedTasksBefore(sessionId)) {
                 specs.put(job.jobId(), spec(job));
             }
         }
         Map<String, Integer> latestAttempt = latestAttempts(stateFiles.listKeys());
-        long uncertainBelow = journal.jdbi().withExtension(MetaDao.class, m -> m.find(JournalMeta.UNCERTAIN_BELOW_JOB)).orElse(0L);
+        long uncertainBelow = journal.uncertainBelowJob().orElse(0L);
         int reattached = 0;
         int finished = 0;
         int lost = 0;
@@ -139,18 +136,15 @@ final class Recovery {
             }
         }
         for (QueuedJob job : requeue.values()) {
-            dispatcher.enqueue(job);
+            active.enqueue(job);
+        }
+        if (!requeue.isEmpty()) {
+            backend.dispatch();
         }
         sweep(latestAttempt.keySet());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         RecoveryCounts counts = new RecoveryCounts(reattached, finished, lost, requeued, killed, ms);
-        writer.call(h -> {
-            h.attach(SessionDao.class).recordRecovery(sessionId, counts);
-            if (uncertainBelow > 0) {
-                h.attach(MetaDao.class).remove(JournalMeta.UNCERTAIN_BELOW_JOB);
-            }
-            return null;
-        }).join();
+        journal.recordRecovery(sessionId, counts);
         return counts;
     }
 
@@ -158,17 +152,23 @@ final class Recovery {
     private void adopt(QueuedTask task, TaskRecord r, UnfinishedTaskRow row) {
         RunningTask rt = r == null ? new RunningTask(task) : RunningTask.fromRecord(task, r);
         if (r != null && (!"RUNNING".equals(row.state()) || row.attempt() != task.attempt())) {
-            writer.started(new TaskStartRow(rt.taskId, task.attempt(), rt.pid, rt.startTicks, rt.pidStartedMs, rt.startedMs, sessionId));
+            journal.started(new TaskStartRow(rt.taskId, task.attempt(), rt.pid, rt.startTicks, rt.pidStartedMs, rt.startedMs, sessionId));
         }
         if (policy == OrphanPolicy.KILL) {
             rt.terminateReason = Outcomes.TerminateReason.RECOVERY;
             rt.terminateSentNanos = System.nanoTime();
         }
-        dispatcher.adopt(rt); // and, with orphan policy kill, ends it with its process group
+        backend.adopt(rt); // with orphan policy kill, the backend ends it with its process group once it has reconnected
     }
 
     private void settle(QueuedTask task, Outcome outcome, TaskRecord record) {
-        dispatcher.settle(record == null ? new RunningTask(task) : RunningTask.fromRecord(task, record), outcome, record);
+        RunningTask rt = record == null ? new RunningTask(task) : RunningTask.fromRecord(task, record);
+        active.lock.lock();
+        try {
+            events.ended(rt, outcome, record);
+        } finally {
+            active.lock.unlock();
+        }
     }
 
     /** The highest attempt with a state file, by task id, from file names {@code TASKID-ATTEMPT}. */
@@ -191,7 +191,7 @@ final class Recovery {
 
     /**
      * State files of tasks the journal shows as finished: their end was committed before the host died,
-     * the deletion was not. Temporary files of supervisors that are gone go too.
+     * the deletion was not. Temporary files of claims whose host is gone go too.
      */
     private void sweep(Iterable<String> finishedTaskIds) throws IOException {
         Map<String, Integer> strays = new HashMap<>();

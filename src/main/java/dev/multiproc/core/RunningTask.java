@@ -1,11 +1,11 @@
 package dev.multiproc.core;
 
-import dev.multiproc.agent.ProcessIdentity;
-import dev.multiproc.agent.StateFiles;
+import dev.multiproc.proc.ProcessIdentity;
+import dev.multiproc.state.StateFiles;
 
 /**
  * A task that left the queue: handed to the launcher, running, or reattached after a restart. Guarded
- * by the {@link Dispatcher}'s lock.
+ * by the {@link ActiveTasks} lock.
  */
 final class RunningTask {
     final QueuedTask task;
@@ -15,10 +15,12 @@ final class RunningTask {
     long startTicks;
     long pidStartedMs;
     long startedMs;
-    /** The launcher it was handed to; null for a task this host did not start. */
-    dev.multiproc.agent.Launcher launcher;
-    /** Not a task of the current launcher: its end is found by watching its state files and pid. */
+    /** The launcher that reports on it: the one it was handed to, or a reattached one; null when none does. */
+    dev.multiproc.launcher.LauncherLink launcher;
+    /** No live launcher reports on it: its end is found by watching its state files and pid. */
     boolean watched;
+    /** Not started by the host's current launcher, whose slots it therefore does not take. */
+    boolean foreign;
     /** When the host lost sight of the dispatch (launcher gone before confirming it), in nanos; 0 otherwise. */
     long unconfirmedSince;
     /** When the watcher first saw it starting, or ended with its launcher yet to record the result; 0 otherwise. */
@@ -33,8 +35,8 @@ final class RunningTask {
         this.key = StateFiles.key(taskId, task.attempt());
     }
 
-    /** A task whose supervisor is known from its state file. */
-    static RunningTask fromRecord(QueuedTask task, dev.multiproc.agent.TaskRecord record) {
+    /** A task whose shell is known from its state file. */
+    static RunningTask fromRecord(QueuedTask task, dev.multiproc.state.TaskRecord record) {
         RunningTask rt = new RunningTask(task);
         rt.pid = record.pid();
         rt.startTicks = record.startTicks();

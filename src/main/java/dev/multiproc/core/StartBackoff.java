@@ -1,5 +1,7 @@
 package dev.multiproc.core;
 
+import dev.multiproc.launcher.TransientErrors;
+
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -19,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * task at a time (a probe) until one starts. Each failure at or after the retry time doubles the wait, up
  * to 3.2 s; failures before it (the rest of the burst that was already on its way) do not. A start ends
  * the pause. One warning per shortage: failures less than 30 s apart belong to the same one, which is
- * logged again (at info) only as it pauses and resumes. Guarded by the dispatcher's lock, which its
- * timer takes to call the dispatcher back when a try is due.
+ * logged again (at info) only as it pauses and resumes. Guarded by the active set's lock, which its
+ * timer takes to call the backend back when a try is due.
  */
 final class StartBackoff implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StartBackoff.class);
@@ -123,7 +125,7 @@ final class StartBackoff implements AutoCloseable {
     }
 
     /**
-     * While paused, calls the dispatcher back when the next try is due. Once it is due, a probe's own
+     * While paused, calls the backend back when the next try is due. Once it is due, a probe's own
      * events (it started, failed or left) call it instead.
      */
     void wakeWhenDue() {

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * <p>The first task takes slots as soon as enough are free. When it needs more than are free, later
  * tasks that fit may start ahead of it so slots do not idle, but only {@code maxOvertakes} of them:
  * after that, nothing else starts until the first task has its slots, so a wide task is never
- * starved by a stream of narrow ones. Not thread-safe: {@link Dispatcher} guards it.
+ * starved by a stream of narrow ones. Not thread-safe: the {@link ActiveTasks} lock guards it.
  */
 final class TaskQueue {
     private final ArrayDeque<QueuedJob> order = new ArrayDeque<>();

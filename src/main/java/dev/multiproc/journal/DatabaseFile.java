@@ -114,14 +114,14 @@ final class DatabaseFile {
     /** A data source of read-write connections to the file, for Flyway. */
     javax.sql.DataSource dataSource() {
         org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
-        ds.setURL("jdbc:h2:file:" + base + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
+        ds.setURL("jdbc:h2:file:" + base + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0");
         ds.setUser(JournalCredentials.OWNER);
         ds.setPassword(credentials.ownerPassword());
         return ds;
     }
 
     private Connection connect(String settings) throws SQLException {
-        return DriverManager.getConnection("jdbc:h2:file:" + base + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE" + settings,
+        return DriverManager.getConnection("jdbc:h2:file:" + base + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0" + settings,
                 JournalCredentials.OWNER, credentials.ownerPassword());
     }
 

@@ -76,10 +76,15 @@ public final class Journal implements AutoCloseable {
      * before the commit is acknowledged, and the database file does before the redo log drops records.
      */
     public static Journal open(JournalDirectory dir, boolean syncCommits) {
-        JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile());
+        JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile(), Files.exists(dir.databaseFile()));
         RepairReport repair = JournalRepair.verifyOrRepair(dir, credentials).orElse(null);
         HikariDataSource ds = dataSource(dir, credentials);
         try {
+            if (SchemaMigration.pending(ds)) {
+                ds.close();
+                SchemaMigration.migrateOnACopy(dir, credentials, syncCommits);
+                ds = dataSource(dir, credentials);
+            }
             String schema = migrate(ds, null);
             grantReader(ds, credentials);
             long generation = currentGeneration(ds);
@@ -189,9 +194,12 @@ public final class Journal implements AutoCloseable {
         return generationFile;
     }
 
-    /** The JDBC URL of the database file; commits reach the operating system before they return. */
+    /**
+     * The JDBC URL of the database file; commits reach the operating system before they return. No trace
+     * file: H2 would create it with the umask's mode, readable by others.
+     */
     static String url(JournalDirectory dir) {
-        return "jdbc:h2:file:" + dir.databaseBase() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        return "jdbc:h2:file:" + dir.databaseBase() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0";
     }
 
     private static HikariDataSource dataSource(JournalDirectory dir, JournalCredentials credentials) {
@@ -208,6 +216,9 @@ public final class Journal implements AutoCloseable {
         try {
             return new HikariDataSource(config);
         } catch (RuntimeException e) {
+            if (e.getCause() instanceof SQLException s && s.getErrorCode() == 90020) {
+                throw new JournalException(FileHolders.lockedMessage(dir.databaseFile(), s.getMessage()), e);
+            }
             throw new JournalException("cannot open the journal database " + dir.databaseFile() + ": " + rootMessage(e), e);
         }
     }

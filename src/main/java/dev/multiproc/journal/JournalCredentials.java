@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Properties;
@@ -24,23 +27,42 @@ public record JournalCredentials(String ownerPassword, String readerPassword, St
         return "JournalCredentials[redacted]";
     }
 
-    static JournalCredentials loadOrCreate(Path file) {
-        try {
-            if (JournalDirectory.createPrivateFile(file)) {
-                JournalCredentials fresh = new JournalCredentials(secret(), secret(), "mp" + secret().replace('-', 'x').replace('_', 'y'));
-                Properties p = new Properties();
-                p.setProperty("owner.password", fresh.ownerPassword);
-                p.setProperty("reader.password", fresh.readerPassword);
-                p.setProperty("server.key", fresh.serverKey);
-                try (OutputStream out = Files.newOutputStream(file)) {
-                    p.store(out, "multiproc journal credentials: keep private (0600)");
+    /**
+     * The journal's credentials, created when there are none. They are written whole or not at all (a
+     * temporary file, flushed to the disk, renamed into place), so a host killed while it created them
+     * leaves none. A file that is incomplete anyway (written by an older version) is replaced only if no
+     * database was created with it.
+     */
+    static JournalCredentials loadOrCreate(Path file, boolean databaseExists) {
+        if (Files.exists(file)) {
+            try {
+                return load(file);
+            } catch (JournalException incomplete) {
+                if (databaseExists) {
+                    throw incomplete;
                 }
-                try (var c = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
-                    c.force(true); // the database is created with them: after a power cut, both or neither
-                }
-                return fresh;
             }
-            return load(file);
+        }
+        JournalCredentials fresh = new JournalCredentials(secret(), secret(), "mp" + secret().replace('-', 'x').replace('_', 'y'));
+        Properties p = new Properties();
+        p.setProperty("owner.password", fresh.ownerPassword);
+        p.setProperty("reader.password", fresh.readerPassword);
+        p.setProperty("server.key", fresh.serverKey);
+        Path tmp = file.resolveSibling(file.getFileName() + ".new");
+        try {
+            Files.deleteIfExists(tmp);
+            JournalDirectory.createPrivateFile(tmp);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                p.store(out, "multiproc journal credentials: keep private (0600)");
+            }
+            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                c.force(true); // the database is created with them: after a power cut, both or neither
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel d = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                d.force(true);
+            }
+            return fresh;
         } catch (IOException e) {
             throw new JournalException("cannot create the journal credentials " + file + ": " + e, e);
         }

@@ -91,7 +91,7 @@ public final class JournalDirectory {
         return root.resolve(CONSOLE_FILE_PREFIX + pid);
     }
 
-    /** Where task supervisors write their identity and result; see {@code mpagent.c}. */
+    /** The state files: one per task attempt, with its shell's identity and, once it ended, its result; see {@code mpagent.h}. */
     public Path stateDir() {
         return root.resolve("run");
     }
@@ -104,6 +104,18 @@ public final class JournalDirectory {
     static void privateDirectory(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, DIR_MODE);
+    }
+
+    /** Deletes a directory and everything in it; nothing when it does not exist. */
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path f : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 
     /** Creates {@code file} with mode 0600 unless it exists; returns true if it was created. */

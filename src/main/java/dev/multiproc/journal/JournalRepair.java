@@ -68,7 +68,7 @@ final class JournalRepair {
         DatabaseFile.Opened found = database.exists() ? database.openReadOnly()
                 : DatabaseFile.Opened.failed("the file is missing or empty");
         if (found.locked()) {
-            throw new JournalException("the journal database " + dir.databaseFile() + " is in use by another process: " + found.error());
+            throw new JournalException(FileHolders.lockedMessage(dir.databaseFile(), found.error()));
         }
         if (found.generation() >= committed) {
             return Optional.empty();
@@ -87,7 +87,7 @@ final class JournalRepair {
             RepairReport report = bringBack(work, evidence);
             Files.writeString(evidence.resolve("REPAIR.txt"), details + "\nResult: " + report.kind() + ", generation "
                     + report.resultGeneration() + ".\n", StandardCharsets.UTF_8);
-            deleteTree(work);
+            JournalDirectory.deleteTree(work);
             log.warn("journal {}: {} (generation {}, {} committed); the damaged files are kept in {}", dir.root(),
                     describe(report.kind()), report.resultGeneration(), committed, evidence);
             return report;
@@ -213,19 +213,8 @@ final class JournalRepair {
     }
 
     private static Path freshDirectory(Path p) throws IOException {
-        deleteTree(p);
+        JournalDirectory.deleteTree(p);
         JournalDirectory.privateDirectory(p);
         return p;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            for (Path f : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(f);
-            }
-        }
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import org.h2.engine.SysProperties;
 import org.h2.tools.Server;
@@ -72,18 +73,31 @@ public final class JournalServer implements AutoCloseable {
 
     /** The JDBC URL through which other processes reach the journal held by the host publishing {@code dir}. */
     public static Optional<String> url(JournalDirectory dir, JournalCredentials credentials) {
-        Path file = dir.serverFile();
-        if (!Files.exists(file)) {
-            return Optional.empty();
+        String port = published(dir).getProperty("port");
+        return port == null ? Optional.empty() : Optional.of("jdbc:h2:tcp://127.0.0.1:" + port + "/" + credentials.serverKey());
+    }
+
+    /**
+     * The pid of the host that published the server in {@code dir}; empty when none did. A host killed
+     * with SIGKILL leaves its file behind, so a reader compares this with the pid of the lock's holder.
+     */
+    public static OptionalLong publisher(JournalDirectory dir) {
+        String pid = published(dir).getProperty("pid");
+        try {
+            return pid == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(pid.trim()));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
         }
+    }
+
+    private static Properties published(JournalDirectory dir) {
         Properties p = new Properties();
         try {
-            p.load(new java.io.StringReader(Files.readString(file, StandardCharsets.ISO_8859_1)));
+            p.load(new java.io.StringReader(Files.readString(dir.serverFile(), StandardCharsets.ISO_8859_1)));
         } catch (IOException e) {
-            return Optional.empty();
+            // not published (yet), or no longer
         }
-        String port = p.getProperty("port");
-        return port == null ? Optional.empty() : Optional.of("jdbc:h2:tcp://127.0.0.1:" + port + "/" + credentials.serverKey());
+        return p;
     }
 
     @Override

@@ -28,4 +28,15 @@ public interface RunDao {
             + "AND j.job_id = (SELECT MAX(j2.job_id) FROM job j2 WHERE j2.run_id = j.run_id AND j2.line_no = j.line_no) "
             + "ORDER BY j.line_no")
     List<RunLineRow> latestByLine(@Bind("runId") long runId);
+
+    @SqlQuery("SELECT command_count FROM run WHERE run_id = :runId")
+    long commandCount(@Bind("runId") long runId);
+
+    /** The failed commands of a run (their latest task ended badly, not interrupted), in line order. */
+    @RegisterConstructorMapper(RunSummary.Failure.class)
+    @SqlQuery("SELECT j.line_no, t.task_id, t.state, t.message FROM job j JOIN task t ON t.job_id = j.job_id "
+            + "WHERE j.run_id = :runId AND (t.state IN ('FAILED', 'LOST', 'ERROR') OR (t.state = 'TERMINATED' AND t.end_cause <> 'stopped')) "
+            + "AND j.job_id = (SELECT MAX(j2.job_id) FROM job j2 WHERE j2.run_id = j.run_id AND j2.line_no = j.line_no) "
+            + "ORDER BY j.line_no LIMIT :limit")
+    List<RunSummary.Failure> failures(@Bind("runId") long runId, @Bind("limit") int limit);
 }

@@ -3,4 +3,9 @@ package dev.multiproc.journal;
 /** A host session as journaled when it opens the journal. */
 public record SessionRow(int sessionId, long startedMs, long hostPid, String hostName, String clusterName, int parallelism,
         String orphanPolicy, Boolean previousClean) {
+
+    /** This session as the journal numbers it, after {@code previous} (whether the one before ended cleanly). */
+    public SessionRow withId(int id, Boolean previous) {
+        return new SessionRow(id, startedMs, hostPid, hostName, clusterName, parallelism, orphanPolicy, previous);
+    }
 }

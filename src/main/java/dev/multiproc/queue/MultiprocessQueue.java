@@ -1,5 +1,7 @@
 package dev.multiproc.queue;
 
+import dev.multiproc.core.Resources;
+
 import dev.multiproc.cluster.ClusterQueue;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;

@@ -93,17 +93,31 @@ class CommandLineTest extends JournalTest {
     @Test
     void ctrlCWithoutATerminalLeavesTasksRunningForTheNextRun() throws Exception {
         Path ledger = tmp.resolve("ledger");
-        commands("two.txt", "echo a >> " + ledger + "; sleep 6; echo a-done >> " + ledger, "echo b >> " + ledger);
-        Process run = Cli.start(tmp, "run", "-j", "1", "two.txt");
-        await("the first command to start", () -> Files.exists(ledger));
-        signal(run, "INT");
-        assertTrue(run.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(130, run.exitValue(), Cli.err(tmp, run));
-        assertTrue(Cli.err(tmp, run).contains("left 1 running tasks running"), Cli.err(tmp, run));
-        Cli.Result again = Cli.run(tmp, "run", "-j", "1", "two.txt");
-        assertEquals(0, again.exit(), again.toString());
-        assertTrue(again.err().contains("1 reattached"), again.toString());
-        assertEquals(List.of("a", "a-done", "b"), Files.readAllLines(ledger), "the running task went on and ran once; the other ran after");
+        Path gate = Files.createFile(tmp.resolve("gate")); // the first task runs until the test removes it
+        commands("two.txt", "echo a >> " + ledger + "; while [ -e " + gate + " ]; do sleep 0.05; done; echo a-done >> " + ledger,
+                "echo b >> " + ledger);
+        try {
+            Process run = Cli.start(tmp, "run", "-j", "1", "two.txt");
+            await("the first command to start", () -> Files.exists(ledger));
+            signal(run, "INT");
+            assertTrue(run.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(130, run.exitValue(), Cli.err(tmp, run));
+            assertTrue(Cli.err(tmp, run).contains("left 1 running tasks running"), Cli.err(tmp, run));
+            Process again = Cli.start(tmp, "run", "-j", "1", "two.txt");
+            await("the second run to reattach the running task", () -> {
+                try {
+                    return Cli.err(tmp, again).contains("1 reattached");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            Files.delete(gate);
+            assertTrue(again.waitFor(60, TimeUnit.SECONDS), "the second run ends once its tasks have");
+            assertEquals(0, again.exitValue(), Cli.out(tmp, again) + Cli.err(tmp, again));
+            assertEquals(List.of("a", "a-done", "b"), Files.readAllLines(ledger), "the running task went on and ran once; the other ran after");
+        } finally {
+            Files.deleteIfExists(gate);
+        }
     }
 
     @Test
@@ -180,6 +194,12 @@ class CommandLineTest extends JournalTest {
         assertEquals(2, JSON.readTree(sql.out()).size(), sql.toString());
         Cli.Result history = Cli.run(tmp, "history", "--state", "running,queued", "--csv");
         assertEquals(4, history.out().strip().split("\n").length, "header and three tasks: " + history);
+        Cli.Result recent = Cli.run(tmp, "history", "--state", "running,queued", "--since", "1h 30m", "--csv");
+        assertEquals(4, recent.out().strip().split("\n").length, "--since reads durations as the configuration does: " + recent);
+        Cli.Result badSince = Cli.run(tmp, "history", "--since", "1:60:00");
+        assertEquals(2, badSince.exit(), badSince.toString());
+        assertTrue(badSince.err().contains("--since as H:MM:SS must have minutes and seconds below 60, got '1:60:00'"),
+                badSince.toString());
         Cli.Result kill = Cli.run(tmp, "kill", "1", "2", "3", "999");
         assertEquals(1, kill.exit(), "999 is not a task: " + kill);
         assertTrue(kill.out().contains("1: terminated") && kill.out().contains("2: terminated") && kill.out().contains("3: terminated"),

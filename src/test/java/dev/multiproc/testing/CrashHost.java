@@ -15,7 +15,7 @@ import java.util.Map;
  * SIGKILL whenever it likes. Every acknowledgement is printed only after the call returned.
  *
  * <pre>
- * args: JOURNAL_DIR PARALLELISM [reattach|kill [LOG_DIR]]
+ * args: JOURNAL_DIR PARALLELISM [reattach|kill [LOG_DIR|sync|nosync]]
  * stdin: start | submit NAME CMD | burst N CMD | array N CMD | wait | close
  * stdout: READY, ACK ID..., STARTED, IDLE, CLOSED
  * </pre>
@@ -29,7 +29,7 @@ public final class CrashHost {
         MultiprocessDistributor d = Hosts.builder(Path.of(args[0]), Integer.parseInt(args[1]))
                 .orphanPolicy(args.length > 2 ? OrphanPolicy.valueOf(args[2].toUpperCase()) : OrphanPolicy.REATTACH)
                 .syncCommits(!(args.length > 3 && args[3].equals("nosync")))
-                .logDir(args.length > 3 ? Path.of(args[3]) : null)
+                .logDir(args.length > 3 && !args[3].equals("sync") && !args[3].equals("nosync") ? Path.of(args[3]) : null)
                 .build();
         out.println("READY");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -21,4 +21,13 @@ public final class Hosts {
     public static MultiprocessDistributor open(Path journalDir, int parallelism) {
         return builder(journalDir, parallelism).build();
     }
+
+    /** The journal's database, to look inside it with SQL in a test. */
+    public static org.jdbi.v3.core.Jdbi jdbi(MultiprocessDistributor d) {
+        return database(d).jdbi();
+    }
+
+    public static dev.multiproc.journal.Journal database(MultiprocessDistributor d) {
+        return ((dev.multiproc.journal.H2TaskJournal) d.engine().journal()).database();
+    }
 }

@@ -1,11 +1,12 @@
 package dev.multiproc.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,11 +26,12 @@ public abstract class JournalTest {
         assertEquals(List.of(), left, "processes left behind");
     }
 
+    /**
+     * Waits for {@code condition}, checked every 10 ms, for at most a minute: on a loaded machine a cold JVM
+     * alone can take half of that, and a condition that holds ends the wait at once.
+     */
     protected static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.currentTimeMillis() < deadline, "timed out waiting for " + what);
-            Thread.sleep(10);
-        }
+        Awaitility.await(what).atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+                .until(condition::getAsBoolean);
     }
 }

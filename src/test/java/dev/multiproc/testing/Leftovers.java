@@ -1,6 +1,6 @@
 package dev.multiproc.testing;
 
-import dev.multiproc.agent.ProcStat;
+import dev.multiproc.proc.ProcStat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds live processes that belong to a journal: the launcher, the supervisors and every task process
+ * Finds live processes that belong to a journal: the launchers and every task process
  * carry {@code MULTIPROC_JOURNAL=<dir>} in their environment. Zombies are not live: their parent
  * (here often pid 1, which does not reap) is the only one who has not noticed their end.
  */

@@ -1,0 +1,101 @@
+package dev.multiproc.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Reading a journal that no host holds, without ever blocking a host. H2 locks the file for every
+ * connection, a read-only one too, and a host cannot open a file another process has locked; so a
+ * reader copies the file, unlocked, into a private temporary directory and opens the copy read-only.
+ * The copy is kept only if no host took the journal, and the file did not change, while it was taken;
+ * it is deleted as soon as H2 has it open (the open file stays readable until its connection closes).
+ */
+public final class JournalSnapshot {
+    private JournalSnapshot() {
+    }
+
+    /**
+     * A read-only connection to a copy of the journal as it is now; empty when a host took the journal
+     * meanwhile (read it through that host's server then).
+     */
+    public static Optional<Connection> open(JournalDirectory dir, JournalCredentials credentials, String user, String password)
+            throws SQLException {
+        if (HostLock.isHeld(dir)) {
+            return Optional.empty();
+        }
+        Path dbFile = dir.databaseFile();
+        Path copyDir;
+        try {
+            copyDir = Files.createTempDirectory(temporaryRoot(), "multiproc-read-"); // 0700
+        } catch (IOException e) {
+            throw new JournalException("cannot make a private copy of the journal to read it: " + e, e);
+        }
+        try {
+            Path copy = copyDir.resolve("journal.mv.db");
+            Object before = fingerprint(dbFile);
+            try {
+                Files.copy(dbFile, copy, StandardCopyOption.COPY_ATTRIBUTES);
+            } catch (IOException e) {
+                throw new JournalException("cannot copy the journal " + dbFile + " (" + (sizeOf(dbFile) >> 20) + " MiB) to " + copyDir
+                        + " to read it: " + e.getMessage() + " (set TMPDIR to a directory with room)", e);
+            }
+            if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile))) {
+                return Optional.empty();
+            }
+            String url = "jdbc:h2:file:" + copyDir.resolve("journal") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
+            // no trace file (its directory goes next): only an admin may say so, and the setting stays with the open database
+            try (Connection owner = DriverManager.getConnection(url + ";TRACE_LEVEL_FILE=0", JournalCredentials.OWNER,
+                    credentials.ownerPassword())) {
+                return Optional.of(DriverManager.getConnection(url, user, password));
+            }
+        } finally {
+            deleteQuietly(copyDir);
+        }
+    }
+
+    /** {@code $TMPDIR} when it names a directory, else Java's temporary directory. */
+    private static Path temporaryRoot() {
+        String tmpdir = System.getenv("TMPDIR");
+        if (tmpdir != null && !tmpdir.isBlank() && Files.isDirectory(Path.of(tmpdir))) {
+            return Path.of(tmpdir);
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** What changes when a host writes the file: its identity, size and modification time. */
+    private static Object fingerprint(Path file) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return java.util.List.of(String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime());
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // a temporary directory: the system's cleaning takes what is left
+        }
+    }
+}
