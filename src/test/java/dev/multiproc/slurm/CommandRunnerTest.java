@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiproc.testing.Leftovers;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,14 +34,17 @@ class CommandRunnerTest {
     }
 
     @Test
-    void theRealSqueueWithoutAConfigurationFailsClearly() {
-        SlurmCommands slurm = SlurmCommands.builder().environment(Map.of("SLURM_CONF", dir.resolve("missing.conf").toString()))
+    void theRealSqueueWithABrokenConfigurationFailsClearly() throws IOException {
+        // an empty file: squeue gives up at once (a missing one it waits for, a minute)
+        Path conf = Files.createFile(dir.resolve("empty.conf"));
+        SlurmCommands slurm = SlurmCommands.builder().environment(Map.of("SLURM_CONF", conf.toString()))
                 .timeout(Duration.ofSeconds(20)).build();
         SlurmCommandException e = assertThrows(SlurmCommandException.class, () -> slurm.queue(List.of("1")));
         assertTrue(e.getMessage().startsWith("squeue --noheader --array --states=all --Format=JobArrayID:0\\x1f,"), e.getMessage());
         assertTrue(e.getMessage().contains("--jobs=1"), e.getMessage());
-        // installed: it exits 1 naming the file; not installed: it cannot be started
-        assertTrue(e.getMessage().contains("missing.conf") || e.getMessage().contains("could not be started"), e.getMessage());
+        // installed: it exits 1 saying what is wrong with the file; not installed: it cannot be started
+        assertTrue(e.getMessage().contains("failed with exit status 1: squeue: s_p_parse_file: file \"" + conf + "\" is empty")
+                || e.getMessage().contains("could not be started"), e.getMessage());
     }
 
     @Test
