@@ -33,4 +33,10 @@ public record JobAccounting(String id, long jobId, JobState state, String stateT
         return new JobAccounting(q.id(), q.jobId(), q.state(), q.stateText(), q.exitCode(), q.signal(), q.reason(), -1, -1,
                 q.timeLimit(), q.timeUsed(), q.name(), q.comment(), Source.CONTROLLER);
     }
+
+    /** The same record with the exit code and signal the controller reported. */
+    JobAccounting withExit(int code, int sig) {
+        return new JobAccounting(id, jobId, state, stateText, code, sig, reason, maxRssBytes, requestedMemoryBytes, timeLimit, elapsed,
+                name, comment, source);
+    }
 }

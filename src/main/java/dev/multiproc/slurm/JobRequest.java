@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
  * @param script          the batch script, starting with {@code #!}; {@link #shellScript} makes one of a command
  * @param name            {@code --job-name}; a unique one finds the job again after a crash ({@code squeue --name})
  * @param comment         {@code --comment}; also kept by sacct when the cluster stores comments
- * @param arraySize       0 for a single job, else the number of tasks
+ * @param arraySize       0 for a single job, else the number of tasks (with {@code arrayIndices}: the highest index plus 1)
+ * @param arrayIndices    null for all of {@code 0-(arraySize-1)}; else the indices to run, as {@code --array} takes them
+ *                        ({@code "1,4-6"}): a part of an array submitted again
  * @param environment     variables the job sees besides the submitter's environment
  * @param cpusPerTask     {@code --cpus-per-task}
  * @param memoryMegabytes {@code --mem}, per node, in MiB
@@ -24,7 +26,7 @@ import java.util.regex.Pattern;
  * @param error           {@code --error}
  * @param workDir         {@code --chdir}
  */
-public record JobRequest(String script, String name, String comment, int arraySize, Map<String, String> environment,
+public record JobRequest(String script, String name, String comment, int arraySize, String arrayIndices, Map<String, String> environment,
         Integer cpusPerTask, Long memoryMegabytes, Duration time, String partition, String account, String constraint,
         String output, String error, Path workDir) {
 
@@ -45,6 +47,9 @@ public record JobRequest(String script, String name, String comment, int arraySi
         checkText("job comment", comment);
         if (arraySize < 0) {
             throw new IllegalArgumentException("job array size must be at least 1, got " + arraySize);
+        }
+        if (arrayIndices != null && (arraySize == 0 || !arrayIndices.matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*"))) {
+            throw new IllegalArgumentException("job array indices must be a list like 1,4-6 of an array job, got '" + arrayIndices + "'");
         }
         environment = environment == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         environment.forEach(JobRequest::checkVariable);
@@ -120,6 +125,7 @@ public record JobRequest(String script, String name, String comment, int arraySi
         private String name;
         private String comment;
         private int arraySize;
+        private String arrayIndices;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Integer cpusPerTask;
         private Long memoryMegabytes;
@@ -147,6 +153,25 @@ public record JobRequest(String script, String name, String comment, int arraySi
 
         public Builder arraySize(int v) {
             arraySize = v;
+            return this;
+        }
+
+        /** An array job of only these indices (ascending or not), as ranges: {@code [1, 4, 5, 6]} is {@code --array=1,4-6}. */
+        public Builder arrayIndices(java.util.Collection<Integer> indices) {
+            java.util.List<Integer> sorted = indices.stream().distinct().sorted().toList();
+            if (sorted.isEmpty() || sorted.get(0) < 0) {
+                throw new IllegalArgumentException("job array indices must be at least one index of 0 or more, got " + indices);
+            }
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < sorted.size(); i++) {
+                int first = sorted.get(i);
+                while (i + 1 < sorted.size() && sorted.get(i + 1) == sorted.get(i) + 1) {
+                    i++;
+                }
+                b.append(b.length() == 0 ? "" : ",").append(first).append(sorted.get(i) == first ? "" : "-" + sorted.get(i));
+            }
+            arrayIndices = b.toString();
+            arraySize = sorted.get(sorted.size() - 1) + 1;
             return this;
         }
 
@@ -206,7 +231,7 @@ public record JobRequest(String script, String name, String comment, int arraySi
         }
 
         public JobRequest build() {
-            return new JobRequest(script, name, comment, arraySize, environment, cpusPerTask, memoryMegabytes, time,
+            return new JobRequest(script, name, comment, arraySize, arrayIndices, environment, cpusPerTask, memoryMegabytes, time,
                     partition, account, constraint, output, error, workDir);
         }
     }

@@ -16,7 +16,7 @@ final class SbatchArguments {
         add(a, "--job-name", r.name());
         add(a, "--comment", r.comment());
         if (r.isArray()) {
-            a.add("--array=0-" + (r.arraySize() - 1));
+            a.add("--array=" + (r.arrayIndices() != null ? r.arrayIndices() : "0-" + (r.arraySize() - 1)));
         }
         add(a, "--cpus-per-task", r.cpusPerTask());
         if (r.memoryMegabytes() != null) {

@@ -90,7 +90,8 @@ public final class SlurmCommands {
 
     /**
      * How these jobs went, keyed by job id ({@code "18_3"} for each task of array 18): from sacct, and from the
-     * controller for jobs that sacct does not have as finished yet (the database lags behind the controller).
+     * controller (one squeue) for jobs it still keeps: the database lags behind the controller, and Slurm 22.05's
+     * sacct keeps only the low 7 bits of an exit code (199 reads 71, 128 reads 0), where the controller has all 8.
      * Jobs neither knows are left out; a job still running comes with its current state.
      */
     public Map<String, JobAccounting> accounting(Collection<String> ids) {
@@ -99,19 +100,12 @@ public final class SlurmCommands {
             return Map.of();
         }
         Map<String, JobAccounting> result = new LinkedHashMap<>(sacct(List.of("--jobs=" + String.join(",", wanted))));
-        Set<String> unsettled = new LinkedHashSet<>();
-        for (String id : wanted) {
-            List<JobAccounting> found = result.values().stream().filter(a -> covers(id, a)).toList();
-            if (found.isEmpty() || found.stream().anyMatch(a -> !a.state().isFinished())) {
-                unsettled.add(id);
-            }
-        }
-        if (!unsettled.isEmpty()) {
-            for (QueuedJob q : queue(unsettled)) {
-                JobAccounting known = result.get(q.id());
-                if (known == null || !known.state().isFinished() && q.state().isFinished()) {
-                    result.put(q.id(), JobAccounting.of(q));
-                }
+        for (QueuedJob q : queue(wanted)) {
+            JobAccounting known = result.get(q.id());
+            if (known == null || !known.state().isFinished() && q.state().isFinished()) {
+                result.put(q.id(), JobAccounting.of(q));
+            } else if (known.state().isFinished() && q.state().isFinished()) {
+                result.put(q.id(), known.withExit(q.exitCode(), q.signal()));
             }
         }
         return result;
@@ -174,10 +168,6 @@ public final class SlurmCommands {
 
     private String scontrol(String... args) {
         return runner.check(runner.command("scontrol", List.of(args)), null, Map.of());
-    }
-
-    private static boolean covers(String id, JobAccounting a) {
-        return a.id().equals(id) || Long.toString(a.jobId()).equals(id) || a.id().startsWith(id + "_");
     }
 
     /** Where the tools are, what they see in their environment ({@code SLURM_CONF}...), how long they may take. */
