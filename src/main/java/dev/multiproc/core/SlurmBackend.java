@@ -2,13 +2,11 @@ package dev.multiproc.core;
 
 import dev.multiproc.journal.TaskJournal;
 import dev.multiproc.slurm.JobAccounting;
-import dev.multiproc.slurm.JobRequest;
 import dev.multiproc.slurm.JobState;
 import dev.multiproc.slurm.QueuedJob;
 import dev.multiproc.slurm.SlurmCommandException;
 import dev.multiproc.slurm.SlurmCommands;
 import dev.multiproc.slurm.SlurmSettings;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
