@@ -117,6 +117,11 @@ public final class MultiprocessDistributor implements ClusterDistributor {
     /** Settings of a distributor; {@link #build()} opens the journal. */
     public static final class Builder {
         private String clusterName = "multiprocess";
+        private String cluster = "local";
+        private String slurmPartition;
+        private String slurmAccount;
+        private Duration slurmPollInterval = dev.multiproc.slurm.SlurmSettings.DEFAULT_POLL_INTERVAL;
+        private final Map<String, String> slurmEnvironment = new java.util.HashMap<>();
         private int parallelism = Runtime.getRuntime().availableProcessors();
         private Path journalDir;
         private int exitInfoSizeLimit = 1000;
@@ -257,6 +262,36 @@ public final class MultiprocessDistributor implements ClusterDistributor {
             return this;
         }
 
+        /** What runs the tasks: {@code local} (processes of this machine, the default) or {@code slurm} (Slurm jobs). */
+        public Builder cluster(String cluster) {
+            this.cluster = cluster;
+            return this;
+        }
+
+        /** Under {@code cluster("slurm")}: the partition of jobs whose task requests no {@code queue}; default: Slurm's. */
+        public Builder slurmPartition(String partition) {
+            this.slurmPartition = partition;
+            return this;
+        }
+
+        /** Under {@code cluster("slurm")}: the account of jobs whose task requests no {@code project}; default: the user's. */
+        public Builder slurmAccount(String account) {
+            this.slurmAccount = account;
+            return this;
+        }
+
+        /** Under {@code cluster("slurm")}: how often one squeue asks for the state of every active job; default 2 s. */
+        public Builder slurmPollInterval(Duration interval) {
+            this.slurmPollInterval = interval;
+            return this;
+        }
+
+        /** Under {@code cluster("slurm")}: variables the Slurm commands see besides this process's ({@code SLURM_CONF}...). */
+        public Builder slurmEnvironment(Map<String, String> environment) {
+            this.slurmEnvironment.putAll(environment);
+            return this;
+        }
+
         /** How often retention looks for tasks to prune. */
         public Builder retentionCheckInterval(Duration retentionCheckInterval) {
             this.retentionCheckInterval = retentionCheckInterval;
@@ -300,9 +335,17 @@ public final class MultiprocessDistributor implements ClusterDistributor {
                 throw new IllegalArgumentException("historyMaxTasks must not be negative, got " + historyMaxTasks);
             }
             positive("retentionCheckInterval", retentionCheckInterval);
+            dev.multiproc.slurm.SlurmSettings slurm;
+            if ("local".equals(cluster)) {
+                slurm = null;
+            } else if ("slurm".equals(cluster)) {
+                slurm = new dev.multiproc.slurm.SlurmSettings(slurmPartition, slurmAccount, slurmPollInterval, slurmEnvironment);
+            } else {
+                throw new IllegalArgumentException("cluster must be 'local' or 'slurm', got '" + cluster + "'");
+            }
             return new EngineSettings(clusterName, parallelism, journalDir, exitInfoSizeLimit, logDir, orphanPolicy, killGrace,
                     sampleInterval, overtakes, launcherBinary, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer,
-                    historyRetention, historyMaxTasks, retentionCheckInterval, syncCommits);
+                    historyRetention, historyMaxTasks, retentionCheckInterval, syncCommits, slurm);
         }
 
         private static void positive(String name, Duration d) {

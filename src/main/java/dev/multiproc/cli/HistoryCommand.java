@@ -61,6 +61,7 @@ final class HistoryCommand implements Callable<Integer> {
         }
         StringBuilder sql = new StringBuilder("SELECT task_id, run_name, name, state, exit_code, end_cause, attempt, submitted_at, "
                 + "started_at, ended_at, duration_s, cpu_s, peak_rss_mb, message, command FROM task_history WHERE 1 = 1");
+        int slurmColumnAt = sql.indexOf(", run_name");
         List<Object> params = new ArrayList<>();
         if (!states.isEmpty()) {
             sql.append(" AND state IN (");
@@ -90,9 +91,27 @@ final class HistoryCommand implements Callable<Integer> {
         sql.append(" ORDER BY submitted_at DESC, job_id DESC, step DESC NULLS FIRST FETCH FIRST ? ROWS ONLY");
         params.add(limit);
         try (Connection c = JournalAccess.of(common.journalDir(), spec.commandLine().getErr()).reader()) {
+            if (hasSlurmJobs(c)) {
+                sql.insert(slurmColumnAt, ", slurm_job_id");
+            }
             Queries.table(c, sql.toString(), params).print(spec.commandLine().getOut(), format);
         }
         return 0;
+    }
+
+    /** Whether the journal has tasks run as Slurm jobs (whose Slurm job ids the table then shows). */
+    private static boolean hasSlurmJobs(Connection c) throws java.sql.SQLException {
+        try (var st = c.createStatement();
+                var rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'TASK_HISTORY' "
+                        + "AND COLUMN_NAME = 'SLURM_JOB_ID'")) {
+            if (!rs.next() || rs.getInt(1) == 0) {
+                return false; // a journal of a version before Slurm
+            }
+        }
+        try (var st = c.createStatement();
+                var rs = st.executeQuery("SELECT 1 FROM task_history WHERE slurm_job_id IS NOT NULL FETCH FIRST 1 ROW ONLY")) {
+            return rs.next();
+        }
     }
 
     private OffsetDateTime sinceTime(String when) {

@@ -48,6 +48,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Run at most N commands at once (overrides parallelism).")
     Integer jobs;
 
+    @Option(names = "--cluster", paramLabel = "local|slurm",
+            description = "Run the commands as local processes or as Slurm jobs (overrides cluster; SLURM_CONF reaches Slurm).")
+    String cluster;
+
     @Option(names = "--name", paramLabel = "NAME", description = "Name of the run and its tasks (default: the file's name, or stdin).")
     String name;
 
@@ -76,6 +80,9 @@ final class RunCommand implements Callable<Integer> {
         MultiprocessDistributor.Builder builder = common.builder();
         if (jobs != null) {
             builder.parallelism(jobs);
+        }
+        if (cluster != null) {
+            builder.cluster(cluster);
         }
         long t0 = System.nanoTime();
         Interrupts interrupts = Interrupts.install();

@@ -30,7 +30,10 @@ public final class ConfigFile {
     /** The keys, in the order the README documents them. */
     public static final Set<String> KEYS = Set.of("cluster_name", "parallelism", "journal_dir", "exit_info_size_limit", "log_dir",
             "orphan_policy", "kill_grace", "sample_interval", "max_overtakes", "worker_node_entry_point",
-            "expected_jobmon_version", "watch_interval", "journal_server", "history_retention", "history_max_tasks", "sync_commits");
+            "expected_jobmon_version", "watch_interval", "journal_server", "history_retention", "history_max_tasks", "sync_commits",
+            "cluster", "slurm");
+    /** The keys of the {@code slurm:} section. */
+    public static final Set<String> SLURM_KEYS = Set.of("partition", "account", "poll_interval");
 
     private final String source;
     private final Map<String, Object> values;
@@ -106,6 +109,52 @@ public final class ConfigFile {
         flag("sync_commits");
         duration("history_retention");
         historyMaxTasks();
+        cluster();
+        slurm();
+    }
+
+    /** {@code local} or {@code slurm}: what runs the tasks; null when the file does not say. */
+    public String cluster() {
+        Object v = values.get("cluster");
+        if (v == null || "local".equals(v) || "slurm".equals(v)) {
+            return (String) v;
+        }
+        throw new ConfigException(source + ": cluster must be local or slurm, got '" + v + "'");
+    }
+
+    /** The {@code slurm:} section: partition, account, poll_interval; empty when absent. */
+    public Map<String, Object> slurm() {
+        Object v = values.get("slurm");
+        if (v == null) {
+            return Map.of();
+        }
+        if (!(v instanceof Map<?, ?> section)) {
+            throw new ConfigException(source + ": slurm must be a section of keys (" + String.join(", ", new TreeSet<>(SLURM_KEYS))
+                    + "), got '" + v + "'");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : section.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            if (!SLURM_KEYS.contains(key)) {
+                throw new ConfigException(source + ": unknown key 'slurm." + key + "' (known keys: "
+                        + String.join(", ", new TreeSet<>(SLURM_KEYS)) + ")");
+            }
+            if (e.getValue() == null) {
+                continue;
+            }
+            if (key.equals("poll_interval")) {
+                try {
+                    out.put(key, Durations.parse("slurm.poll_interval", e.getValue()));
+                } catch (ConfigException ce) {
+                    throw new ConfigException(source + ": " + ce.getMessage());
+                }
+            } else if (e.getValue() instanceof String text && text.matches("[^\\s,]+")) {
+                out.put(key, text);
+            } else {
+                throw new ConfigException(source + ": slurm." + key + " must be one word without commas, got '" + e.getValue() + "'");
+            }
+        }
+        return out;
     }
 
     public Long historyMaxTasks() {
@@ -238,6 +287,19 @@ public final class ConfigFile {
         }
         if (historyMaxTasks() != null) {
             builder.historyMaxTasks(historyMaxTasks());
+        }
+        if (cluster() != null) {
+            builder.cluster(cluster());
+        }
+        Map<String, Object> slurm = slurm();
+        if (slurm.containsKey("partition")) {
+            builder.slurmPartition((String) slurm.get("partition"));
+        }
+        if (slurm.containsKey("account")) {
+            builder.slurmAccount((String) slurm.get("account"));
+        }
+        if (slurm.containsKey("poll_interval")) {
+            builder.slurmPollInterval((Duration) slurm.get("poll_interval"));
         }
         return builder;
     }

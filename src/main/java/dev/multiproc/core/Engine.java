@@ -80,7 +80,8 @@ public final class Engine implements AutoCloseable {
                 settings.watchInterval());
         this.active = new ActiveTasks(settings.maxOvertakes());
         this.events = new TaskEvents(active, journal, exitInfos, queueingErrors, stateFiles, sessionId);
-        this.backend = new LocalBackend(ds, active, events);
+        this.backend = settings.slurm() == null ? new LocalBackend(ds, active, events)
+                : new SlurmBackend(settings.slurm(), new SlurmJobs(settings.slurm(), settings.logDir(), dir.root()), active, events, journal);
         this.submissions = new Submissions(settings, journal, journal.nextJobId(), sessionId, this::ensureOpen, this::enqueue);
         this.server = settings.journalServer() ? JournalServer.start(journal.database()) : null;
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
@@ -165,7 +166,8 @@ public final class Engine implements AutoCloseable {
             if (!recovered) {
                 recovered = true;
                 try {
-                    recovery = new Recovery(journal, stateFiles, active, events, backend, settings.orphanPolicy(), sessionId).run();
+                    recovery = backend instanceof SlurmBackend slurm ? slurm.recover(settings.orphanPolicy(), sessionId)
+                            : new Recovery(journal, stateFiles, active, events, backend, settings.orphanPolicy(), sessionId).run();
                     backend.reconnect();
                 } catch (IOException e) {
                     throw new JournalException("recovery failed: cannot read the task state files in " + stateFiles.dir() + ": " + e, e);

@@ -225,7 +225,7 @@ final class Recovery {
         }
     }
 
-    private static JobSpec spec(JobRow job) {
+    static JobSpec spec(JobRow job) {
         Resources r = new Resources(job.cores(), job.memoryBytes(), job.runtimeS(), null, null, job.stdoutPath(), job.stderrPath());
         return new JobSpec(job.jobId(), job.name(), job.command(), r, job.arrayLength());
     }

@@ -28,6 +28,10 @@ final class RunningTask {
     Outcomes.TerminateReason terminateReason;
     long terminateSentNanos;
     boolean forceKilled;
+    /** Under cluster slurm: the Slurm job id it runs as ({@code "17"}, {@code "18_3"}); null until sbatch answered. */
+    String slurmJobId;
+    /** Under cluster slurm: Slurm reported it running (it has no pid here). */
+    boolean remoteStarted;
 
     RunningTask(QueuedTask task) {
         this.task = task;
@@ -46,7 +50,7 @@ final class RunningTask {
     }
 
     boolean hasStarted() {
-        return pid > 0;
+        return pid > 0 || remoteStarted;
     }
 
     ProcessIdentity identity() {

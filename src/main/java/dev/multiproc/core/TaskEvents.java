@@ -56,6 +56,14 @@ final class TaskEvents {
         active.settled.signalAll();
     }
 
+    /** A task run elsewhere (a Slurm job) started: it has no pid on this machine. */
+    void startedRemotely(RunningTask rt, long startedMs) {
+        rt.remoteStarted = true;
+        rt.startedMs = startedMs;
+        journal.started(new TaskStartRow(rt.taskId, rt.task.attempt(), null, null, null, rt.startedMs, sessionId));
+        active.settled.signalAll();
+    }
+
     /** A handed task ended; {@code record} is its state file's, when there is one. */
     void ended(RunningTask rt, Outcome outcome, TaskRecord record) {
         active.unregister(rt);
@@ -63,8 +71,9 @@ final class TaskEvents {
         Long startedMs = record != null && record.t0Ms() > 0 ? Long.valueOf(record.t0Ms()) : rt.startedMs > 0 ? rt.startedMs : null;
         long endedMs = record != null && record.isFinished() && record.result().t1Ms() > 0 ? record.result().t1Ms() : now;
         boolean started = rt.hasStarted();
+        boolean hasPid = rt.pid > 0;
         TaskEndRow row = new TaskEndRow(rt.taskId, started ? rt.task.attempt() : null, outcome.state().name(),
-                started ? rt.pid : null, started ? rt.startTicks : null, started ? rt.pidStartedMs : null, startedMs, endedMs,
+                hasPid ? rt.pid : null, hasPid ? rt.startTicks : null, hasPid ? rt.pidStartedMs : null, startedMs, endedMs,
                 outcome.exitCode(), outcome.signal(), outcome.endCause().value(), outcome.status().code(), clip(outcome.message()),
                 outcome.cpuMs(), outcome.peakRssKb(), sessionId);
         String taskId = rt.taskId;

@@ -89,6 +89,29 @@ public final class H2TaskJournal implements TaskJournal {
     }
 
     @Override
+    public CompletableFuture<Void> slurmSubmitted(Map<String, String> slurmJobIdByTaskId) {
+        if (slurmJobIdByTaskId.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<String> taskIds = List.copyOf(slurmJobIdByTaskId.keySet());
+        List<String> slurmIds = taskIds.stream().map(slurmJobIdByTaskId::get).toList();
+        return writer.call(h -> {
+            h.attach(TaskDao.class).recordSlurmJobIds(taskIds, slurmIds);
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, String> slurmJobIdsOfUnfinishedBefore(int sessionId) {
+        Map<String, String> ids = new LinkedHashMap<>();
+        db.jdbi().useHandle(h -> h.createQuery("SELECT t.task_id, t.slurm_job_id FROM task t JOIN job j ON j.job_id = t.job_id "
+                + "WHERE t.state IN ('QUEUED', 'RUNNING') AND j.session_id <> :session AND t.slurm_job_id IS NOT NULL")
+                .bind("session", sessionId).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+                .forEach(e -> ids.put(e.getKey(), e.getValue())));
+        return ids;
+    }
+
+    @Override
     public void ended(TaskEndRow end, ExitInfoRow exitInfo, Runnable afterDurable) {
         writer.ended(end, exitInfo, afterDurable);
     }

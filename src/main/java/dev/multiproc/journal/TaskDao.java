@@ -28,6 +28,9 @@ public interface TaskDao {
             + "started_ms = :startedMs, session_id = :sessionId WHERE task_id = :taskId AND state IN ('QUEUED', 'RUNNING')")
     void markStarted(@BindMethods List<TaskStartRow> rows);
 
+    @SqlBatch("UPDATE task SET slurm_job_id = :slurmJobId WHERE task_id = :taskId")
+    void recordSlurmJobIds(@Bind("taskId") List<String> taskIds, @Bind("slurmJobId") List<String> slurmJobIds);
+
     @SqlBatch("UPDATE task SET state = :state, attempt = COALESCE(:attempt, attempt), pid = COALESCE(:pid, pid), pid_start_ticks = COALESCE(:pidStartTicks, pid_start_ticks), "
             + "pid_started_ms = COALESCE(:pidStartedMs, pid_started_ms), started_ms = COALESCE(:startedMs, started_ms), "
             + "ended_ms = :endedMs, exit_code = :exitCode, signal = :signal, end_cause = :endCause, status_code = :statusCode, "

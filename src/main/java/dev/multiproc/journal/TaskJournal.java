@@ -42,6 +42,12 @@ public interface TaskJournal extends AutoCloseable {
 
     void started(TaskStartRow start);
 
+    /**
+     * Tasks run as Slurm jobs were submitted: their Slurm job ids ({@code "17"}, {@code "18_3"}) by task id.
+     * Completes when that is durable.
+     */
+    CompletableFuture<Void> slurmSubmitted(Map<String, String> slurmJobIdByTaskId);
+
     /** A task ended, with the exit information the protocol answers for it. */
     void ended(TaskEndRow end, ExitInfoRow exitInfo, Runnable afterDurable);
 
@@ -61,6 +67,9 @@ public interface TaskJournal extends AutoCloseable {
 
     /** Tasks of sessions other than {@code sessionId} that are not finished, in submission order. */
     List<UnfinishedTaskRow> unfinishedBefore(int sessionId);
+
+    /** The Slurm job ids of those tasks that have one, by task id. */
+    Map<String, String> slurmJobIdsOfUnfinishedBefore(int sessionId);
 
     /** The jobs of those tasks. */
     List<JobRow> jobsWithUnfinishedTasksBefore(int sessionId);

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,6 +42,11 @@ class ConfigFileTest {
             "history_retention: 30d",
             "history_max_tasks: 1000000",
             "sync_commits: false",
+            "cluster: slurm",
+            "slurm:",
+            "  partition: debug",
+            "  account: lab",
+            "  poll_interval: 5s",
             "");
 
     @TempDir
@@ -75,7 +81,9 @@ class ConfigFileTest {
             assertTrue(c.has(key), key);
         }
         assertEquals(Boolean.TRUE, c.journalServer());
-        assertEquals(16, ConfigFile.KEYS.size());
+        assertEquals(18, ConfigFile.KEYS.size());
+        assertEquals("slurm", c.cluster());
+        assertEquals(Map.of("partition", "debug", "account", "lab", "poll_interval", java.time.Duration.ofSeconds(5)), c.slurm());
         assertEquals(Boolean.FALSE, c.syncCommits());
     }
 
@@ -168,6 +176,11 @@ class ConfigFileTest {
             {"watch_interval: fast", "watch_interval"},
             {"exit_info_size_limit: -1", "exit_info_size_limit"},
             {"exit_info_size_limit: 0", "exit_info_size_limit"},
+            {"cluster: pbs", "cluster must be local or slurm"},
+            {"slurm: debug", "slurm must be a section"},
+            {"slurm: {queue: debug}", "unknown key 'slurm.queue'"},
+            {"slurm: {partition: 'a b'}", "slurm.partition"},
+            {"slurm: {poll_interval: soon}", "slurm.poll_interval"},
             {"max_overtakes: -1", "max_overtakes"},
             {"max_overtakes: lots", "max_overtakes"},
             {"cluster_name: ''", "cluster_name"},

@@ -15,7 +15,7 @@ import java.util.Map;
  * SIGKILL whenever it likes. Every acknowledgement is printed only after the call returned.
  *
  * <pre>
- * args: JOURNAL_DIR PARALLELISM [reattach|kill [LOG_DIR|sync|nosync]]
+ * args: JOURNAL_DIR PARALLELISM [reattach|kill [LOG_DIR|sync|nosync [slurm]]]
  * stdin: start | submit NAME CMD | burst N CMD | array N CMD | wait | close
  * stdout: READY, ACK ID..., STARTED, IDLE, CLOSED
  * </pre>
@@ -26,7 +26,12 @@ public final class CrashHost {
 
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        MultiprocessDistributor d = Hosts.builder(Path.of(args[0]), Integer.parseInt(args[1]))
+        MultiprocessDistributor.Builder b = Hosts.builder(Path.of(args[0]), Integer.parseInt(args[1]));
+        if (args.length > 4 && args[4].equals("slurm")) {
+            // the test Slurm, followed closely
+            b.cluster("slurm").slurmPollInterval(Duration.ofMillis(200)).slurmEnvironment(SlurmCluster.require().environment());
+        }
+        MultiprocessDistributor d = b
                 .orphanPolicy(args.length > 2 ? OrphanPolicy.valueOf(args[2].toUpperCase()) : OrphanPolicy.REATTACH)
                 .syncCommits(!(args.length > 3 && args[3].equals("nosync")))
                 .logDir(args.length > 3 && !args[3].equals("sync") && !args[3].equals("nosync") ? Path.of(args[3]) : null)

@@ -1,0 +1,104 @@
+package dev.multiproc.slurm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.cluster.RemoteExitInfo;
+import dev.multiproc.cluster.TaskInstanceStatus;
+import dev.multiproc.testing.Hosts;
+import dev.multiproc.testing.JournalTest;
+import dev.multiproc.testing.SlurmCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The distributor on the real test Slurm ({@code .ci/slurm up}): the protocol as local tasks pass it. */
+class SlurmDistributorTest extends JournalTest {
+    private SlurmCluster cluster;
+    private final List<MultiprocessDistributor> opened = new ArrayList<>();
+
+    @BeforeEach
+    void slurm() {
+        cluster = SlurmCluster.require();
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(MultiprocessDistributor::close);
+    }
+
+    private MultiprocessDistributor open() {
+        MultiprocessDistributor d = Hosts.builder(journal(), 4).cluster("slurm").slurmPollInterval(Duration.ofMillis(200))
+                .slurmEnvironment(cluster.environment()).logDir(tmp.resolve("logs")).build();
+        opened.add(d);
+        d.start();
+        return d;
+    }
+
+    private static RemoteExitInfo awaitEnd(MultiprocessDistributor d, String id) throws Exception {
+        await("task " + id + " to end", () -> d.getSubmittedOrRunning(List.of(id)).isEmpty());
+        return d.getRemoteExitInfo(id);
+    }
+
+    private static String slurmJobId(MultiprocessDistributor d, String taskId) {
+        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT slurm_job_id FROM task WHERE task_id = :t").bind("t", taskId)
+                .mapTo(String.class).one());
+    }
+
+    @Test
+    void exitCodesComeFromSlurmsAccounting() throws Exception {
+        MultiprocessDistributor d = open();
+        String ok = d.submitToBatchDistributor("echo out; echo err >&2", "ok", Map.of());
+        String three = d.submitToBatchDistributor("exit 3", "three", Map.of());
+        String killSelf = d.submitToBatchDistributor("exit 199", "kill-self", Map.of());
+        assertEquals("Process exited with code 0", awaitEnd(d, ok).message());
+        assertEquals("Process exited with code 3", awaitEnd(d, three).message());
+        assertEquals("job was in kill self state", awaitEnd(d, killSelf).message());
+        assertTrue(slurmJobId(d, three).matches("\\d+"), slurmJobId(d, three));
+        assertEquals("out\n", java.nio.file.Files.readString(tmp.resolve("logs").resolve("ok.o" + ok)));
+        assertEquals("err\n", java.nio.file.Files.readString(tmp.resolve("logs").resolve("ok.e" + ok)));
+    }
+
+    @Test
+    void anArrayIsOneSlurmArrayJobWhoseStepsSeeTheirArrayStepId() throws Exception {
+        MultiprocessDistributor d = open();
+        long jobId = d.engine().journal().nextJobId();
+        Map<Integer, String> ids = d.submitArrayToBatchDistributor("test \"$JOB_ID\" = " + jobId + " || exit 99; "
+                + "exit $((ARRAY_STEP_ID + 10))", "array", Map.of(), 3);
+        Set<String> slurmArrays = new TreeSet<>();
+        for (Map.Entry<Integer, String> e : ids.entrySet()) {
+            assertEquals("Process exited with code " + (e.getKey() + 10), awaitEnd(d, e.getValue()).message());
+            String slurmId = slurmJobId(d, e.getValue());
+            assertTrue(slurmId.endsWith("_" + e.getKey()), slurmId);
+            slurmArrays.add(slurmId.substring(0, slurmId.indexOf('_')));
+        }
+        assertEquals(1, slurmArrays.size(), "one Slurm array job for the array: " + slurmArrays);
+    }
+
+    @Test
+    void terminateCancelsTheJob() throws Exception {
+        MultiprocessDistributor d = open();
+        String id = d.submitToBatchDistributor("sleep 300", "sleeper", Map.of());
+        await("the job to run", () -> d.engine().runningCount() == 1);
+        d.terminateTaskInstances(List.of(id));
+        RemoteExitInfo info = awaitEnd(d, id);
+        assertTrue(info.message().startsWith("terminated by request"), info.message());
+        assertEquals(TaskInstanceStatus.UNKNOWN_ERROR, info.status());
+    }
+
+    @Test
+    void aSubmissionSlurmRefusesIsAQueueingError() throws Exception {
+        MultiprocessDistributor d = open();
+        String id = d.submitToBatchDistributor("true", "nowhere", Map.of("queue", "no_such_partition"));
+        await("the refusal", () -> d.getSubmittedOrRunning(List.of(id)).isEmpty());
+        String error = d.getQueueingErrors(List.of(id)).get(id);
+        assertTrue(error != null && error.contains("no_such_partition"), String.valueOf(error));
+    }
+}
