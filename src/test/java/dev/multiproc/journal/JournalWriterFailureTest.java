@@ -62,7 +62,7 @@ class JournalWriterFailureTest {
 
     private static TaskStartRow started(String taskId) {
         long now = System.currentTimeMillis();
-        return new TaskStartRow(taskId, 0, 4242, 99, now, now, SESSION);
+        return new TaskStartRow(taskId, 0, 4242L, 99L, now, now, SESSION);
     }
 
     private static TaskEndRow ended(String taskId, int exitCode) {
