@@ -17,6 +17,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** What a new user met: every refusal names the thing and the reason, a refused file leaves nothing behind, status says what it shows. */
@@ -45,7 +46,12 @@ class NewUserTest extends JournalTest {
         assertEquals(0, fixed.exit(), "the corrected file starts the run: " + fixed);
         assertTrue(fixed.out().contains("2 commands: 2 done"), fixed.toString());
         assertOneLine(refused, "multiproc: error: nul.txt line 2 holds a NUL byte (at column 7)");
+    }
 
+    /** The same for a line too long (CommandFileTest reads every kind of refused file in the default tier). */
+    @Test
+    @Tag("slow")
+    void aFileRefusedForALongLineLeavesNoRunBehind() throws Exception {
         Path longLine = tmp.resolve("long.txt");
         Files.writeString(longLine, "echo " + "x".repeat(1_000_000) + "\n");
         assertOneLine(Cli.run(tmp, "run", "long.txt"), "long.txt line 1 is 1,000,005 characters long; a command may have at most 1,000,000");
