@@ -99,10 +99,14 @@ class JournalWriterFailureTest {
         CompletableFuture<Object> shutdown;
         try (StandardErrorCapture log = StandardErrorCapture.start()) {
             // the writer is inside a commit until the latch opens: what comes meanwhile is committed together after it
+            CountDownLatch inside = new CountDownLatch(1);
             holding = writer.call(h -> {
+                inside.countDown();
                 hold.await();
                 return null;
             });
+            // only once the writer is in that commit: else a loaded machine lets it take what follows into the same one
+            assertTrue(inside.await(60, java.util.concurrent.TimeUnit.SECONDS), "the writer took the first call");
             writer.started(started("1"));
             writer.ended(ended("2", 3), exitInfo("2", 3), () -> endCommitted.set(true));
             lost = writer.submit(single(3));
