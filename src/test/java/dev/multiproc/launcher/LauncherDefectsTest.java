@@ -78,7 +78,7 @@ class LauncherDefectsTest extends JournalTest {
             await("all 1,025 to start", () -> events.started.size() == 1025);
             await("the 1,025th task to be stopped at its memory limit", () -> events.exits.containsKey("hog"));
             RecordedEvents.Exit hog = events.exits.get("hog");
-            assertEquals("memory", hog.result().cause());
+            assertEquals(dev.multiproc.core.EndCause.MEMORY, hog.result().cause());
             assertTrue(hog.result().peakKb() > 64 * 1024, "peak " + hog.result().peakKb() + " KiB");
         } finally {
             endAll(events);
