@@ -88,8 +88,8 @@ class JournalFileCompactionTest {
         long live = growWithDeletedRows(ds, 2 * MIB);
         long grown = Files.size(file());
         compaction.onClose();
+        long compacted = Files.size(file()); // before the pool closes: H2's own closing compaction would shrink a file this small
         ds.close();
-        long compacted = Files.size(file());
         assertTrue(compacted < grown / 4, "the file was " + grown + " bytes and is " + compacted + " after compaction");
         assertEquals(live, count(open(), "SELECT COUNT(*) FROM t"), "the live rows survive compaction");
     }
