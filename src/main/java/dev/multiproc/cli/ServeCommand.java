@@ -52,6 +52,9 @@ final class ServeCommand implements Callable<Integer> {
         if (cluster != null) {
             builder.cluster(cluster);
         }
+        if (common.config().journalServer() == null) {
+            builder.journalServer(true); // status, history, logs, kill and sql reach a served journal through it
+        }
         HostMemory.bound();
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), sig -> stop.countDown());

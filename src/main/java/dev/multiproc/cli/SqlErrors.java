@@ -8,6 +8,10 @@ final class SqlErrors {
     }
 
     static String describe(String who, SQLException e) {
+        if (e.getErrorCode() == 90096 && String.valueOf(e.getMessage()).contains("JOB_ENVIRONMENT")) {
+            return "job_environment holds the variables service clients gave their tasks (their secrets): " + who
+                    + " may not read it; every other table and view is open to it";
+        }
         if (e.getErrorCode() == 90096 || e.getErrorCode() == 90040 || e.getErrorCode() == 90097) {
             return who + " is read-only: the journal's reader may only read the journal (" + firstLine(e.getMessage()) + ")";
         }
