@@ -74,9 +74,10 @@ class SubmitTest(PluginTest):
         d = self.distributor()
         out = self.path("argv0")
         self.assertEqual(live_service.RUN_SHELL, d.worker_node_entry_point)
-        distributor_id = d.submit_to_batch_distributor(sh(writes(out, 'echo "$0"')), "argv0", {})
+        distributor_id = d.submit_to_batch_distributor(
+            sh(writes(out, 'echo "${MULTIPROC_TEST_ENTRY_POINT-not run by the entry point}"')), "argv0", {})
 
-        self.assertEqual("/bin/sh", self.wait_for_file("argv0").strip())
+        self.assertEqual(live_service.RUN_SHELL, self.wait_for_file("argv0").strip())
         self.wait_finished(d, distributor_id)
 
 
