@@ -10,6 +10,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,8 @@ class LiveService:
             self._tmp = tempfile.mkdtemp(prefix="multiproc-jobmon-test-")
         return self._tmp
 
-    def start(self, timeout: float = 120.0) -> "LiveService":
+    def start(self, timeout: float = 120.0, port: int = 0) -> "LiveService":
+        """Starts the service (-j 4), on `port` if given; returns once it answers /info."""
         if not self.owned:
             wait_until(self.answers, timeout, f"the service of {self.journal} to answer /info")
             return self
@@ -83,7 +85,10 @@ class LiveService:
         before = read_service_file(self.journal)
         if self._log is None:
             self._log = open(os.path.join(self.workdir, "service.log"), "ab")
-        self.proc = subprocess.Popen(["java", "-jar", JAR, "serve", "--journal", self.journal],
+        command = ["java", "-jar", JAR, "serve", "--journal", self.journal, "-j", "4"]
+        if port:
+            command += ["--port", str(port)]
+        self.proc = subprocess.Popen(command,
                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
 
         def ready() -> bool:
@@ -126,6 +131,10 @@ class LiveService:
             self._log.close()
             self._log = None
         if self.owned:
+            try:
+                wait_until(lambda: not processes_mentioning(self.workdir), 15, "the journal's processes to end")
+            except AssertionError:
+                pass
             left = processes_mentioning(self.workdir)
             for pid in left:
                 try:
@@ -138,6 +147,12 @@ class LiveService:
     def cleanup(self) -> None:
         if self._tmp is not None and os.environ.get("MULTIPROC_KEEP_TEST_FILES") is None:
             shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def processes_mentioning(text: str) -> List[int]:

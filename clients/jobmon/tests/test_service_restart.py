@@ -68,7 +68,7 @@ class ServiceRestartTest(PluginTest):
         answers, errors = [], []
         polling = threading.Event()
         stop_polling = threading.Event()
-        old_port = live_service.read_service_file(self.service.journal)["url"]
+        old_url = live_service.read_service_file(self.service.journal)["url"]
 
         def poll() -> None:
             while not stop_polling.is_set():
@@ -85,7 +85,7 @@ class ServiceRestartTest(PluginTest):
             self.service.kill()
             killed_at = time.monotonic()
             wait_until(lambda: d._client.outage_seconds() > 0, 30, "a poll to meet the dead service")
-            self.service.start()
+            self.service.start(port=live_service.free_port())
             wait_until(lambda: any(t > killed_at for t, _ in answers[-1:]) and d._client.outage_seconds() == 0,
                        60, "polls to be answered by the restarted service")
         finally:
@@ -99,15 +99,15 @@ class ServiceRestartTest(PluginTest):
         self.release("long")
         self.wait_finished(d, distributor_id)
         self.assertEqual("D", self.exit_info(d, distributor_id)[0])
-        new_port = live_service.read_service_file(self.service.journal)["url"]
+        new_url = live_service.read_service_file(self.service.journal)["url"]
         logged = self.log.getvalue()
         self.assertIn("unreachable", logged, "the outage was logged")
         token = live_service.read_service_file(self.service.journal)["token"]
         self.assertNotIn(token, logged)
         self.assertNotIn("environment-value-never-logged", logged)
         self.assertNotIn("environment-value-never-logged", open(os.path.join(self.service.workdir, "service.log")).read())
-        if old_port != new_port:
-            self.assertIn(new_port, logged, "the plugin found the service at its new address")
+        self.assertNotEqual(old_url, new_url)
+        self.assertIn(new_url, logged, "the plugin found the service at its new address")
 
     def test_a_submit_and_a_stop_made_while_the_service_is_down_complete_once_it_is_back(self) -> None:
         d = self.distributor(retry_timeout=120)
