@@ -88,7 +88,9 @@ class LiveService:
         command = ["java", "-jar", JAR, "serve", "--journal", self.journal, "-j", "4"]
         if port:
             command += ["--port", str(port)]
-        self.proc = subprocess.Popen(command,
+        # the service gets none of the tests' JOBMON__ variables: tasks must get them from the plugin
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("JOBMON__")}
+        self.proc = subprocess.Popen(command, env=environment,
                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
 
         def ready() -> bool:

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import uuid
 
 import live_service
 from live_service import sh, wait_until
@@ -30,7 +31,6 @@ class SubmitTest(PluginTest):
         self.assertRegex(distributor_id, r"^\d+$")
         self.assertEqual(f"{distributor_id}|unset", self.wait_for_file("ids").strip())
         self.wait_finished(d, distributor_id)
-        self.assertEqual("D", self.exit_info(d, distributor_id)[0])
 
     def test_an_array_maps_0_based_steps_to_ids_that_each_step_sees(self) -> None:
         d = self.distributor()
@@ -104,7 +104,7 @@ class ExitInfoTest(PluginTest):
             d.get_remote_exit_info(distributor_id)
         open(release, "w").close()
         self.wait_finished(d, distributor_id)
-        self.assertEqual("D", self.exit_info(d, distributor_id)[0])
+        self.assertIn("exited with code 0", self.exit_info(d, distributor_id)[1])
 
     def test_an_id_the_journal_never_issued_gets_a_verdict_rather_than_triage_forever(self) -> None:
         d = self.distributor()
@@ -165,6 +165,8 @@ class StopTest(PluginTest):
         mine.stop()
 
         self.assertFalse(mine.started)
+        wait_until(lambda: other.get_submitted_or_running(everything) == {other_task}, 30,
+                   "the stopped distributor's tasks to end")
         self.assertEqual({other_task}, other.get_submitted_or_running(everything))
         other.terminate_task_instances([other_task])
         self.wait_finished(other, other_task)
@@ -185,7 +187,7 @@ class RetriedSubmitTest(PluginTest):
         out = self.path("runs")
         body = {"command": f"{live_service.RUN_SHELL} {sh(f'echo $JOB_ID >> {out}; touch {out}.done')}",
                 "name": "retried", "requested_resources": {}, "environment": {}, "client_id": "retry-test",
-                "request_key": "retry-test-key-" + os.path.basename(self.dir)}
+                "request_key": "retry-test-" + uuid.uuid4().hex}
         first = client.call("POST", "/tasks", body)[1]["distributor_id"]
         again = client.call("POST", "/tasks", body)[1]["distributor_id"]
         array_body = dict(body, request_key=body["request_key"] + "-array", array_length=2)
