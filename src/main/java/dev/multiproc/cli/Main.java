@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = {"Runs shell commands as local processes with bounded parallelism, journaled in H2 so that a crash "
                 + "loses nothing and a rerun resumes."},
         subcommands = {RunCommand.class, StatusCommand.class, HistoryCommand.class, LogsCommand.class, KillCommand.class, SqlCommand.class,
-                ConsoleCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                ConsoleCommand.class, ServeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  multiproc run -j 4 src/examples/hello.txt", "  multiproc status",
                 "  multiproc sql \"SELECT * FROM failures\""})
 public final class Main implements Runnable {

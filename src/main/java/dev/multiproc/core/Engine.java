@@ -249,7 +249,12 @@ public final class Engine implements AutoCloseable {
 
     /** Journals one single task (durably) and queues it; returns its id. */
     public String submit(String command, String name, Map<String, Object> requestedResources) {
-        return submissions.submit(command, name, requestedResources);
+        return submissions.submit(command, name, requestedResources, SubmitContext.NONE);
+    }
+
+    /** {@link #submit(String, String, Map)} for a service's client: who it is, its call's key, its tasks' variables. */
+    public String submit(String command, String name, Map<String, Object> requestedResources, SubmitContext context) {
+        return submissions.submit(command, name, requestedResources, context);
     }
 
     /**
@@ -262,7 +267,29 @@ public final class Engine implements AutoCloseable {
 
     /** Journals an array (one statement for all its steps) and queues it; returns step to id. */
     public Map<Integer, String> submitArray(String command, String name, Map<String, Object> requestedResources, int arrayLength) {
-        return submissions.submitArray(command, name, requestedResources, arrayLength);
+        return submissions.submitArray(command, name, requestedResources, arrayLength, SubmitContext.NONE);
+    }
+
+    /** {@link #submitArray(String, String, Map, int)} for a service's client. */
+    public Map<Integer, String> submitArray(String command, String name, Map<String, Object> requestedResources, int arrayLength,
+            SubmitContext context) {
+        return submissions.submitArray(command, name, requestedResources, arrayLength, context);
+    }
+
+    /** Terminates the queued and running tasks a service client submitted; returns their ids. */
+    public List<String> terminateClient(String clientId) {
+        ensureOpen();
+        SubmitContext checked = new SubmitContext(clientId, null, null);
+        List<String> ids = journal.activeTasksOfClient(checked.clientId());
+        if (!ids.isEmpty()) {
+            terminate(ids);
+        }
+        return ids;
+    }
+
+    /** Whether {@code id} has the form of a distributor id and names a job this journal handed out. */
+    public boolean mayHaveIssued(String id) {
+        return id != null && submissions.mayHaveIssued(id);
     }
 
     /**

@@ -25,7 +25,8 @@ final class LaunchRequests {
     SpawnRequest of(RunningTask rt) throws IOException {
         JobSpec spec = rt.task.spec();
         Resources r = spec.resources();
-        List<String> env = new ArrayList<>(2);
+        List<String> env = new ArrayList<>(2 + spec.environment().size());
+        spec.environment().forEach((k, v) -> env.add(k + "=" + v));
         env.add("JOB_ID=" + spec.jobId());
         if (rt.task.step() != null) {
             env.add("ARRAY_STEP_ID=" + rt.task.step());

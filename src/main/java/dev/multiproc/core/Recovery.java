@@ -227,6 +227,19 @@ final class Recovery {
 
     static JobSpec spec(JobRow job) {
         Resources r = new Resources(job.cores(), job.memoryBytes(), job.runtimeS(), null, null, job.stdoutPath(), job.stderrPath());
-        return new JobSpec(job.jobId(), job.name(), job.command(), r, job.arrayLength());
+        return new JobSpec(job.jobId(), job.name(), job.command(), r, job.arrayLength(), environment(job));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> environment(JobRow job) {
+        if (job.environment() == null) {
+            return Map.of();
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readValue(job.environment(), Map.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new dev.multiproc.journal.JournalException("job " + job.jobId() + " has an environment that is not a JSON object: "
+                    + e.getOriginalMessage(), e);
+        }
     }
 }

@@ -43,7 +43,7 @@ final class SlurmJobs {
         }
         script.append(spec.command()).append('\n');
         JobRequest.Builder b = JobRequest.builder(script.toString()).name(LogFiles.safeName(spec.name())).comment(comment(spec.jobId()))
-                .cpusPerTask(spec.cores()).output(logPath("stdout", r.stdoutDir(), spec)).error(logPath("stderr", r.stderrDir(), spec));
+                .environment(spec.environment()).cpusPerTask(spec.cores()).output(logPath("stdout", r.stdoutDir(), spec)).error(logPath("stderr", r.stderrDir(), spec));
         if (spec.isArray()) {
             if (steps.size() == spec.arrayLength()) {
                 b.arraySize(spec.arrayLength());

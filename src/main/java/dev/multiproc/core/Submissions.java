@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Submissions: checks a command, a name and requested resources, gives the job its id, journals it
@@ -29,6 +31,8 @@ final class Submissions {
     private final int sessionId;
     private final Runnable ensureOpen;
     private final Consumer<QueuedJob> enqueue;
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<List<String>>> keyedInFlight =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     Submissions(EngineSettings settings, TaskJournal journal, long nextJobId, int sessionId, Runnable ensureOpen,
             Consumer<QueuedJob> enqueue) {
@@ -41,9 +45,43 @@ final class Submissions {
     }
 
     /** Journals one single task (durably) and queues it; returns its id. */
-    String submit(String command, String name, Map<String, Object> requestedResources) {
-        JobSpec spec = validate(command, name, requestedResources, null);
-        return submitJobs(List.of(spec), requestedResources, null, null).get(0);
+    String submit(String command, String name, Map<String, Object> requestedResources, SubmitContext context) {
+        return keyed(context, () -> {
+            JobSpec spec = validate(command, name, requestedResources, null, context);
+            return submitJobs(List.of(spec), requestedResources, null, null, context);
+        }).get(0);
+    }
+
+    /**
+     * The ids of the submission that carries the context's request key, journaled by this call or by an earlier one
+     * with the same key (whose answer the client lost); calls with one key run one at a time.
+     */
+    private List<String> keyed(SubmitContext context, Supplier<List<String>> submit) {
+        String key = context.requestKey();
+        if (key == null) {
+            return submit.get();
+        }
+        while (true) {
+            CompletableFuture<List<String>> mine = new CompletableFuture<>();
+            CompletableFuture<List<String>> other = keyedInFlight.putIfAbsent(key, mine);
+            if (other != null) {
+                try {
+                    return other.join();
+                } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                    continue; // that call failed: this one tries for itself
+                }
+            }
+            try {
+                List<String> ids = journal.idsOfRequest(key).orElseGet(submit);
+                mine.complete(ids);
+                return ids;
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+                throw e;
+            } finally {
+                keyedInFlight.remove(key, mine);
+            }
+        }
     }
 
     /**
@@ -56,12 +94,12 @@ final class Submissions {
         List<JobSpec> specs = new ArrayList<>(commands.size());
         for (int i = 0; i < commands.size(); i++) {
             try {
-                specs.add(validate(commands.get(i), name, requestedResources, null));
+                specs.add(validate(commands.get(i), name, requestedResources, null, SubmitContext.NONE));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("command " + (lineNos == null ? i + 1 : lineNos.get(i)) + ": " + e.getMessage(), e);
             }
         }
-        return submitJobs(specs, requestedResources, runId, lineNos);
+        return submitJobs(specs, requestedResources, runId, lineNos, SubmitContext.NONE);
     }
 
     /**
@@ -137,7 +175,8 @@ final class Submissions {
     }
 
     /** Journals an array (one statement for all its steps) and queues it; returns step to id. */
-    Map<Integer, String> submitArray(String command, String name, Map<String, Object> requestedResources, int arrayLength) {
+    Map<Integer, String> submitArray(String command, String name, Map<String, Object> requestedResources, int arrayLength,
+            SubmitContext context) {
         if (arrayLength < 1) {
             throw new IllegalArgumentException("arrayLength must be at least 1, got " + arrayLength);
         }
@@ -145,26 +184,36 @@ final class Submissions {
             throw new IllegalArgumentException("arrayLength " + arrayLength + " exceeds the limit of " + Engine.MAX_ARRAY_LENGTH
                     + " steps per array; submit several arrays");
         }
-        JobSpec spec = validate(command, name, requestedResources, arrayLength);
-        String job = submitJobs(List.of(spec), requestedResources, null, null).get(0);
-        Map<Integer, String> ids = new TreeMap<>();
-        String prefix = job + "_";
-        for (int step = 0; step < arrayLength; step++) {
-            ids.put(step, prefix + step);
+        List<String> ids = keyed(context, () -> {
+            JobSpec spec = validate(command, name, requestedResources, arrayLength, context);
+            String job = submitJobs(List.of(spec), requestedResources, null, null, context).get(0);
+            List<String> steps = new ArrayList<>(arrayLength);
+            String prefix = job + "_";
+            for (int step = 0; step < arrayLength; step++) {
+                steps.add(prefix + step);
+            }
+            return steps;
+        });
+        Map<Integer, String> byStep = new TreeMap<>();
+        for (int step = 0; step < ids.size(); step++) {
+            byStep.put(step, ids.get(step));
         }
-        return ids;
+        return byStep;
     }
 
     /** The submissions become durable in one commit, then queued; returns their job ids. */
-    private List<String> submitJobs(List<JobSpec> specs, Map<String, Object> requestedResources, Long runId, List<Integer> lineNos) {
+    private List<String> submitJobs(List<JobSpec> specs, Map<String, Object> requestedResources, Long runId, List<Integer> lineNos,
+            SubmitContext context) {
         String resources = json(requestedResources);
+        String environment = context.environment().isEmpty() ? null : json(context.environment());
         long now = System.currentTimeMillis();
         List<JobRow> rows = new ArrayList<>(specs.size());
         for (int i = 0; i < specs.size(); i++) {
             JobSpec spec = specs.get(i);
             Resources r = spec.resources();
             rows.add(new JobRow(spec.jobId(), spec.name(), spec.command(), resources, r.cores(), r.memoryBytes(), r.runtimeSeconds(),
-                    r.stdoutDir(), r.stderrDir(), spec.arrayLength(), now, sessionId, runId, lineNos == null ? null : lineNos.get(i)));
+                    r.stdoutDir(), r.stderrDir(), spec.arrayLength(), now, sessionId, runId, lineNos == null ? null : lineNos.get(i),
+                    context.clientId(), context.requestKey(), environment));
         }
         try {
             journal.submit(rows).join();
@@ -182,7 +231,7 @@ final class Submissions {
         return ids;
     }
 
-    private JobSpec validate(String command, String name, Map<String, Object> requested, Integer arrayLength) {
+    private JobSpec validate(String command, String name, Map<String, Object> requested, Integer arrayLength, SubmitContext context) {
         ensureOpen.run();
         checkCommand(command);
         checkName(name);
@@ -191,7 +240,7 @@ final class Submissions {
             throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
                     + settings.parallelism() + " slots (parallelism) of this distributor");
         }
-        return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength);
+        return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength, context.environment());
     }
 
     private static void checkName(String name) {
@@ -232,7 +281,18 @@ final class Submissions {
                 r.stdoutDir() != null ? r.stdoutDir() : dir, r.stderrDir() != null ? r.stderrDir() : dir);
     }
 
-    private static String json(Map<String, Object> requested) {
+    /** Whether {@code id} names a task this journal may have issued: its job id was handed out. */
+    boolean mayHaveIssued(String id) {
+        int cut = id.indexOf('_');
+        try {
+            long job = Long.parseLong(cut < 0 ? id : id.substring(0, cut));
+            return job > 0 && job < nextJobId.get() && (cut < 0 || Integer.parseInt(id.substring(cut + 1)) >= 0);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static String json(Map<String, ?> requested) {
         try {
             return JSON.writeValueAsString(requested == null ? Map.of() : requested);
         } catch (JsonProcessingException e) {

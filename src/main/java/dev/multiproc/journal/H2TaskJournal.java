@@ -149,6 +149,26 @@ public final class H2TaskJournal implements TaskJournal {
     }
 
     @Override
+    public Optional<List<String>> idsOfRequest(String requestKey) {
+        return db.jdbi().withExtension(TaskDao.class, d -> d.jobOfRequest(requestKey).map(job -> {
+            Integer length = d.arrayLength(job).orElse(null);
+            if (length == null) {
+                return List.of(Long.toString(job));
+            }
+            List<String> ids = new java.util.ArrayList<>(length);
+            for (int step = 0; step < length; step++) {
+                ids.add(job + "_" + step);
+            }
+            return ids;
+        }));
+    }
+
+    @Override
+    public List<String> activeTasksOfClient(String clientId) {
+        return db.jdbi().withExtension(TaskDao.class, d -> d.activeTasksOfClient(clientId));
+    }
+
+    @Override
     public List<JobRow> jobsWithUnfinishedTasksBefore(int sessionId) {
         return db.jdbi().withExtension(TaskDao.class, d -> d.jobsWithUnfinishedTasksBefore(sessionId));
     }
@@ -246,6 +266,7 @@ public final class H2TaskJournal implements TaskJournal {
                 HistoryDao dao = h.attach(HistoryDao.class);
                 dao.pruneEmptyJobs(limit);
                 dao.pruneOrphanErrors();
+                dao.pruneOrphanEnvironments();
                 return null;
             });
         }

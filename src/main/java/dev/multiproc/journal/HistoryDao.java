@@ -26,6 +26,9 @@ public interface HistoryDao {
     @SqlUpdate("DELETE FROM job j WHERE NOT EXISTS (SELECT 1 FROM task t WHERE t.job_id = j.job_id) AND j.job_id < :below")
     int pruneEmptyJobs(@Bind("below") long belowJobId);
 
+    @SqlUpdate("DELETE FROM job_environment e WHERE NOT EXISTS (SELECT 1 FROM job j WHERE j.job_id = e.job_id)")
+    int pruneOrphanEnvironments();
+
     @SqlUpdate("DELETE FROM queueing_error q WHERE NOT EXISTS (SELECT 1 FROM task t WHERE t.task_id = q.task_id)")
     int pruneOrphanErrors();
 }

@@ -37,6 +37,9 @@ public final class Journal implements AutoCloseable {
     /** The redo log starts over once it is this large: a checkpoint verifies what the database file holds. */
     static final long REDO_CHECKPOINT_BYTES = 64L << 20;
 
+    /** The table the read-only user is not granted: the variables clients gave their tasks (their secrets). */
+    static final String SECRET_TABLE = "JOB_ENVIRONMENT";
+
     private final JournalDirectory dir;
     private final JournalCredentials credentials;
     private final HikariDataSource dataSource;
@@ -307,6 +310,9 @@ public final class Journal implements AutoCloseable {
             }
             try (Statement s = c.createStatement()) {
                 for (String name : names) {
+                    if (name.equals(SECRET_TABLE)) {
+                        continue;
+                    }
                     s.execute("GRANT SELECT ON PUBLIC.\"" + name.replace("\"", "\"\"") + "\" TO " + JournalCredentials.READER);
                 }
             }

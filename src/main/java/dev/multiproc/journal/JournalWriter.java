@@ -231,6 +231,10 @@ public final class JournalWriter implements AutoCloseable {
         TaskDao tasks = h.attach(TaskDao.class);
         if (!jobs.isEmpty()) {
             tasks.insertJobs(jobs);
+            List<JobRow> withEnvironment = jobs.stream().filter(j -> j.environment() != null).toList();
+            if (!withEnvironment.isEmpty()) {
+                tasks.insertEnvironments(withEnvironment);
+            }
             if (!singles.isEmpty()) {
                 tasks.insertSingleTasks(singles);
             }

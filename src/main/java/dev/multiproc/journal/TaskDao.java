@@ -12,9 +12,25 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 public interface TaskDao {
 
     @SqlBatch("INSERT INTO job (job_id, name, command, resources, cores, memory_bytes, runtime_s, stdout_path, stderr_path, "
-            + "array_length, submitted_ms, session_id, run_id, line_no) VALUES (:jobId, :name, :command, :resources, :cores, "
-            + ":memoryBytes, :runtimeS, :stdoutPath, :stderrPath, :arrayLength, :submittedMs, :sessionId, :runId, :lineNo)")
+            + "array_length, submitted_ms, session_id, run_id, line_no, client_id, request_key) VALUES (:jobId, :name, :command, "
+            + ":resources, :cores, :memoryBytes, :runtimeS, :stdoutPath, :stderrPath, :arrayLength, :submittedMs, :sessionId, :runId, "
+            + ":lineNo, :clientId, :requestKey)")
     void insertJobs(@BindMethods List<JobRow> jobs);
+
+    @SqlBatch("INSERT INTO job_environment (job_id, environment) VALUES (:jobId, :environment)")
+    void insertEnvironments(@BindMethods List<JobRow> jobs);
+
+    /** The job a client's submit call with this key made, if any. */
+    @SqlQuery("SELECT job_id FROM job WHERE request_key = :key")
+    java.util.Optional<Long> jobOfRequest(@Bind("key") String requestKey);
+
+    @SqlQuery("SELECT array_length FROM job WHERE job_id = :job")
+    java.util.Optional<Integer> arrayLength(@Bind("job") long jobId);
+
+    /** The queued or running tasks of the jobs a client submitted. */
+    @SqlQuery("SELECT t.task_id FROM task t JOIN job j ON j.job_id = t.job_id WHERE j.client_id = :client "
+            + "AND t.state IN ('QUEUED', 'RUNNING') ORDER BY t.job_id, t.step")
+    List<String> activeTasksOfClient(@Bind("client") String clientId);
 
     @SqlBatch("INSERT INTO task (task_id, job_id, step, state) VALUES (CAST(:jobId AS VARCHAR), :jobId, NULL, 'QUEUED')")
     void insertSingleTasks(@Bind("jobId") List<Long> jobIds);
@@ -45,8 +61,9 @@ public interface TaskDao {
     List<UnfinishedTaskRow> unfinishedBefore(@Bind("session") int session);
 
     @RegisterConstructorMapper(JobRow.class)
-    @SqlQuery("SELECT job_id, name, command, resources, cores, memory_bytes, runtime_s, stdout_path, stderr_path, array_length, "
-            + "submitted_ms, session_id, run_id, line_no FROM job WHERE session_id <> :session AND job_id IN "
+    @SqlQuery("SELECT j.job_id, j.name, j.command, j.resources, j.cores, j.memory_bytes, j.runtime_s, j.stdout_path, j.stderr_path, "
+            + "j.array_length, j.submitted_ms, j.session_id, j.run_id, j.line_no, j.client_id, j.request_key, e.environment "
+            + "FROM job j LEFT JOIN job_environment e ON e.job_id = j.job_id WHERE j.session_id <> :session AND j.job_id IN "
             + "(SELECT DISTINCT job_id FROM task WHERE state IN ('QUEUED', 'RUNNING'))")
     List<JobRow> jobsWithUnfinishedTasksBefore(@Bind("session") int session);
 

@@ -43,6 +43,15 @@ public interface TaskJournal extends AutoCloseable {
     void started(TaskStartRow start);
 
     /**
+     * The ids a service client's submit call with this key made: {@code ["17"]} for a single task, the step ids of an
+     * array; empty when no submission carries the key.
+     */
+    Optional<List<String>> idsOfRequest(String requestKey);
+
+    /** The queued or running tasks of the jobs a service client submitted. */
+    List<String> activeTasksOfClient(String clientId);
+
+    /**
      * Tasks run as Slurm jobs were submitted: their Slurm job ids ({@code "17"}, {@code "18_3"}) by task id.
      * Completes when that is durable.
      */

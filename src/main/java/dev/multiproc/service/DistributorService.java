@@ -1,0 +1,139 @@
+package dev.multiproc.service;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.core.Engine;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A journal's distributor served over HTTP on 127.0.0.1: {@code multiproc serve}, or a test's service in its own JVM.
+ * It listens and writes {@code service.json} at once, answers 503 while the distributor recovers the journal, and on
+ * {@link #close()} stops listening and leaves the journal as a killed host would not: running tasks go on under their
+ * launchers (the next service reattaches them), queued ones stay queued.
+ */
+public final class DistributorService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DistributorService.class);
+    static final int THREADS = 16;
+
+    static {
+        // the JDK's server waits for more of a small answer before sending it (Nagle): 50 ms a round trip without this
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        // a client that sends its request or reads its answer this slowly (seconds) loses its connection
+        System.setProperty("sun.net.httpserver.maxReqTime", "60");
+        System.setProperty("sun.net.httpserver.maxRspTime", "60");
+    }
+
+    private final MultiprocessDistributor distributor;
+    private final HttpServer server;
+    private final ExecutorService workers;
+    private final Path journalDir;
+    private final String url;
+    private volatile boolean ready;
+    private boolean closed;
+
+    private DistributorService(MultiprocessDistributor distributor, HttpServer server, ExecutorService workers, Path journalDir) {
+        this.distributor = distributor;
+        this.server = server;
+        this.workers = workers;
+        this.journalDir = journalDir;
+        this.url = "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /**
+     * Serves {@code distributor} (built, not started): binds {@code port} (0: the port the journal's last service
+     * used if it is free, else any), writes service.json, then starts the distributor; answers 503 until it has.
+     */
+    public static DistributorService start(MultiprocessDistributor distributor, int port) throws IOException {
+        Engine engine = distributor.engine();
+        Path journalDir = engine.settings().journalDir().toAbsolutePath().normalize();
+        String token = ServiceFile.token(journalDir);
+        HttpServer server = bind(port, journalDir);
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService workers = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "multiproc-service-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        DistributorService service = new DistributorService(distributor, server, workers, journalDir);
+        ApiHandler api = new ApiHandler(token, () -> service.ready);
+        long pid = ProcessHandle.current().pid();
+        new ProtocolRoutes(engine, new ProtocolRoutes.Info(ServiceFile.API_VERSION, distributor.clusterName(), engine.settings().cluster(),
+                distributor.workerNodeEntryPoint(), distributor.expectedJobmonVersion(), journalDir.toString(), pid)).addTo(api);
+        server.setExecutor(workers);
+        server.createContext("/", api);
+        server.start();
+        try {
+            ServiceFile.write(journalDir, new ServiceFile.Entry(ServiceFile.API_VERSION, service.url, token, pid, journalDir.toString()));
+            distributor.start();
+        } catch (IOException | RuntimeException e) {
+            service.close();
+            throw e;
+        }
+        service.ready = true;
+        log.info("serving journal {} at {}", journalDir, service.url);
+        return service;
+    }
+
+    private static HttpServer bind(int port, Path journalDir) throws IOException {
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        if (port == 0) {
+            int last = ServiceFile.read(journalDir).map(e -> portOf(e.url())).orElse(0);
+            if (last > 0) {
+                try {
+                    return HttpServer.create(new InetSocketAddress(loopback, last), 128); // clients that kept the url reconnect at once
+                } catch (IOException taken) {
+                    log.info("port {} of the journal's last service is taken; listening on another", last);
+                }
+            }
+        }
+        return HttpServer.create(new InetSocketAddress(loopback, port), 128);
+    }
+
+    private static int portOf(String url) {
+        try {
+            return java.net.URI.create(url).getPort();
+        } catch (IllegalArgumentException e) {
+            return 0;
+        }
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public Path journalDir() {
+        return journalDir;
+    }
+
+    public MultiprocessDistributor distributor() {
+        return distributor;
+    }
+
+    /** Stops listening, removes service.json and leaves the journal (see the class comment); idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ready = false;
+        server.stop(1);
+        workers.shutdownNow();
+        try {
+            ServiceFile.remove(journalDir, ProcessHandle.current().pid());
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", ServiceFile.of(journalDir), e.toString());
+        }
+        distributor.engine().detach();
+    }
+}
