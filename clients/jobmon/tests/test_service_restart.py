@@ -105,7 +105,8 @@ class ServiceRestartTest(PluginTest):
         token = live_service.read_service_file(self.service.journal)["token"]
         self.assertNotIn(token, logged)
         self.assertNotIn("environment-value-never-logged", logged)
-        self.assertNotIn("environment-value-never-logged", open(os.path.join(self.service.workdir, "service.log")).read())
+        with open(os.path.join(self.service.workdir, "service.log"), encoding="utf-8", errors="replace") as f:
+            self.assertNotIn("environment-value-never-logged", f.read())
         self.assertNotEqual(old_url, new_url)
         self.assertIn(new_url, logged, "the plugin found the service at its new address")
 
