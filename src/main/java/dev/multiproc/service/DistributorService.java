@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DistributorService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DistributorService.class);
-    static final int THREADS = 16;
+    /** Requests served at once; a client that sends slowly holds one for up to maxReqTime. Idle ones end after 30 s. */
+    static final int THREADS = 64;
 
     static {
         // the JDK's server waits for more of a small answer before sending it (Nagle): 50 ms a round trip without this
@@ -59,11 +60,12 @@ public final class DistributorService implements AutoCloseable {
         String token = ServiceFile.token(journalDir);
         HttpServer server = bind(port, journalDir);
         AtomicInteger n = new AtomicInteger();
-        ExecutorService workers = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "multiproc-service-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        workers.allowCoreThreadTimeOut(true);
         DistributorService service = new DistributorService(distributor, server, workers, journalDir);
         ApiHandler api = new ApiHandler(token, () -> service.ready);
         long pid = ProcessHandle.current().pid();

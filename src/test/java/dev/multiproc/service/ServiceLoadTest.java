@@ -1,0 +1,133 @@
+package dev.multiproc.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiproc.cluster.RemoteExitInfo;
+import dev.multiproc.remote.RemoteDistributor;
+import dev.multiproc.testing.Hosts;
+import dev.multiproc.testing.JournalTest;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The service under clients that misbehave: ones that stall mid-request, ones killed mid-request, and many at once.
+ * Nobody waits on them, nothing is half-journaled, and the service's threads end with it.
+ */
+class ServiceLoadTest extends JournalTest {
+
+    /** A client that sent its headers and part of a submit's body, then went quiet (or, when killed, reset the connection). */
+    private Socket halfRequest(DistributorService s, String token) throws Exception {
+        java.net.URI uri = java.net.URI.create(s.url());
+        Socket socket = new Socket(uri.getHost(), uri.getPort());
+        OutputStream out = socket.getOutputStream();
+        String body = "{\"command\":\"touch " + tmp + "/half\",\"name\":\"half\"}";
+        out.write(("POST /v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body.substring(0, body.length() / 2)).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return socket;
+    }
+
+    private static long serviceThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("multiproc-service-") && t.isAlive()).count();
+    }
+
+    @Test
+    void clientsThatStallOrDieMidRequestHoldNobodyUpAndJournalNothing() throws Exception {
+        try (DistributorService s = DistributorService.start(Hosts.builder(journal(), 2).build(), 0)) {
+            String token = ServiceFile.read(journal()).orElseThrow().token();
+            List<Socket> stalled = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                stalled.add(halfRequest(s, token));
+            }
+            RemoteDistributor d = RemoteDistributor.connect(journal());
+            long t0 = System.nanoTime();
+            String id = d.submitToBatchDistributor("true", "meanwhile", Map.of());
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "a submit waited on stalled clients");
+            for (Socket socket : stalled) {
+                socket.setSoLinger(true, 0); // as a killed client's kernel does: a reset, mid-request
+                socket.close();
+            }
+            await("the task ended", () -> d.getSubmittedOrRunning(null).isEmpty());
+            assertEquals("Process exited with code 0", d.getRemoteExitInfo(id).message());
+            long jobs = Hosts.jdbi(s.distributor()).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM job").mapTo(Long.class).one());
+            assertEquals(1, jobs, "a half-sent submit was journaled");
+        }
+        await("the service's threads ended with it", () -> serviceThreads() == 0);
+    }
+
+    @Test
+    @Tag("slow")
+    void sixtyFourClientsForAMinuteLoseNothingAndLeakNoThread() throws Exception {
+        int clients = 64;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        ConcurrentLinkedQueue<String> submitted = new ConcurrentLinkedQueue<>();
+        try (DistributorService s = DistributorService.start(Hosts.builder(journal(), 4).build(), 0)) {
+            String token = ServiceFile.read(journal()).orElseThrow().token();
+            ExecutorService pool = Executors.newFixedThreadPool(clients + 1);
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                results.add(pool.submit(() -> {
+                    RemoteDistributor d = RemoteDistributor.connect(journal());
+                    List<String> mine = new ArrayList<>();
+                    int calls = 0;
+                    while (System.nanoTime() < until) {
+                        String id = client % 4 == 0 ? d.submitArrayToBatchDistributor("exit 0", "array", Map.of(), 5).get(4)
+                                : d.submitToBatchDistributor("exit 0", "single", Map.of());
+                        mine.add(id);
+                        Set<String> active = d.getSubmittedOrRunning(mine);
+                        for (String done : new ArrayList<>(mine)) {
+                            if (!active.contains(done)) {
+                                RemoteExitInfo info = d.getRemoteExitInfo(done);
+                                assertEquals("Process exited with code 0", info.message());
+                                mine.remove(done);
+                            }
+                        }
+                        calls += 3;
+                        submitted.add(id);
+                    }
+                    d.close();
+                    return calls;
+                }));
+            }
+            results.add(pool.submit(() -> { // misbehaving clients all along
+                int n = 0;
+                while (System.nanoTime() < until) {
+                    Socket socket = halfRequest(s, token);
+                    socket.setSoLinger(true, 0);
+                    socket.close();
+                    n++;
+                }
+                return n;
+            }));
+            int calls = 0;
+            for (Future<Integer> f : results) {
+                calls += f.get(5, TimeUnit.MINUTES);
+            }
+            pool.shutdown();
+            assertTrue(calls > clients, "the clients made " + calls + " calls");
+            await("every task ended", () -> s.distributor().getSubmittedOrRunning(null).isEmpty());
+            long tasks = Hosts.jdbi(s.distributor()).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
+            long expected = submitted.stream().mapToLong(id -> id.contains("_") ? 5 : 1).sum();
+            assertEquals(expected, tasks, "every submitted task was journaled, and nothing else");
+            List<String> notDone = Hosts.jdbi(s.distributor()).withHandle(h -> h.createQuery(
+                    "SELECT CONCAT(task_id, ' ', state, ' ', COALESCE(message, '')) FROM task WHERE state <> 'DONE'").mapTo(String.class).list());
+            assertEquals(List.of(), notDone, "every task ended well");
+            assertTrue(serviceThreads() <= DistributorService.THREADS, serviceThreads() + " threads");
+        }
+        await("the service's threads ended with it", () -> serviceThreads() == 0);
+    }
+}
