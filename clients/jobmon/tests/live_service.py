@@ -23,6 +23,9 @@ PLUGIN_ROOT = os.path.dirname(TESTS)
 REPO = os.path.dirname(os.path.dirname(PLUGIN_ROOT))
 SRC = os.path.join(PLUGIN_ROOT, "src")
 JAR = os.environ.get("MULTIPROC_JAR", os.path.join(REPO, "target", "multiproc.jar"))
+# How to run multiproc: `java -jar JAR` by default; MULTIPROC_COMMAND (words split as a shell would) replaces it,
+# as the Maven test that runs this suite does with its own class path.
+COMMAND = shlex.split(os.environ["MULTIPROC_COMMAND"]) if os.environ.get("MULTIPROC_COMMAND") else ["java", "-jar", JAR]
 RUN_SHELL = os.path.join(TESTS, "run_shell")
 
 if SRC not in sys.path:
@@ -78,14 +81,14 @@ class LiveService:
         if not self.owned:
             wait_until(self.answers, timeout, f"the service of {self.journal} to answer /info")
             return self
-        if not os.path.isfile(JAR):
+        if COMMAND[-1] == JAR and not os.path.isfile(JAR):
             raise RuntimeError(f"{JAR} does not exist: build it with `mvn -B -q -DskipTests package` "
                                "(or set MULTIPROC_SERVICE_JOURNAL to the journal of a running service)")
         os.makedirs(self.journal, exist_ok=True)
         before = read_service_file(self.journal)
         if self._log is None:
             self._log = open(os.path.join(self.workdir, "service.log"), "ab")
-        command = ["java", "-jar", JAR, "serve", "--journal", self.journal, "-j", "4"]
+        command = COMMAND + ["serve", "--journal", self.journal, "-j", "4"]
         if port:
             command += ["--port", str(port)]
         # the service gets none of the tests' JOBMON__ variables: tasks must get them from the plugin

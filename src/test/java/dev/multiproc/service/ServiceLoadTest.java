@@ -120,6 +120,7 @@ class ServiceLoadTest extends JournalTest {
             pool.shutdown();
             assertTrue(calls > clients, "the clients made " + calls + " calls");
             await("every task ended", () -> s.distributor().getSubmittedOrRunning(null).isEmpty());
+            s.distributor().engine().flushJournal(); // the last ends may still be on their way to the journal
             long tasks = Hosts.jdbi(s.distributor()).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Long.class).one());
             long expected = submitted.stream().mapToLong(id -> id.contains("_") ? 5 : 1).sum();
             assertEquals(expected, tasks, "every submitted task was journaled, and nothing else");
