@@ -1,12 +1,14 @@
 package dev.multiproc.cli;
 
 import dev.multiproc.cli.bench.Bench;
+import dev.multiproc.cli.bench.ServiceBench;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Tasks the journal keeps during the heap run (history_max_tasks; default: ${DEFAULT-VALUE}).")
     long heapHistory;
 
+    @Option(names = "--api-calls", defaultValue = "5000",
+            description = "Round trips measured over the service's HTTP API (and twice as many submits); 0 skips the service's part (default: ${DEFAULT-VALUE}).")
+    int apiCalls;
+
     @Option(names = "--dir", paramLabel = "DIR", description = "Where the benchmark's journals go (default: a new temporary directory).")
     Path dir;
 
@@ -79,11 +85,15 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Bench.Results r = new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active, pollCalls,
                 recoveryTasks, heapTasks, heapHistory, work), err).run();
+        ServiceBench.Results api = apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(Table.json(r));
+            out.println(Table.json(api == null ? r : Map.of("bench", r, "service", api)));
         } else {
             print(out, r);
+            if (api != null) {
+                print(out, api);
+            }
         }
         out.flush();
         return 0;
@@ -122,6 +132,15 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  that distributor stopped in %.0f ms, compacting its journal file to %.1f MiB%n", r.stopMs(),
                     r.journalAfterStopBytes() / 1048576.0);
         }
+    }
+
+    private static void print(PrintWriter out, ServiceBench.Results a) {
+        out.println("service API (multiproc serve in this JVM, HTTP/JSON on 127.0.0.1, keep-alive):");
+        out.printf(Locale.ROOT, "  poll round trip (100 ids) from Java: median %.0f us, p99 %.0f us; from Python: median %.0f us, p99 %.0f us (%d calls each)%n",
+                a.javaPoll().medianUs(), a.javaPoll().p99Us(), a.pythonPoll().medianUs(), a.pythonPoll().p99Us(), a.javaPoll().calls());
+        out.printf(Locale.ROOT, "  submits per second, each durable: %.0f from one client, %.0f from eight%n", a.submitsPerSecondOne(),
+                a.submitsPerSecondEight());
+        out.printf(Locale.ROOT, "  array of %d steps through the API, durable, ids back: %.0f ms%n", a.arraySteps(), a.arrayMs());
     }
 
     private static String rate(Bench.Throughput t, double rate) {

@@ -32,7 +32,6 @@ class JobmonPluginTest {
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("unittest.log").toFile());
         pb.environment().put("MULTIPROC_COMMAND", String.join(" ", multiproc.stream().map(JobmonPluginTest::quoted).toList()));
         pb.environment().remove("MULTIPROC_SERVICE_JOURNAL");
-        pb.environment().put("TMPDIR", tmp.toString());
         Process p = pb.start();
         boolean ended = p.waitFor(10, TimeUnit.MINUTES);
         if (!ended) {

@@ -114,6 +114,29 @@ class ServiceApiTest extends JournalTest {
     }
 
     @Test
+    void whileTheServiceIsNotReadyItAnswers503WithRetryAfterButStillServesItsApi() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        ApiHandler api = new ApiHandler("t0k3n", () -> false).route("GET", "/v1/info", (tail, body) -> Map.of())
+                .routeAlways("GET", "/v1/openapi.yaml", (tail, body) -> new byte[] {'x'});
+        server.createContext("/", api);
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            HttpResponse<String> starting = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/info"))
+                    .header("Authorization", "Bearer t0k3n").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, starting.statusCode());
+            assertEquals("1", starting.headers().firstValue("Retry-After").orElse(""));
+            assertTrue(starting.body().contains("starting"), starting.body());
+            HttpResponse<String> spec = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/openapi.yaml")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, spec.statusCode());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void aSubmitSentAgainWithItsKeyIsJournaledOnce() throws Exception {
         try (DistributorService s = DistributorService.start(Hosts.builder(journal(), 2).build(), 0)) {
             String t = token();
