@@ -138,8 +138,8 @@ final class BenchCommand implements Callable<Integer> {
         out.println("service API (multiproc serve in this JVM, HTTP/JSON on 127.0.0.1, keep-alive):");
         out.printf(Locale.ROOT, "  poll round trip (100 ids) from Java: median %.0f us, p99 %.0f us; from Python: median %.0f us, p99 %.0f us (%d calls each)%n",
                 a.javaPoll().medianUs(), a.javaPoll().p99Us(), a.pythonPoll().medianUs(), a.pythonPoll().p99Us(), a.javaPoll().calls());
-        out.printf(Locale.ROOT, "  submits per second, each durable: %.0f from one client, %.0f from eight%n", a.submitsPerSecondOne(),
-                a.submitsPerSecondEight());
+        out.printf(Locale.ROOT, "  submits per second, each durable: %.0f from one client, %.0f from eight (in the service's JVM, no HTTP: %.0f)%n",
+                a.submitsPerSecondOne(), a.submitsPerSecondEight(), a.submitsPerSecondEmbedded());
         out.printf(Locale.ROOT, "  array of %d steps through the API, durable, ids back: %.0f ms%n", a.arraySteps(), a.arrayMs());
     }
 

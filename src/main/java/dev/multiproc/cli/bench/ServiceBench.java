@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class ServiceBench {
 
     /** Figures of one run; NaN where Python is not there. */
-    public record Results(Bench.Latency javaPoll, Bench.Latency pythonPoll, double submitsPerSecondOne, double submitsPerSecondEight,
-            int arraySteps, double arrayMs) {
+    public record Results(Bench.Latency javaPoll, Bench.Latency pythonPoll, double submitsPerSecondEmbedded, double submitsPerSecondOne,
+            double submitsPerSecondEight, int arraySteps, double arrayMs) {
     }
 
     private static final String PYTHON_POLL = String.join("\n",
@@ -73,6 +73,7 @@ public final class ServiceBench {
             Bench.Latency pythonPoll = python(service, ids);
             log.println("bench: service API: submits...");
             log.flush();
+            double embedded = embeddedSubmitsPerSecond(d);
             double one = submitsPerSecond(1);
             double eight = submitsPerSecond(8);
             log.println("bench: service API: an array of " + arraySteps + " steps...");
@@ -84,7 +85,7 @@ public final class ServiceBench {
                 throw new IllegalStateException("the array came back with " + array.size() + " ids, not " + arraySteps);
             }
             d.stop();
-            return new Results(javaPoll, pythonPoll, one, eight, arraySteps, arrayMs);
+            return new Results(javaPoll, pythonPoll, embedded, one, eight, arraySteps, arrayMs);
         } finally {
             d.close();
         }
@@ -119,6 +120,16 @@ public final class ServiceBench {
         }
         String[] f = out.split("\\s+");
         return new Bench.Latency(Double.parseDouble(f[0]), Double.parseDouble(f[1]), calls);
+    }
+
+    /** The same submits made in the service's own JVM, without HTTP: what the API costs on top. */
+    private double embeddedSubmitsPerSecond(MultiprocessDistributor d) {
+        int n = Math.max(1, calls / 2);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            d.submitToBatchDistributor("true", "submit", Map.of());
+        }
+        return n / ((System.nanoTime() - t0) / 1e9);
     }
 
     private double submitsPerSecond(int clients) throws Exception {
