@@ -220,4 +220,5 @@ def _ids(data: Any) -> List[str]:
 
 
 def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)[:40] or "host"
+    # the service takes client ids of at most 64 characters of A-Z a-z 0-9 . _ : -
+    return "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in text)[:24] or "host"
