@@ -64,6 +64,18 @@ final class SlurmBackend implements Backend {
         return new SlurmRecovery(journal, slurm, jobs, active, events, this, policy, sessionId).run();
     }
 
+    /** A request sbatch would refuse, or Slurm keep pending forever, is refused at submit; an unreachable Slurm is checked at sbatch. */
+    @Override
+    public void check(JobSpec spec) {
+        try {
+            slurm.check(jobs.requestToCheck(spec));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("requested resources cannot run on Slurm: " + e.getMessage(), e);
+        } catch (SlurmCommandException e) {
+            log.debug("cannot read Slurm's limits now; sbatch will check job {}: {}", spec.jobId(), e.getMessage());
+        }
+    }
+
     @Override
     public void start() {
         active.lock.lock();

@@ -29,15 +29,17 @@ final class Submissions {
     private final int sessionId;
     private final Runnable ensureOpen;
     private final Consumer<QueuedJob> enqueue;
+    private final Consumer<JobSpec> backendCheck;
 
     Submissions(EngineSettings settings, TaskJournal journal, long nextJobId, int sessionId, Runnable ensureOpen,
-            Consumer<QueuedJob> enqueue) {
+            Consumer<QueuedJob> enqueue, Consumer<JobSpec> backendCheck) {
         this.settings = settings;
         this.journal = journal;
         this.nextJobId = new AtomicLong(nextJobId);
         this.sessionId = sessionId;
         this.ensureOpen = ensureOpen;
         this.enqueue = enqueue;
+        this.backendCheck = backendCheck;
     }
 
     /** Journals one single task (durably) and queues it; returns its id. */
@@ -191,7 +193,9 @@ final class Submissions {
             throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
                     + settings.parallelism() + " slots (parallelism) of this distributor");
         }
-        return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength);
+        JobSpec spec = new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength);
+        backendCheck.accept(spec);
+        return spec;
     }
 
     private static void checkName(String name) {

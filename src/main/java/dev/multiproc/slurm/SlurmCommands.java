@@ -48,7 +48,7 @@ public final class SlurmCommands {
      * is an {@link IllegalArgumentException} and nothing is submitted.
      */
     public String submit(JobRequest request) {
-        limits.check(request);
+        check(request);
         List<String> command = runner.command("sbatch", SbatchArguments.of(request));
         String out = runner.check(command, request.script(), request.environment()).trim();
         String id = out.contains(";") ? out.substring(0, out.indexOf(';')) : out; // "17;cluster" on federations
@@ -56,6 +56,14 @@ public final class SlurmCommands {
             throw new SlurmCommandException(command, 0, out, "printed no job id", null);
         }
         return id;
+    }
+
+    /**
+     * Checks a request against the partition's limits and {@code MaxArraySize} (read every few minutes): what Slurm
+     * would refuse or keep pending forever is an {@link IllegalArgumentException} saying why.
+     */
+    public void check(JobRequest request) {
+        limits.check(request);
     }
 
     /**

@@ -96,9 +96,11 @@ class SlurmDistributorTest extends JournalTest {
     @Test
     void aSubmissionSlurmRefusesIsAQueueingError() throws Exception {
         MultiprocessDistributor d = open();
-        String id = d.submitToBatchDistributor("true", "nowhere", Map.of("queue", "no_such_partition"));
+        // more memory than any node has: sbatch refuses it (partition limits are checked at submit, node sizes are Slurm's)
+        String id = d.submitToBatchDistributor("true", "huge", Map.of("memory", "100G"));
         await("the refusal", () -> d.getSubmittedOrRunning(List.of(id)).isEmpty());
         String error = d.getQueueingErrors(List.of(id)).get(id);
-        assertTrue(error != null && error.contains("no_such_partition"), String.valueOf(error));
+        assertTrue(error != null && error.startsWith("Slurm refused the job") && error.contains("Memory specification can not be satisfied"),
+                String.valueOf(error));
     }
 }
