@@ -42,6 +42,7 @@ final class SlurmBackend implements Backend {
     private final ScheduledExecutorService worker;
     private final SlurmSubmitter submitter;
     private boolean dispatching;
+    private boolean following;
     private volatile boolean closed;
 
     SlurmBackend(SlurmSettings settings, SlurmJobs jobs, ActiveTasks active, TaskEvents events, TaskJournal journal) {
@@ -85,6 +86,20 @@ final class SlurmBackend implements Backend {
                 return;
             }
             dispatching = true;
+        } finally {
+            active.lock.unlock();
+        }
+        follow();
+    }
+
+    /** One squeue per poll interval from now on; a host that only terminates (kill with no host) follows too. */
+    private void follow() {
+        active.lock.lock();
+        try {
+            if (following || closed) {
+                return;
+            }
+            following = true;
         } finally {
             active.lock.unlock();
         }
@@ -155,6 +170,7 @@ final class SlurmBackend implements Backend {
         cancel(cancel);
         if (!cancel.isEmpty() && !closed) {
             worker.schedule(this::pollSafely, 200, TimeUnit.MILLISECONDS);
+            follow();
         }
     }
 

@@ -103,4 +103,22 @@ class SlurmDistributorTest extends JournalTest {
         assertTrue(error != null && error.startsWith("Slurm refused the job") && error.contains("Memory specification can not be satisfied"),
                 String.valueOf(error));
     }
+
+    @Test
+    void aLocalHostLeavesTheSlurmJobsOfAJournalToAHostOnSlurm() throws Exception {
+        MultiprocessDistributor d = open();
+        String id = d.submitToBatchDistributor("sleep 300", "sleeper", Map.of());
+        await("its Slurm job id", () -> slurmJobId(d, id) != null);
+        d.engine().detach(); // the job runs on, as after a crash
+        opened.remove(d);
+        try (MultiprocessDistributor local = Hosts.open(journal(), 4)) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, local::start);
+            assertEquals("the journal's unfinished tasks " + id + " are Slurm jobs; a host on Slurm settles them (cluster: slurm, or "
+                    + "multiproc run --cluster slurm), not a local one", e.getMessage());
+        }
+        MultiprocessDistributor again = open();
+        assertEquals(Set.of(id), again.getSubmittedOrRunning(List.of(id)), "still running, followed by the host on Slurm");
+        again.terminateTaskInstances(List.of(id));
+        assertTrue(awaitEnd(again, id).message().startsWith("terminated by request"));
+    }
 }
