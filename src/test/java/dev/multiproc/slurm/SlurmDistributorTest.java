@@ -121,4 +121,24 @@ class SlurmDistributorTest extends JournalTest {
         again.terminateTaskInstances(List.of(id));
         assertTrue(awaitEnd(again, id).message().startsWith("terminated by request"));
     }
+
+    /**
+     * Slurm splits a step off its array only to start it: steps cancelled while pending have no record of their own,
+     * in squeue or sacct, only their array's. They end terminated, at once, not lost a minute later.
+     */
+    @Test
+    void terminatingAnArrayWhoseStepsArePendingEndsEveryStepTerminated() throws Exception {
+        MultiprocessDistributor d = open();
+        // four cores each: two steps at most run on the eight CPUs of the test node, the rest pend
+        Map<Integer, String> ids = d.submitArrayToBatchDistributor("sleep 300", "pending", Map.of("cores", 4), 6);
+        await("the steps' Slurm ids", () -> ids.values().stream().allMatch(id -> slurmJobId(d, id) != null));
+        long t0 = System.nanoTime();
+        d.terminateTaskInstances(List.copyOf(ids.values()));
+        for (String id : ids.values()) {
+            RemoteExitInfo info = awaitEnd(d, id);
+            assertTrue(info.message().startsWith("terminated by request"), id + ": " + info.message());
+        }
+        double took = (System.nanoTime() - t0) / 1e9;
+        assertTrue(took < 30, "ended as soon as Slurm said so, not after a minute of not knowing them: " + took + " s");
+    }
 }
