@@ -74,6 +74,8 @@ public final class SlurmBench {
             List<Double> mpSubmit = new ArrayList<>();
             List<Double> mpCall = new ArrayList<>();
             List<Double> plainSubmit = new ArrayList<>();
+            double[] cold = arraySubmit(d); // warms the JIT and the journal up, as the local figures are measured warm
+            say("array of %d steps, warm-up round (not counted): multiproc %.0f ms (call %.0f ms)", settings.arraySteps(), cold[1], cold[0]);
             for (int round = 1; round <= settings.rounds(); round++) {
                 double[] mp = arraySubmit(d);
                 mpCall.add(mp[0]);
