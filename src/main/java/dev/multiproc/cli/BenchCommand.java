@@ -2,10 +2,14 @@ package dev.multiproc.cli;
 
 import dev.multiproc.cli.bench.Bench;
 import dev.multiproc.cli.bench.ServiceBench;
+import dev.multiproc.cli.bench.SlurmBench;
+import dev.multiproc.config.Durations;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,8 +22,10 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures multiproc against xargs -P, a plain JDK ProcessBuilder pool and GNU parallel --joblog (when installed: "
                 + "apt-get install parallel) on the same workload, in one run; then the time to submit a large array, the cost of a poll "
-                + "with a long history, recovery time, and the heap after many tasks. Prints a table, or JSON."},
-        footer = {"", "Examples:", "  multiproc bench", "  multiproc bench --tasks 2000 --heap-tasks 0 --json"})
+                + "with a long history, recovery time, and the heap after many tasks; with --slurm, multiproc on Slurm beside plain sbatch "
+                + "and squeue. Prints a table, or JSON."},
+        footer = {"", "Examples:", "  multiproc bench", "  multiproc bench --tasks 2000 --heap-tasks 0 --json",
+                "  multiproc bench --slurm-only"})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -66,6 +72,23 @@ final class BenchCommand implements Callable<Integer> {
             description = "Round trips measured over the service's HTTP API (and twice as many submits); 0 skips the service's part (default: ${DEFAULT-VALUE}).")
     int apiCalls;
 
+    @Option(names = "--slurm", description = "Also measure multiproc on Slurm beside plain sbatch and squeue (SLURM_CONF reaches Slurm).")
+    boolean slurm;
+
+    @Option(names = "--slurm-only", description = "Measure only on Slurm (implies --slurm).")
+    boolean slurmOnly;
+
+    @Option(names = "--slurm-array-steps", defaultValue = "1000",
+            description = "Steps of the Slurm array submitted and polled (at most Slurm's MaxArraySize - 1; default: ${DEFAULT-VALUE}).")
+    int slurmArraySteps;
+
+    @Option(names = "--slurm-tasks", defaultValue = "100", description = "Single Slurm jobs, and steps of an array, run end to end (default: ${DEFAULT-VALUE}).")
+    int slurmTasks;
+
+    @Option(names = "--slurm-poll-interval", defaultValue = "500ms",
+            description = "How often multiproc, and the plain script, ask squeue (default: ${DEFAULT-VALUE}).")
+    String slurmPollInterval;
+
     @Option(names = "--dir", paramLabel = "DIR", description = "Where the benchmark's journals go (default: a new temporary directory).")
     Path dir;
 
@@ -83,20 +106,56 @@ final class BenchCommand implements Callable<Integer> {
         }
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("multiproc-bench");
         PrintWriter err = spec.commandLine().getErr();
-        Bench.Results r = new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active, pollCalls,
-                recoveryTasks, heapTasks, heapHistory, work), err).run();
-        ServiceBench.Results api = apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
         PrintWriter out = spec.commandLine().getOut();
+        Bench.Results r = slurmOnly ? null : new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active,
+                pollCalls, recoveryTasks, heapTasks, heapHistory, work), err).run();
+        ServiceBench.Results api = slurmOnly || apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
+        SlurmBench.Results s = slurm || slurmOnly ? slurm(work, err) : null;
         if (json) {
-            out.println(Table.json(api == null ? r : Map.of("bench", r, "service", api)));
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("local", r);
+            all.put("service", api);
+            all.put("slurm", s);
+            out.println(Table.json(all));
         } else {
-            print(out, r);
+            if (r != null) {
+                print(out, r);
+            }
             if (api != null) {
                 print(out, api);
+            }
+            if (s != null) {
+                print(out, s);
             }
         }
         out.flush();
         return 0;
+    }
+
+    private SlurmBench.Results slurm(Path work, PrintWriter err) throws Exception {
+        if (slurmArraySteps < 1 || slurmTasks < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--slurm-array-steps and --slurm-tasks must be at least 1");
+        }
+        Duration poll = Durations.parse("--slurm-poll-interval", slurmPollInterval);
+        String why = SlurmBench.unreachable();
+        if (why != null) {
+            throw new IllegalStateException("cannot measure on Slurm: sinfo did not answer (" + why + "); set SLURM_CONF to reach it");
+        }
+        return new SlurmBench(new SlurmBench.Settings(slurmArraySteps, slurmTasks, rounds, poll, work), err).run();
+    }
+
+    private static void print(PrintWriter out, SlurmBench.Results s) {
+        out.printf(Locale.ROOT, "on Slurm: multiproc beside plain sbatch/squeue (ratio: multiproc over plain)%n");
+        out.printf(Locale.ROOT, "  array of %d steps, submit until Slurm has it: %.0f ms vs sbatch --array %.0f ms (%.2fx); "
+                + "submitArrayToBatchDistributor returned after %.0f ms%n", s.arraySteps(), s.arraySubmitMs().multiproc(),
+                s.arraySubmitMs().plain(), s.arraySubmitMs().ratio(), s.arrayCallMs());
+        out.printf(Locale.ROOT, "  poll of %d active jobs: multiproc's squeue %.0f ms vs plain squeue %.0f ms (%.2fx); "
+                + "getSubmittedOrRunning from memory %.1f us%n", s.arraySteps(), s.pollMs().multiproc(), s.pollMs().plain(),
+                s.pollMs().ratio(), s.pollFromMemoryUs());
+        out.printf(Locale.ROOT, "  %d single jobs end to end: %.1f vs %.1f tasks/s (%.2fx)%n", s.tasks(), s.singlesPerSecond().multiproc(),
+                s.singlesPerSecond().plain(), s.singlesPerSecond().ratio());
+        out.printf(Locale.ROOT, "  array of %d steps end to end: %.1f vs %.1f tasks/s (%.2fx)%n", s.tasks(),
+                s.arrayStepsPerSecond().multiproc(), s.arrayStepsPerSecond().plain(), s.arrayStepsPerSecond().ratio());
     }
 
     private void print(PrintWriter out, Bench.Results r) {

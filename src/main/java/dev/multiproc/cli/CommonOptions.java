@@ -4,6 +4,7 @@ import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.config.ConfigFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Option;
 
 /** Options every command takes: which configuration, which journal, how much to say. */
@@ -48,5 +49,30 @@ final class CommonOptions {
 
     MultiprocessDistributor.Builder builder() {
         return config().applyTo(MultiprocessDistributor.builder()).journalDir(journalDir());
+    }
+
+    /**
+     * A host on this journal, with {@code settings} applied to {@link #builder()}. Where neither the configuration nor
+     * {@code cluster} says what runs the tasks and the journal's unfinished tasks are Slurm jobs, the host is one on
+     * Slurm: a host that ran with {@code --cluster slurm} is resumed, or its tasks killed, without saying it again.
+     */
+    MultiprocessDistributor host(String cluster, UnaryOperator<MultiprocessDistributor.Builder> settings) {
+        MultiprocessDistributor.Builder b = builder();
+        MultiprocessDistributor d = settings.apply(cluster != null ? b.cluster(cluster) : b).build();
+        if (cluster != null || config().cluster() != null || d.engine().settings().slurm() != null) {
+            return d;
+        }
+        boolean slurmJobs;
+        try {
+            slurmJobs = !d.engine().journal().slurmJobIdsOfUnfinishedBefore(d.engine().sessionId()).isEmpty();
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        if (!slurmJobs) {
+            return d;
+        }
+        d.close();
+        return settings.apply(builder().cluster("slurm")).build();
     }
 }

@@ -100,7 +100,7 @@ final class HistoryCommand implements Callable<Integer> {
     }
 
     /** Whether the journal has tasks run as Slurm jobs (whose Slurm job ids the table then shows). */
-    private static boolean hasSlurmJobs(Connection c) throws java.sql.SQLException {
+    static boolean hasSlurmJobs(Connection c) throws java.sql.SQLException {
         try (var st = c.createStatement();
                 var rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'TASK_HISTORY' "
                         + "AND COLUMN_NAME = 'SLURM_JOB_ID'")) {

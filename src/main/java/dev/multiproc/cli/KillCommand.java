@@ -114,7 +114,7 @@ final class KillCommand implements Callable<Integer> {
     /** No host: become one for a moment, recover what runs, terminate the given tasks, and leave everything else as it was. */
     private Map<String, String> killHere() throws InterruptedException {
         Map<String, String> outcome = new LinkedHashMap<>();
-        try (MultiprocessDistributor d = common.builder().build()) {
+        try (MultiprocessDistributor d = common.host(null, b -> b)) {
             d.engine().recover();
             for (String id : ids) {
                 outcome.put(id, d.getSubmittedOrRunning(List.of(id)).isEmpty() ? "not queued or running" : "terminated");

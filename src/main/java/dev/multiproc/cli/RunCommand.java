@@ -77,16 +77,9 @@ final class RunCommand implements Callable<Integer> {
             return 0;
         }
         String runName = name != null ? name : file.equals("-") ? "stdin" : Path.of(file).getFileName().toString();
-        MultiprocessDistributor.Builder builder = common.builder();
-        if (jobs != null) {
-            builder.parallelism(jobs);
-        }
-        if (cluster != null) {
-            builder.cluster(cluster);
-        }
         long t0 = System.nanoTime();
         Interrupts interrupts = Interrupts.install();
-        MultiprocessDistributor d = builder.build();
+        MultiprocessDistributor d = common.host(cluster, b -> jobs != null ? b.parallelism(jobs) : b);
         boolean detached = false;
         try {
             Counter counter = new Counter();

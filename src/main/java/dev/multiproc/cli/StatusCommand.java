@@ -33,8 +33,10 @@ final class StatusCommand implements Callable<Integer> {
             Table counts = Queries.table(c, "SELECT state, COUNT(*) AS tasks FROM task GROUP BY state ORDER BY state");
             String holder = access.holder().orElse(null);
             // without a host nobody watches the running tasks: how long they have run is not known
-            Table running = Queries.table(c, "SELECT task_id, run_name, name, pid, started_at" + (holder == null ? "" : ", running_s")
-                    + " FROM running_tasks ORDER BY started_at LIMIT 20");
+            boolean slurm = HistoryCommand.hasSlurmJobs(c);
+            Table running = Queries.table(c, "SELECT r.task_id, r.run_name, r.name, r.pid" + (slurm ? ", t.slurm_job_id" : "")
+                    + ", r.started_at" + (holder == null ? "" : ", r.running_s") + " FROM running_tasks r"
+                    + (slurm ? " JOIN task t ON t.task_id = r.task_id" : "") + " ORDER BY r.started_at LIMIT 20");
             Table failures = Queries.table(c, "SELECT task_id, run_name, name, state, reason, exit_code, ended_at, message FROM failures "
                     + "ORDER BY ended_at DESC NULLS LAST LIMIT 5");
             Table session = Queries.table(c, "SELECT session_id, started_at, ended_at, host_pid, parallelism, previous_clean, "

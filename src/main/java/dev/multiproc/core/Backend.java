@@ -10,6 +10,13 @@ import java.util.Optional;
  * which it reports every start and end. A backend is driven by one {@link Engine}.
  */
 interface Backend extends AutoCloseable {
+    /**
+     * Refuses, at submit and before anything is journaled, a job this backend could never run (an
+     * {@link IllegalArgumentException} naming what and why); the local backend takes every valid job.
+     */
+    default void check(JobSpec spec) {
+    }
+
     /** Starts dispatching queued tasks. */
     void start();
 

@@ -82,7 +82,8 @@ public final class Engine implements AutoCloseable {
         this.events = new TaskEvents(active, journal, exitInfos, queueingErrors, stateFiles, sessionId);
         this.backend = settings.slurm() == null ? new LocalBackend(ds, active, events)
                 : new SlurmBackend(settings.slurm(), new SlurmJobs(settings.slurm(), settings.logDir(), dir.root()), active, events, journal);
-        this.submissions = new Submissions(settings, journal, journal.nextJobId(), sessionId, this::ensureOpen, this::enqueue);
+        this.submissions = new Submissions(settings, journal, journal.nextJobId(), sessionId, this::ensureOpen, this::enqueue,
+                backend::check);
         this.server = settings.journalServer() ? JournalServer.start(journal.database()) : null;
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
         this.requestPoller = server == null ? null : TaskRequests.poll(journal, active, backend);

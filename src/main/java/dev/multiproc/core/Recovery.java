@@ -64,11 +64,21 @@ final class Recovery {
         this.sessionId = sessionId;
     }
 
+    /** A local host would take a Slurm job for a process that is gone: it leaves them to a host on Slurm. */
+    private static void refuseSlurmJobs(Map<String, String> slurmJobs) {
+        if (!slurmJobs.isEmpty()) {
+            throw new IllegalStateException("the journal's unfinished tasks " + String.join(", ", slurmJobs.keySet().stream().limit(5).toList())
+                    + (slurmJobs.size() > 5 ? "..." : "") + " are Slurm jobs; a host on Slurm settles them (cluster: slurm, or multiproc run "
+                    + "--cluster slurm), not a local one");
+        }
+    }
+
     RecoveryCounts run() throws IOException {
         long t0 = System.nanoTime();
         var rows = journal.unfinishedBefore(sessionId);
         Map<Long, JobSpec> specs = new HashMap<>();
         if (!rows.isEmpty()) {
+            refuseSlurmJobs(journal.slurmJobIdsOfUnfinishedBefore(sessionId));
             for (JobRow job : journal.jobsWithUnfinishedTasksBefore(sessionId)) {
                 specs.put(job.jobId(), spec(job));
             }

@@ -42,6 +42,7 @@ final class SlurmBackend implements Backend {
     private final ScheduledExecutorService worker;
     private final SlurmSubmitter submitter;
     private boolean dispatching;
+    private boolean following;
     private volatile boolean closed;
 
     SlurmBackend(SlurmSettings settings, SlurmJobs jobs, ActiveTasks active, TaskEvents events, TaskJournal journal) {
@@ -64,6 +65,18 @@ final class SlurmBackend implements Backend {
         return new SlurmRecovery(journal, slurm, jobs, active, events, this, policy, sessionId).run();
     }
 
+    /** A request sbatch would refuse, or Slurm keep pending forever, is refused at submit; an unreachable Slurm is checked at sbatch. */
+    @Override
+    public void check(JobSpec spec) {
+        try {
+            slurm.check(jobs.requestToCheck(spec));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("requested resources cannot run on Slurm: " + e.getMessage(), e);
+        } catch (SlurmCommandException e) {
+            log.debug("cannot read Slurm's limits now; sbatch will check job {}: {}", spec.jobId(), e.getMessage());
+        }
+    }
+
     @Override
     public void start() {
         active.lock.lock();
@@ -73,6 +86,20 @@ final class SlurmBackend implements Backend {
                 return;
             }
             dispatching = true;
+        } finally {
+            active.lock.unlock();
+        }
+        follow();
+    }
+
+    /** One squeue per poll interval from now on; a host that only terminates (kill with no host) follows too. */
+    private void follow() {
+        active.lock.lock();
+        try {
+            if (following || closed) {
+                return;
+            }
+            following = true;
         } finally {
             active.lock.unlock();
         }
@@ -143,6 +170,7 @@ final class SlurmBackend implements Backend {
         cancel(cancel);
         if (!cancel.isEmpty() && !closed) {
             worker.schedule(this::pollSafely, 200, TimeUnit.MILLISECONDS);
+            follow();
         }
     }
 

@@ -35,6 +35,19 @@ final class SlurmJobs {
 
     /** The request for {@code steps} of {@code spec} (null for a single task); creates the log directories first. */
     JobRequest request(JobSpec spec, List<Integer> steps) throws IOException {
+        return request(spec, steps, true);
+    }
+
+    /** The request for the whole of {@code spec}, as submit checks it: no directory is made. */
+    JobRequest requestToCheck(JobSpec spec) {
+        try {
+            return request(spec, null, false);
+        } catch (IOException e) {
+            throw new IllegalStateException("no directory is made here", e);
+        }
+    }
+
+    private JobRequest request(JobSpec spec, List<Integer> steps, boolean createDirs) throws IOException {
         Resources r = spec.resources();
         StringBuilder script = new StringBuilder("#!/bin/sh\n");
         script.append("JOB_ID=").append(spec.jobId()).append("; export JOB_ID\n");
@@ -43,9 +56,10 @@ final class SlurmJobs {
         }
         script.append(spec.command()).append('\n');
         JobRequest.Builder b = JobRequest.builder(script.toString()).name(LogFiles.safeName(spec.name())).comment(comment(spec.jobId()))
-                .environment(spec.environment()).cpusPerTask(spec.cores()).output(logPath("stdout", r.stdoutDir(), spec)).error(logPath("stderr", r.stderrDir(), spec));
+                .environment(spec.environment()).cpusPerTask(spec.cores()).output(logPath("stdout", r.stdoutDir(), spec, createDirs))
+                .error(logPath("stderr", r.stderrDir(), spec, createDirs));
         if (spec.isArray()) {
-            if (steps.size() == spec.arrayLength()) {
+            if (steps == null || steps.size() == spec.arrayLength()) {
                 b.arraySize(spec.arrayLength());
             } else {
                 b.arrayIndices(steps);
@@ -69,7 +83,7 @@ final class SlurmJobs {
     }
 
     /** The protocol's NAME.oID log names; Slurm's {@code %a} stands for the step of an array. */
-    private String logPath(String type, String requestedDir, JobSpec spec) throws IOException {
+    private String logPath(String type, String requestedDir, JobSpec spec, boolean createDirs) throws IOException {
         Path dir = requestedDir != null ? Path.of(requestedDir).toAbsolutePath() : logDir;
         if (dir == null) {
             return "/dev/null";
@@ -77,7 +91,9 @@ final class SlurmJobs {
         if (dir.toString().contains("%") || dir.toString().contains("\\")) {
             throw new IllegalArgumentException("log directory " + dir + " holds % or \\, which Slurm reads as a file name pattern");
         }
-        LogDirectories.create(dir);
+        if (createDirs) {
+            LogDirectories.create(dir);
+        }
         String id = Long.toString(spec.jobId());
         return spec.isArray() ? LogFiles.path(type, dir.toString(), spec.name(), id + "_") + "%a" : LogFiles.path(type, dir.toString(),
                 spec.name(), id);

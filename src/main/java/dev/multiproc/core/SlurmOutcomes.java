@@ -25,8 +25,7 @@ final class SlurmOutcomes {
                                 + "; the job was killed" + slurm, a.exitCode(), signal, null, peakKb);
             }
             case TIMEOUT -> {
-                String limit = requested.runtimeSeconds() != null ? requested.runtimeSeconds() + "s"
-                        : a.timeLimit() != null ? a.timeLimit().toSeconds() + "s" : "the job";
+                String limit = runtimeLimit(a, requested);
                 return new Outcome(TaskState.FAILED, EndCause.RUNTIME, TaskInstanceStatus.RESOURCE_ERROR,
                         "runtime limit of " + limit + " exceeded" + (a.elapsed() != null ? " after running " + a.elapsed().toSeconds() + "s" : "")
                                 + "; the job was killed" + slurm, a.exitCode(), signal, null, peakKb);
@@ -63,6 +62,17 @@ final class SlurmOutcomes {
     static Outcome pendingForever(String slurmJobId, String reason) {
         return Outcomes.queueingError("Slurm job " + slurmJobId + " cannot start: it is pending for a reason that does not clear "
                 + "by itself (" + reason + "); it was cancelled");
+    }
+
+    /** The limit Slurm applied; Slurm counts whole minutes, so it may be more than the task requested. */
+    private static String runtimeLimit(JobAccounting a, Resources requested) {
+        Long asked = requested.runtimeSeconds();
+        if (a.timeLimit() == null) {
+            return asked != null ? asked + "s" : "the job";
+        }
+        long applied = a.timeLimit().toSeconds();
+        return asked == null || asked == applied ? applied + "s"
+                : applied + "s (" + asked + "s requested; Slurm's limits are whole minutes)";
     }
 
     private static String exitText(JobAccounting a) {

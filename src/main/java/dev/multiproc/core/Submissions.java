@@ -33,15 +33,17 @@ final class Submissions {
     private final Consumer<QueuedJob> enqueue;
     private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<List<String>>> keyedInFlight =
             new java.util.concurrent.ConcurrentHashMap<>();
+    private final Consumer<JobSpec> backendCheck;
 
     Submissions(EngineSettings settings, TaskJournal journal, long nextJobId, int sessionId, Runnable ensureOpen,
-            Consumer<QueuedJob> enqueue) {
+            Consumer<QueuedJob> enqueue, Consumer<JobSpec> backendCheck) {
         this.settings = settings;
         this.journal = journal;
         this.nextJobId = new AtomicLong(nextJobId);
         this.sessionId = sessionId;
         this.ensureOpen = ensureOpen;
         this.enqueue = enqueue;
+        this.backendCheck = backendCheck;
     }
 
     /** Journals one single task (durably) and queues it; returns its id. */
@@ -240,7 +242,9 @@ final class Submissions {
             throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
                     + settings.parallelism() + " slots (parallelism) of this distributor");
         }
-        return new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength, context.environment());
+        JobSpec spec = new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength, context.environment());
+        backendCheck.accept(spec);
+        return spec;
     }
 
     private static void checkName(String name) {

@@ -34,6 +34,12 @@ public record JobAccounting(String id, long jobId, JobState state, String stateT
                 q.timeLimit(), q.timeUsed(), q.name(), q.comment(), Source.CONTROLLER);
     }
 
+    /** The same record for step {@code stepId} of the array it stands for (steps that never started share one). */
+    JobAccounting forStep(String stepId) {
+        return new JobAccounting(stepId, jobId, state, stateText, exitCode, signal, reason, maxRssBytes, requestedMemoryBytes, timeLimit,
+                elapsed, name, comment, source);
+    }
+
     /** The same record with the exit code and signal the controller reported. */
     JobAccounting withExit(int code, int sig) {
         return new JobAccounting(id, jobId, state, stateText, code, sig, reason, maxRssBytes, requestedMemoryBytes, timeLimit, elapsed,

@@ -48,7 +48,7 @@ public final class SlurmCommands {
      * is an {@link IllegalArgumentException} and nothing is submitted.
      */
     public String submit(JobRequest request) {
-        limits.check(request);
+        check(request);
         List<String> command = runner.command("sbatch", SbatchArguments.of(request));
         String out = runner.check(command, request.script(), request.environment()).trim();
         String id = out.contains(";") ? out.substring(0, out.indexOf(';')) : out; // "17;cluster" on federations
@@ -56,6 +56,14 @@ public final class SlurmCommands {
             throw new SlurmCommandException(command, 0, out, "printed no job id", null);
         }
         return id;
+    }
+
+    /**
+     * Checks a request against the partition's limits and {@code MaxArraySize} (read every few minutes): what Slurm
+     * would refuse or keep pending forever is an {@link IllegalArgumentException} saying why.
+     */
+    public void check(JobRequest request) {
+        limits.check(request);
     }
 
     /**
@@ -99,7 +107,9 @@ public final class SlurmCommands {
         if (wanted.isEmpty()) {
             return Map.of();
         }
-        Map<String, JobAccounting> result = new LinkedHashMap<>(sacct(List.of("--jobs=" + String.join(",", wanted))));
+        Set<String> selection = new LinkedHashSet<>(wanted);
+        wanted.stream().filter(id -> id.indexOf('_') > 0).forEach(id -> selection.add(id.substring(0, id.indexOf('_'))));
+        Map<String, JobAccounting> result = new LinkedHashMap<>(sacct(List.of("--jobs=" + String.join(",", selection))));
         for (QueuedJob q : queue(wanted)) {
             JobAccounting known = result.get(q.id());
             if (known == null || !known.state().isFinished() && q.state().isFinished()) {
@@ -108,7 +118,38 @@ public final class SlurmCommands {
                 result.put(q.id(), known.withExit(q.exitCode(), q.signal()));
             }
         }
+        for (String id : wanted) {
+            JobAccounting remainder = result.containsKey(id) ? null : unsplitRemainder(result, id);
+            if (remainder != null) {
+                result.put(id, remainder.forStep(id));
+            }
+        }
+        Set<String> added = new LinkedHashSet<>(selection);
+        added.removeAll(wanted);
+        result.keySet().removeIf(k -> !wanted.contains(k) && (added.contains(k) || added.contains(k.split("_", 2)[0])));
         return result;
+    }
+
+    /**
+     * The record of the steps of an array that never started, for step {@code id} ({@code "18_7"}): Slurm splits a
+     * step off its array only to start it, so steps cancelled while pending have no record of their own; sacct shows
+     * them as one finished record, {@code "18"} or {@code "18_[7-999]"}. Null when there is none, or it has not ended.
+     */
+    private static JobAccounting unsplitRemainder(Map<String, JobAccounting> records, String id) {
+        int u = id.indexOf('_');
+        if (u < 0 || !id.substring(u + 1).matches("\\d+")) {
+            return null;
+        }
+        String array = id.substring(0, u);
+        int step = Integer.parseInt(id.substring(u + 1));
+        for (JobAccounting a : records.values()) {
+            boolean covers = a.id().equals(array) || a.id().startsWith(array + "_[") && SlurmValues.indicesContain(
+                    a.id().substring(array.length() + 2, a.id().length() - 1), step);
+            if (covers && a.state().isFinished()) {
+                return a;
+            }
+        }
+        return null;
     }
 
     /**

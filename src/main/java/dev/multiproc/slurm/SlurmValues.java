@@ -77,4 +77,21 @@ final class SlurmValues {
         String t = field == null ? "" : field;
         return t.equals("(null)") || t.equals("N/A") || t.equals("None") ? "" : t;
     }
+
+    /** Whether {@code indices} as Slurm prints an array's ({@code "7-999"}, {@code "1,3,5-7%2"}) holds {@code step}. */
+    static boolean indicesContain(String indices, int step) {
+        String list = indices.contains("%") ? indices.substring(0, indices.indexOf('%')) : indices;
+        for (String part : list.split(",")) {
+            String[] range = part.split("-");
+            if (range.length > 2 || !range[0].matches("\\d{1,9}") || range.length == 2 && !range[1].matches("\\d{1,9}")) {
+                return false;
+            }
+            int low = Integer.parseInt(range[0]);
+            int high = range.length == 2 ? Integer.parseInt(range[1]) : low;
+            if (step >= low && step <= high) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -96,9 +96,49 @@ class SlurmDistributorTest extends JournalTest {
     @Test
     void aSubmissionSlurmRefusesIsAQueueingError() throws Exception {
         MultiprocessDistributor d = open();
-        String id = d.submitToBatchDistributor("true", "nowhere", Map.of("queue", "no_such_partition"));
+        // more memory than any node has: sbatch refuses it (partition limits are checked at submit, node sizes are Slurm's)
+        String id = d.submitToBatchDistributor("true", "huge", Map.of("memory", "100G"));
         await("the refusal", () -> d.getSubmittedOrRunning(List.of(id)).isEmpty());
         String error = d.getQueueingErrors(List.of(id)).get(id);
-        assertTrue(error != null && error.contains("no_such_partition"), String.valueOf(error));
+        assertTrue(error != null && error.startsWith("Slurm refused the job") && error.contains("Memory specification can not be satisfied"),
+                String.valueOf(error));
+    }
+
+    @Test
+    void aLocalHostLeavesTheSlurmJobsOfAJournalToAHostOnSlurm() throws Exception {
+        MultiprocessDistributor d = open();
+        String id = d.submitToBatchDistributor("sleep 300", "sleeper", Map.of());
+        await("its Slurm job id", () -> slurmJobId(d, id) != null);
+        d.engine().detach(); // the job runs on, as after a crash
+        opened.remove(d);
+        try (MultiprocessDistributor local = Hosts.open(journal(), 4)) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, local::start);
+            assertEquals("the journal's unfinished tasks " + id + " are Slurm jobs; a host on Slurm settles them (cluster: slurm, or "
+                    + "multiproc run --cluster slurm), not a local one", e.getMessage());
+        }
+        MultiprocessDistributor again = open();
+        assertEquals(Set.of(id), again.getSubmittedOrRunning(List.of(id)), "still running, followed by the host on Slurm");
+        again.terminateTaskInstances(List.of(id));
+        assertTrue(awaitEnd(again, id).message().startsWith("terminated by request"));
+    }
+
+    /**
+     * Slurm splits a step off its array only to start it: steps cancelled while pending have no record of their own,
+     * in squeue or sacct, only their array's. They end terminated, at once, not lost a minute later.
+     */
+    @Test
+    void terminatingAnArrayWhoseStepsArePendingEndsEveryStepTerminated() throws Exception {
+        MultiprocessDistributor d = open();
+        // four cores each: two steps at most run on the eight CPUs of the test node, the rest pend
+        Map<Integer, String> ids = d.submitArrayToBatchDistributor("sleep 300", "pending", Map.of("cores", 4), 6);
+        await("the steps' Slurm ids", () -> ids.values().stream().allMatch(id -> slurmJobId(d, id) != null));
+        long t0 = System.nanoTime();
+        d.terminateTaskInstances(List.copyOf(ids.values()));
+        for (String id : ids.values()) {
+            RemoteExitInfo info = awaitEnd(d, id);
+            assertTrue(info.message().startsWith("terminated by request"), id + ": " + info.message());
+        }
+        double took = (System.nanoTime() - t0) / 1e9;
+        assertTrue(took < 30, "ended as soon as Slurm said so, not after a minute of not knowing them: " + took + " s");
     }
 }

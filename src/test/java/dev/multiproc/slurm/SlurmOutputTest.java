@@ -194,4 +194,13 @@ class SlurmOutputTest {
         assertEquals(1001, ClusterLimits.maxArraySize("MailProg = /bin/true\nMaxJobCount = 10000\n"));
         assertEquals(50, ClusterLimits.maxArraySize("MaxArraySize            = 50\n"));
     }
+
+    @Test
+    void arrayIndicesAsSlurmPrintsThemSayWhichStepsTheyHold() {
+        org.junit.jupiter.api.Assertions.assertTrue(SlurmValues.indicesContain("7-999", 7));
+        org.junit.jupiter.api.Assertions.assertTrue(SlurmValues.indicesContain("1,3,5-7%2", 6));
+        org.junit.jupiter.api.Assertions.assertFalse(SlurmValues.indicesContain("1,3,5-7%2", 4));
+        org.junit.jupiter.api.Assertions.assertFalse(SlurmValues.indicesContain("7-999", 1000));
+        org.junit.jupiter.api.Assertions.assertFalse(SlurmValues.indicesContain("x-1", 0));
+    }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The command line as a user runs it: a separate JVM, in a working directory, with the project's classpath. */
@@ -26,7 +27,20 @@ public final class Cli {
     }
 
     public static Result runWithInput(Path dir, String stdin, String... args) throws IOException, InterruptedException {
-        Process p = start(dir, args);
+        return finish(dir, start(dir, args), stdin, args);
+    }
+
+    /** As {@link #run}, with {@code environment} added to the command's ({@code SLURM_CONF}...). */
+    public static Result runWith(Map<String, String> environment, Path dir, String... args) throws IOException, InterruptedException {
+        return finish(dir, startWith(environment, dir, args), null, args);
+    }
+
+    /** As {@link #start(Path, String...)}, with {@code environment} added to the command's. */
+    public static Process startWith(Map<String, String> environment, Path dir, String... args) throws IOException {
+        return start(Jvm.command(), environment, dir, args);
+    }
+
+    private static Result finish(Path dir, Process p, String stdin, String... args) throws IOException, InterruptedException {
         if (stdin != null) {
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         }
@@ -40,21 +54,23 @@ public final class Cli {
 
     /** Starts {@code multiproc ARGS} in {@code dir}; its output goes to {@code .out-PID} and {@code .err-PID} there. */
     public static Process start(Path dir, String... args) throws IOException {
-        return start(Jvm.command(), dir, args);
+        return start(Jvm.command(), Map.of(), dir, args);
     }
 
     /** As {@link #start(Path, String...)}, in a JVM with the JVM's own defaults (see {@link Jvm}). */
     public static Process startWithJvmDefaults(Path dir, String... args) throws IOException {
-        return start(Jvm.withDefaults(), dir, args);
+        return start(Jvm.withDefaults(), Map.of(), dir, args);
     }
 
-    private static Process start(List<String> java, Path dir, String... args) throws IOException {
+    private static Process start(List<String> java, Map<String, String> environment, Path dir, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(java);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "-Xmx256m", "dev.multiproc.cli.Main"));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, ".out-tmp", "");
         Path err = Files.createTempFile(dir, ".err-tmp", "");
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(environment);
+        Process p = pb.start();
         Files.move(out, dir.resolve(".out-" + p.pid()));
         Files.move(err, dir.resolve(".err-" + p.pid()));
         return p;

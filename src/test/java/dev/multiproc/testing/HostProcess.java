@@ -41,11 +41,23 @@ public final class HostProcess implements AutoCloseable {
 
     /** A host whose JVM has {@code classPath}: the test class path with another H2, say. */
     public static HostProcess startWithClassPath(String classPath, Path journalDir, int parallelism, String... extra) throws Exception {
+        return start(classPath, null, journalDir, parallelism, extra);
+    }
+
+    /** A host that finds the programs it runs by name (sbatch...) in {@code binDir} first. */
+    public static HostProcess startWithPathFirst(Path binDir, Path journalDir, int parallelism, String... extra) throws Exception {
+        return start(System.getProperty("java.class.path"), binDir, journalDir, parallelism, extra);
+    }
+
+    private static HostProcess start(String classPath, Path binDir, Path journalDir, int parallelism, String... extra) throws Exception {
         List<String> cmd = Jvm.command("-cp", classPath, "-Xmx256m", CrashHost.class.getName(), journalDir.toString(),
                 Integer.toString(parallelism));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(
                 journalDir.resolveSibling(journalDir.getFileName() + "-host.log").toFile()));
+        if (binDir != null) {
+            pb.environment().put("PATH", binDir + java.io.File.pathSeparator + pb.environment().getOrDefault("PATH", ""));
+        }
         HostProcess host = new HostProcess(pb.start());
         host.expect("READY");
         return host;
@@ -93,6 +105,11 @@ public final class HostProcess implements AutoCloseable {
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Whether the host's JVM ended within {@code seconds} (killed by what it ran, say). */
+    public boolean awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS);
     }
 
     public long pid() {

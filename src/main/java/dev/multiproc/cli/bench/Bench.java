@@ -273,7 +273,7 @@ public final class Bench {
 
     // ------------------------------------------------------------------ helpers
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() / 2);
