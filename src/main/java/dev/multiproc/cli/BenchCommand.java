@@ -72,6 +72,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Round trips measured over the service's HTTP API (and twice as many submits); 0 skips the service's part (default: ${DEFAULT-VALUE}).")
     int apiCalls;
 
+    @Option(names = "--service-only", description = "Measure only the service's HTTP API.")
+    boolean serviceOnly;
+
     @Option(names = "--slurm", description = "Also measure multiproc on Slurm beside plain sbatch and squeue (SLURM_CONF reaches Slurm).")
     boolean slurm;
 
@@ -107,10 +110,10 @@ final class BenchCommand implements Callable<Integer> {
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("multiproc-bench");
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
-        Bench.Results r = slurmOnly ? null : new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active,
+        Bench.Results r = slurmOnly || serviceOnly ? null : new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active,
                 pollCalls, recoveryTasks, heapTasks, heapHistory, work), err).run();
         ServiceBench.Results api = slurmOnly || apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
-        SlurmBench.Results s = slurm || slurmOnly ? slurm(work, err) : null;
+        SlurmBench.Results s = (slurm || slurmOnly) && !serviceOnly ? slurm(work, err) : null;
         if (json) {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("local", r);
