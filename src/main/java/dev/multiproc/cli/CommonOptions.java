@@ -23,6 +23,7 @@ final class CommonOptions {
 
     /** Applies the verbosity; call first, before any logger is created. */
     void init() {
+        dev.multiproc.trace.StartupTrace.mark("picocli parse");
         Verbosity.set(verbose.length);
     }
 

@@ -20,7 +20,11 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        dev.multiproc.trace.StartupTrace.mainEntered();
+        int status = execute(args);
+        dev.multiproc.trace.StartupTrace.mark("rest of the command");
+        dev.multiproc.trace.StartupTrace.print(System.err);
+        System.exit(status);
     }
 
     /** Runs the command line and returns its exit status; errors become one line on stderr. */
@@ -44,6 +48,7 @@ public final class Main implements Runnable {
             err.flush();
             return 2;
         });
+        dev.multiproc.trace.StartupTrace.mark("picocli set-up");
         return cli.execute(args);
     }
 

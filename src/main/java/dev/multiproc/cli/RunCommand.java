@@ -88,6 +88,7 @@ final class RunCommand implements Callable<Integer> {
             reportRecovery(err, d.engine().recovery().orElse(null));
             RunStart run = d.engine().startRun(runName, file.equals("-") ? "stdin" : Path.of(file).toAbsolutePath().toString(), commands,
                     retryFailed);
+            dev.multiproc.trace.StartupTrace.mark("run journaled");
             counter.watch(run.waitFor());
             if (run.resumed()) {
                 err.printf(Locale.ROOT, "multiproc: resuming run %s: %d done and %d failed before, %d to run or finish now%n", runName,
@@ -122,6 +123,7 @@ final class RunCommand implements Callable<Integer> {
                     }
                 }
                 d.engine().awaitIdle(Duration.ofDays(365)); // tasks an earlier host left, of other runs, finish too
+                dev.multiproc.trace.StartupTrace.mark("tasks ran");
             } finally {
                 progress.close();
             }

@@ -30,6 +30,7 @@ final class StatusCommand implements Callable<Integer> {
         JournalAccess access = JournalAccess.of(common.journalDir(), spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         try (Connection c = access.reader()) {
+            dev.multiproc.trace.StartupTrace.mark("journal snapshot or server connection");
             Table counts = Queries.table(c, "SELECT state, COUNT(*) AS tasks FROM task GROUP BY state ORDER BY state");
             String holder = access.holder().orElse(null);
             // without a host nobody watches the running tasks: how long they have run is not known
@@ -79,6 +80,7 @@ final class StatusCommand implements Callable<Integer> {
                 failures.print(out, Table.Format.TABLE);
             }
             out.flush();
+            dev.multiproc.trace.StartupTrace.mark("queries, output");
             return 0;
         }
     }

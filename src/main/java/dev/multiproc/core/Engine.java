@@ -69,6 +69,7 @@ public final class Engine implements AutoCloseable {
         this.stateFiles = new StateFiles(dir.stateDir());
         this.launcherBinary = settings.launcherBinary() != null ? settings.launcherBinary().toAbsolutePath()
                 : LauncherBinary.install(dir.binDir());
+        dev.multiproc.trace.StartupTrace.mark("launcher binary installed");
         this.sessionId = journal.openSession(new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
                 settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT), null));
         this.queueingErrors = new QueueingErrors(journal, journal.unpoppedQueueingErrors());
@@ -84,15 +85,19 @@ public final class Engine implements AutoCloseable {
                 : new SlurmBackend(settings.slurm(), new SlurmJobs(settings.slurm(), settings.logDir(), dir.root()), active, events, journal);
         this.submissions = new Submissions(settings, journal, journal.nextJobId(), sessionId, this::ensureOpen, this::enqueue,
                 backend::check);
+        dev.multiproc.trace.StartupTrace.mark("host session opened");
         this.server = settings.journalServer() ? JournalServer.start(journal.database()) : null;
+        dev.multiproc.trace.StartupTrace.mark("journal server");
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
         this.requestPoller = server == null ? null : TaskRequests.poll(journal, active, backend);
     }
 
     /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */
     public static Engine open(EngineSettings settings) {
+        dev.multiproc.trace.StartupTrace.mark("configuration");
         JournalDirectory dir = JournalDirectory.prepare(settings.journalDir());
         HostLock lock = HostLock.acquire(dir, settings.journalServer());
+        dev.multiproc.trace.StartupTrace.mark("host lock");
         H2TaskJournal journal = null;
         try {
             journal = H2TaskJournal.open(dir, settings.syncCommits(), settings.exitInfoSizeLimit());
@@ -153,7 +158,9 @@ public final class Engine implements AutoCloseable {
     public void start() {
         synchronized (lifecycle) {
             recover();
+            dev.multiproc.trace.StartupTrace.mark("recovery");
             backend.start();
+            dev.multiproc.trace.StartupTrace.mark("launcher start");
         }
     }
 
@@ -224,19 +231,24 @@ public final class Engine implements AutoCloseable {
                 requestPoller.close();
             }
             try {
+                dev.multiproc.trace.StartupTrace.mark("summary");
                 if (detach) {
                     backend.detach();
                 } else {
                     backend.close();
                 }
+                dev.multiproc.trace.StartupTrace.mark("shutdown: launcher close");
                 journal.endSession(sessionId, System.currentTimeMillis());
+                dev.multiproc.trace.StartupTrace.mark("shutdown: session end");
             } catch (RuntimeException e) {
                 log.warn("closing the journal: {}", e.getMessage());
             } finally {
                 if (server != null) {
                     server.close();
                 }
+                dev.multiproc.trace.StartupTrace.mark("shutdown: journal server close");
                 journal.close();
+                dev.multiproc.trace.StartupTrace.mark("shutdown: journal close (compaction)");
                 hostLock.close();
             }
         }

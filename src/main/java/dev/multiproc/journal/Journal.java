@@ -81,15 +81,20 @@ public final class Journal implements AutoCloseable {
     public static Journal open(JournalDirectory dir, boolean syncCommits) {
         JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile(), Files.exists(dir.databaseFile()));
         RepairReport repair = JournalRepair.verifyOrRepair(dir, credentials).orElse(null);
+        dev.multiproc.trace.StartupTrace.mark("journal credentials, repair check");
         HikariDataSource ds = dataSource(dir, credentials);
+        dev.multiproc.trace.StartupTrace.mark("H2 open, HikariCP pool");
         try {
             if (SchemaMigration.pending(ds)) {
                 ds.close();
                 SchemaMigration.migrateOnACopy(dir, credentials, syncCommits);
                 ds = dataSource(dir, credentials);
             }
+            dev.multiproc.trace.StartupTrace.mark("Flyway pending check (and migration on a copy)");
             String schema = migrate(ds, null);
+            dev.multiproc.trace.StartupTrace.mark("Flyway validate/migrate");
             grantReader(ds, credentials);
+            dev.multiproc.trace.StartupTrace.mark("reader grants");
             long generation = currentGeneration(ds);
             dir.tightenFileModes();
             GenerationFile generationFile = GenerationFile.open(dir.generationFile());
@@ -98,7 +103,9 @@ public final class Journal implements AutoCloseable {
                 flushToDisk(dir.databaseFile());
             }
             RedoLog redo = RedoLog.create(dir.redoFile(), generation, schema, syncCommits);
-            return new Journal(dir, credentials, ds, generationFile, redo, generation, repair);
+            Journal journal = new Journal(dir, credentials, ds, generationFile, redo, generation, repair);
+            dev.multiproc.trace.StartupTrace.mark("redo log, Jdbi");
+            return journal;
         } catch (RuntimeException e) {
             ds.close();
             throw e;
