@@ -3,6 +3,7 @@ package dev.multiproc.cli;
 import dev.multiproc.cli.bench.Bench;
 import dev.multiproc.cli.bench.ServiceBench;
 import dev.multiproc.cli.bench.SlurmBench;
+import dev.multiproc.cli.bench.StartupBench;
 import dev.multiproc.config.Durations;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
                 + "with a long history, recovery time, and the heap after many tasks; with --slurm, multiproc on Slurm beside plain sbatch "
                 + "and squeue. Prints a table, or JSON."},
         footer = {"", "Examples:", "  multiproc bench", "  multiproc bench --tasks 2000 --heap-tasks 0 --json",
-                "  multiproc bench --slurm-only"})
+                "  multiproc bench --slurm-only", "  multiproc bench --startup-only"})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -75,6 +76,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--service-only", description = "Measure only the service's HTTP API.")
     boolean serviceOnly;
 
+    @Option(names = "--startup", description = "Also measure the command line's start-up (--help, status, run of one true) beside "
+            + "the JVM alone and GNU parallel, with the breakdown of its phases.")
+    boolean startup;
+
+    @Option(names = "--startup-only", description = "Measure only the command line's start-up (implies --startup).")
+    boolean startupOnly;
+
+    @Option(names = "--startup-rounds", defaultValue = "7", description = "Rounds of the start-up figures; the median counts (default: ${DEFAULT-VALUE}).")
+    int startupRounds;
+
     @Option(names = "--slurm", description = "Also measure multiproc on Slurm beside plain sbatch and squeue (SLURM_CONF reaches Slurm).")
     boolean slurm;
 
@@ -110,17 +121,23 @@ final class BenchCommand implements Callable<Integer> {
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("multiproc-bench");
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
-        Bench.Results r = slurmOnly || serviceOnly ? null : new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active,
+        boolean only = slurmOnly || serviceOnly || startupOnly;
+        StartupBench.Results st = startup || startupOnly ? new StartupBench(work.resolve("startup"), Math.max(1, startupRounds), err).run() : null;
+        Bench.Results r = only ? null : new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active,
                 pollCalls, recoveryTasks, heapTasks, heapHistory, work), err).run();
-        ServiceBench.Results api = slurmOnly || apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
-        SlurmBench.Results s = (slurm || slurmOnly) && !serviceOnly ? slurm(work, err) : null;
+        ServiceBench.Results api = slurmOnly || startupOnly || apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
+        SlurmBench.Results s = (slurm || slurmOnly) && !serviceOnly && !startupOnly ? slurm(work, err) : null;
         if (json) {
             Map<String, Object> all = new LinkedHashMap<>();
+            all.put("startup", st);
             all.put("local", r);
             all.put("service", api);
             all.put("slurm", s);
             out.println(Table.json(all));
         } else {
+            if (st != null) {
+                StartupBench.print(out, st);
+            }
             if (r != null) {
                 print(out, r);
             }

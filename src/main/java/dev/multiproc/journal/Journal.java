@@ -85,13 +85,18 @@ public final class Journal implements AutoCloseable {
         HikariDataSource ds = dataSource(dir, credentials);
         dev.multiproc.trace.StartupTrace.mark("H2 open, HikariCP pool");
         try {
-            if (SchemaMigration.pending(ds)) {
+            Flyway flyway = flyway(ds, null);
+            MigrationInfoService info = SchemaMigration.info(flyway);
+            dev.multiproc.trace.StartupTrace.mark("Flyway schema info");
+            String schema;
+            if (info.pending().length > 0) {
                 ds.close();
                 SchemaMigration.migrateOnACopy(dir, credentials, syncCommits);
                 ds = dataSource(dir, credentials);
+                schema = migrate(ds, null);
+            } else {
+                schema = validate(flyway, info); // one reading of the schema history, where migrate() takes three
             }
-            dev.multiproc.trace.StartupTrace.mark("Flyway pending check (and migration on a copy)");
-            String schema = migrate(ds, null);
             dev.multiproc.trace.StartupTrace.mark("Flyway validate/migrate");
             grantReader(ds, credentials);
             dev.multiproc.trace.StartupTrace.mark("reader grants");
@@ -261,6 +266,22 @@ public final class Journal implements AutoCloseable {
      * A journal of a newer schema than this version knows is refused.
      */
     static String migrate(javax.sql.DataSource ds, String target) {
+        Flyway flyway = flyway(ds, target);
+        MigrationInfoService info = flyway.info();
+        refuseNewer(info);
+        try {
+            var result = flyway.migrate();
+            if (result.migrationsExecuted > 0) {
+                log.info("journal schema migrated to version {}", result.targetSchemaVersion);
+            }
+            MigrationInfo now = flyway.info().current();
+            return now == null || now.getVersion() == null ? null : now.getVersion().getVersion();
+        } catch (RuntimeException e) {
+            throw new JournalException("cannot migrate the journal schema: " + rootMessage(e), e);
+        }
+    }
+
+    private static Flyway flyway(javax.sql.DataSource ds, String target) {
         var config = Flyway.configure()
                 .dataSource(ds)
                 .locations("classpath:db/migration")
@@ -268,8 +289,31 @@ public final class Journal implements AutoCloseable {
         if (target != null) {
             config.target(MigrationVersion.fromVersion(target));
         }
-        Flyway flyway = config.load();
-        MigrationInfoService info = flyway.info();
+        return config.load();
+    }
+
+    /**
+     * For a journal with no migration pending: what {@link #migrate} checks (a newer schema is refused, the
+     * applied migrations must match this version's), without migrating; returns the schema version.
+     */
+    private static String validate(Flyway flyway, MigrationInfoService info) {
+        refuseNewer(info);
+        try {
+            var result = flyway.validateWithResult();
+            if (!result.validationSuccessful) {
+                throw new JournalException("the journal's schema does not match this version's migrations: "
+                        + (result.errorDetails == null ? result.getAllErrorMessages() : result.errorDetails.errorMessage));
+            }
+        } catch (JournalException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new JournalException("cannot validate the journal schema: " + rootMessage(e), e);
+        }
+        MigrationInfo current = info.current();
+        return current == null || current.getVersion() == null ? null : current.getVersion().getVersion();
+    }
+
+    private static void refuseNewer(MigrationInfoService info) {
         MigrationInfo current = info.current();
         MigrationVersion newest = MigrationVersion.EMPTY;
         for (MigrationInfo m : info.all()) {
@@ -280,16 +324,6 @@ public final class Journal implements AutoCloseable {
         if (current != null && current.getVersion() != null && current.getVersion().compareTo(newest) > 0) {
             throw new JournalException("the journal has schema version " + current.getVersion() + ", written by a newer multiproc; "
                     + "this version knows schema versions up to " + newest + ". Use a newer multiproc to open it");
-        }
-        try {
-            var result = flyway.migrate();
-            if (result.migrationsExecuted > 0) {
-                log.info("journal schema migrated to version {}", result.targetSchemaVersion);
-            }
-            MigrationInfo now = flyway.info().current();
-            return now == null || now.getVersion() == null ? null : now.getVersion().getVersion();
-        } catch (RuntimeException e) {
-            throw new JournalException("cannot migrate the journal schema: " + rootMessage(e), e);
         }
     }
 

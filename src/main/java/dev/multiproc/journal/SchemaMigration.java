@@ -34,10 +34,10 @@ final class SchemaMigration {
     private SchemaMigration() {
     }
 
-    /** Whether the database behind {@code ds} lacks a migration this version has. */
-    static boolean pending(DataSource ds) {
+    /** The schema history of the database behind {@code flyway}, beside this version's migrations. */
+    static org.flywaydb.core.api.MigrationInfoService info(Flyway flyway) {
         try {
-            return Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().info().pending().length > 0;
+            return flyway.info();
         } catch (RuntimeException e) {
             throw new JournalException("cannot read the journal's schema version: " + Journal.rootMessage(e), e);
         }

@@ -1,0 +1,38 @@
+package dev.multiproc.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The run that the build records the application class-data-sharing archive from ({@code target/multiproc.jsa},
+ * used by {@code bin/multiproc}): the commands people type most, in one JVM, on a journal of its own that is
+ * deleted afterwards. The classes they load are the ones the archive holds, parsed and verified ahead of time.
+ */
+public final class CdsTraining {
+    private CdsTraining() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path work = Files.createTempDirectory("multiproc-cds-");
+        try {
+            Path journal = work.resolve("journal");
+            Path commands = Files.writeString(work.resolve("one.txt"), "true\n");
+            int failed = 0;
+            failed += Main.execute("--help") == 0 ? 0 : 1;
+            failed += Main.execute("run", "--no-progress", "--journal", journal.toString(), commands.toString()) == 0 ? 0 : 1;
+            failed += Main.execute("status", "--journal", journal.toString()) == 0 ? 0 : 1;
+            failed += Main.execute("history", "--journal", journal.toString()) == 0 ? 0 : 1;
+            if (failed > 0) {
+                System.err.println("multiproc: the class-data-sharing training run had " + failed + " failed commands");
+                System.exit(1);
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
