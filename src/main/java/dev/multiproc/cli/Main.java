@@ -11,11 +11,32 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = {"Runs shell commands as local processes with bounded parallelism, journaled in H2 so that a crash "
                 + "loses nothing and a rerun resumes."},
-        subcommands = {RunCommand.class, StatusCommand.class, HistoryCommand.class, LogsCommand.class, KillCommand.class, SqlCommand.class,
-                ConsoleCommand.class, ServeCommand.class, SubmitCommand.class, WaitCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  multiproc run -j 4 src/examples/hello.txt", "  multiproc status",
                 "  multiproc sql \"SELECT * FROM failures\""})
 public final class Main implements Runnable {
+    /**
+     * The subcommands, in the order of the usage. Picocli builds the model of every registered command by
+     * reflection before it parses; a command line that names one gets only that one (a third of the start-up).
+     */
+    private static final java.util.Map<String, java.util.function.Supplier<Object>> SUBCOMMANDS = subcommands();
+
+    private static java.util.Map<String, java.util.function.Supplier<Object>> subcommands() {
+        java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
+        m.put("run", RunCommand::new);
+        m.put("status", StatusCommand::new);
+        m.put("history", HistoryCommand::new);
+        m.put("logs", LogsCommand::new);
+        m.put("kill", KillCommand::new);
+        m.put("sql", SqlCommand::new);
+        m.put("console", ConsoleCommand::new);
+        m.put("serve", ServeCommand::new);
+        m.put("submit", SubmitCommand::new);
+        m.put("wait", WaitCommand::new);
+        m.put("bench", BenchCommand::new);
+        m.put("help", CommandLine.HelpCommand::new);
+        return m;
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -31,6 +52,12 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         H2Settings.bindServersToLoopback(); // before H2 reads it, once: every H2 server here listens on loopback only
         CommandLine cli = new CommandLine(new Main());
+        String named = args.length > 0 && !args[0].equals("help") && SUBCOMMANDS.containsKey(args[0]) ? args[0] : null;
+        SUBCOMMANDS.forEach((name, command) -> {
+            if (named == null || named.equals(name)) {
+                cli.addSubcommand(name, command.get());
+            }
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             err.println("multiproc: error: " + Errors.describe(e));
