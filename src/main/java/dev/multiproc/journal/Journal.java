@@ -302,7 +302,7 @@ public final class Journal implements AutoCloseable {
             var result = flyway.validateWithResult();
             if (!result.validationSuccessful) {
                 throw new JournalException("the journal's schema does not match this version's migrations: "
-                        + (result.errorDetails == null ? result.getAllErrorMessages() : result.errorDetails.errorMessage));
+                        + result.getAllErrorMessages().strip().replaceAll("\\s*\\n\\s*", "; "));
             }
         } catch (JournalException e) {
             throw e;

@@ -85,6 +85,20 @@ class SchemaMigrationTest {
     }
 
     @Test
+    void aJournalWhoseAppliedMigrationDiffersFromThisVersionsIsRefusedWithNoMigrationPending() throws Exception {
+        JournalDirectory dir = JournalDirectory.prepare(tmp.resolve("journal"));
+        Journal.open(dir, false).close();
+        JournalCredentials credentials = JournalCredentials.load(dir.credentialsFile());
+        DatabaseFile file = new DatabaseFile(dir.databaseBase(), credentials);
+        try (Connection c = file.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("UPDATE \"flyway_schema_history\" SET \"checksum\" = \"checksum\" + 1 WHERE \"version\" = '2'");
+            s.execute("SHUTDOWN");
+        }
+        JournalException e = org.junit.jupiter.api.Assertions.assertThrows(JournalException.class, () -> Journal.open(dir, false));
+        assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+    }
+
+    @Test
     void aMigrationThatFailsLeavesTheJournalAsItWas() throws Exception {
         JournalDirectory dir = JournalDirectory.prepare(tmp.resolve("journal"));
         JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile(), false);
