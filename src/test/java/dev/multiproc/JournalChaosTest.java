@@ -56,6 +56,7 @@ class JournalChaosTest {
     }
 
     @Test
+    @Tag("slow") // chaos; the slow tier's version kills hundreds of times, the default tier keeps the killed run
     void aHostKilledAgainAndAgainWhileSubmittingKeepsEveryAcknowledgedSubmission() throws Exception {
         killSubmittingHosts(1, 2, 500);
     }

@@ -107,6 +107,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void ctrlCWithoutATerminalLeavesTasksRunningForTheNextRun() throws Exception {
         Path ledger = tmp.resolve("ledger");
         Path gate = Files.createFile(tmp.resolve("gate")); // the first task runs until the test removes it
@@ -137,6 +138,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void aSecondCtrlCKillsTheRunningTasks() throws Exception {
         commands("long.txt", "sleep 60", "sleep 60");
         Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
@@ -158,6 +160,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void retryFailedRunsOnlyTheFailures() throws Exception {
         Path marker = tmp.resolve("marker");
         commands("flaky.txt", "echo ok >> " + tmp.resolve("oks"), "test -f " + marker + " || { touch " + marker + "; exit 1; }");
@@ -172,6 +175,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void theSameNameWithOtherCommandsIsRefused() throws Exception {
         commands("a.txt", "true");
         assertEquals(0, Cli.run(tmp, "run", "--name", "same", "a.txt").exit());
@@ -182,6 +186,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void inspectionWorksWhileAnotherProcessRunsTasks() throws Exception {
         commands("long.txt", "sleep 60", "sleep 60", "sleep 60");
         Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class ServiceCrashTest extends JournalTest {
 
     @Test
+    @Tag("slow") // chaos; ServiceApiTest checks request keys in the default tier
     void aServiceKilledBetweenSubmitAndAnswerJournalsEachCallOnce() throws Exception {
         killWhileSubmitting(2, 1_500);
     }
