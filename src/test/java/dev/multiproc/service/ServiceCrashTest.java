@@ -31,15 +31,9 @@ import org.junit.jupiter.api.Test;
 class ServiceCrashTest extends JournalTest {
 
     @Test
-    @Tag("slow") // chaos; ServiceApiTest checks request keys in the default tier
-    void aServiceKilledBetweenSubmitAndAnswerJournalsEachCallOnce() throws Exception {
-        killWhileSubmitting(2, 1_500);
-    }
-
-    @Test
     @Tag("slow")
     void aServiceKilledAgainAndAgainJournalsEachCallOnceAndRunsEachTaskOnce() throws Exception {
-        killWhileSubmitting(15, 2_500);
+        killWhileSubmitting(10, 2_500);
     }
 
     private void killWhileSubmitting(int kills, int maxMillis) throws Exception {
