@@ -131,6 +131,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // two host JVMs; the default tier keeps the reattach, exactly-once and true-exit-code cases
     void aReattachedTaskCanBeTerminatedWithItsTree() throws Exception {
         String id = startThenKillHost("sleep 300 & echo $! > " + tmp + "/child; sleep 300").get(0);
         await("the child to be recorded", () -> Files.exists(tmp.resolve("child")));
@@ -192,6 +193,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // two host JVMs; the default tier keeps the reattach, exactly-once and true-exit-code cases
     void aTaskKilledWithItsLauncherWhileTheHostIsDownIsLost() throws Exception {
         String id = startThenKillHost("sleep 300").get(0);
         long task = Long.parseLong(fields(stateFile(id)).get("pid"));
@@ -233,6 +235,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // two host JVMs; the default tier keeps the reattach, exactly-once and true-exit-code cases
     void aPidNowOwnedByAnotherProcessIsNotReattached() throws Exception {
         String id = startThenKillHost("sleep 300").get(0);
         Map<String, String> identity = fields(stateFile(id));
@@ -264,6 +267,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // two host JVMs; the default tier keeps the reattach, exactly-once and true-exit-code cases
     void orphanPolicyKillKillsSurvivorsAndRecordsThem() throws Exception {
         List<String> ids = startThenKillHost("sleep 300 & sleep 300", "sleep 300 & sleep 300");
         try (MultiprocessDistributor d = Hosts.builder(journal(), 2).orphanPolicy(OrphanPolicy.KILL).build()) {

@@ -107,6 +107,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void ctrlCWithoutATerminalLeavesTasksRunningForTheNextRun() throws Exception {
         Path ledger = tmp.resolve("ledger");
         Path gate = Files.createFile(tmp.resolve("gate")); // the first task runs until the test removes it
@@ -137,6 +138,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void aSecondCtrlCKillsTheRunningTasks() throws Exception {
         commands("long.txt", "sleep 60", "sleep 60");
         Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
@@ -158,6 +160,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void retryFailedRunsOnlyTheFailures() throws Exception {
         Path marker = tmp.resolve("marker");
         commands("flaky.txt", "echo ok >> " + tmp.resolve("oks"), "test -f " + marker + " || { touch " + marker + "; exit 1; }");
@@ -172,6 +175,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void theSameNameWithOtherCommandsIsRefused() throws Exception {
         commands("a.txt", "true");
         assertEquals(0, Cli.run(tmp, "run", "--name", "same", "a.txt").exit());
@@ -182,6 +186,7 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void inspectionWorksWhileAnotherProcessRunsTasks() throws Exception {
         commands("long.txt", "sleep 60", "sleep 60", "sleep 60");
         Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
@@ -392,9 +397,14 @@ class CommandLineTest extends JournalTest {
     void benchMeasuresEveryFigureAndWhereTheCpuGoes() throws Exception {
         Cli.Result r = Cli.run(tmp, "bench", "--tasks", "300", "--rounds", "1", "--warmup", "100", "--jobs", "2", "--array-steps", "500",
                 "--history", "200", "--active", "5", "--poll-calls", "20", "--recovery-tasks", "20", "--heap-tasks", "10000",
-                "--heap-history", "2000", "--dir", tmp.resolve("bench").toString(), "--json");
+                "--heap-history", "2000", "--api-calls", "50", "--dir", tmp.resolve("bench").toString(), "--json");
         assertEquals(0, r.exit(), r.toString());
-        JsonNode b = JSON.readTree(r.out());
+        JsonNode all = JSON.readTree(r.out());
+        JsonNode api = all.path("service");
+        assertEquals(50, api.path("javaPoll").path("calls").asInt(), r.out());
+        assertTrue(api.path("javaPoll").path("medianUs").asDouble() > 0 && api.path("submitsPerSecondEight").asDouble() > 0
+                && api.path("arrayMs").asDouble() > 0, r.out());
+        JsonNode b = all.path("local");
         JsonNode t = b.path("throughput").path(0);
         assertEquals(2, t.path("jobs").asInt(), r.out());
         assertTrue(t.path("xargs").asDouble() > 0 && t.path("multiproc").asDouble() > 0, r.out());

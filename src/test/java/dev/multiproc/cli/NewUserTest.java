@@ -88,6 +88,7 @@ class NewUserTest extends JournalTest {
      * says "running": status says no host is alive and what that means.
      */
     @Test
+    @Tag("slow") // several command-line JVMs (11-15 s)
     void statusSaysWhenNoHostHoldsTheJournalAndItsTasksAreAsTheLastHostLeftThem() throws Exception {
         Path gate = Files.createFile(tmp.resolve("gate"));
         try {
@@ -159,6 +160,7 @@ class NewUserTest extends JournalTest {
 
     /** The host of a run tunes its JVM to give unused heap back (the bound itself is measured in the README: it needs a long run). */
     @Test
+    @Tag("slow") // several command-line JVMs (11-15 s)
     void theHostOfARunTunesItsHeapToGiveMemoryBack() throws Exception {
         Path gate = Files.createFile(tmp.resolve("gate"));
         Files.writeString(tmp.resolve("gated.txt"), "while [ -e " + gate + " ]; do sleep 0.05; done\n");

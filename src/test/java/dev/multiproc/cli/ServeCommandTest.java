@@ -10,12 +10,14 @@ import dev.multiproc.testing.JournalTest;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code multiproc serve}, {@code submit} and {@code wait} from a shell, each a JVM of its own. */
 class ServeCommandTest extends JournalTest {
 
     @Test
+    @Tag("slow") // eight command-line JVMs (35 s); RemoteClientTest and ServiceApiTest cover the service in the default tier
     void aScriptSubmitsToTheServiceWaitsAndLearnsHowEachTaskEnded() throws Exception {
         String j = journal().toString();
         Process serve = Cli.start(tmp, "serve", "--journal", j, "-j", "3");

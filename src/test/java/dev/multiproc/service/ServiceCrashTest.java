@@ -31,14 +31,9 @@ import org.junit.jupiter.api.Test;
 class ServiceCrashTest extends JournalTest {
 
     @Test
-    void aServiceKilledBetweenSubmitAndAnswerJournalsEachCallOnce() throws Exception {
-        killWhileSubmitting(2, 1_500);
-    }
-
-    @Test
     @Tag("slow")
     void aServiceKilledAgainAndAgainJournalsEachCallOnceAndRunsEachTaskOnce() throws Exception {
-        killWhileSubmitting(15, 2_500);
+        killWhileSubmitting(10, 2_500);
     }
 
     private void killWhileSubmitting(int kills, int maxMillis) throws Exception {

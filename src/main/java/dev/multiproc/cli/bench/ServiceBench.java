@@ -61,10 +61,7 @@ public final class ServiceBench {
         MultiprocessDistributor d = MultiprocessDistributor.builder().clusterName("bench").journalDir(dir).parallelism(8).build();
         try (DistributorService service = DistributorService.start(d, 0)) {
             RemoteDistributor client = RemoteDistributor.connect(dir);
-            List<String> ids = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
-                ids.add(client.submitToBatchDistributor("true", "poll", Map.of()));
-            }
+            List<String> ids = new ArrayList<>(client.submitArrayToBatchDistributor("true", "poll", Map.of(), 100).values());
             log.println("bench: service API: poll round trips from Java...");
             log.flush();
             Bench.Latency javaPoll = latency(() -> client.getSubmittedOrRunning(ids));
