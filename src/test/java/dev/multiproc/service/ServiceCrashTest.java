@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * (a call whose answer the kill lost is sent again with its key and gets the first one's id), and every task runs once.
  */
 class ServiceCrashTest extends JournalTest {
+    private Process running;
 
     @Test
     @Tag("slow")
@@ -95,7 +97,16 @@ class ServiceCrashTest extends JournalTest {
     }
 
     private Process serve() throws Exception {
-        Process p = Cli.start(tmp, "serve", "--journal", journal().toString(), "-j", "4");
-        return p;
+        running = Cli.start(tmp, "serve", "--journal", journal().toString(), "-j", "4");
+        return running;
+    }
+
+    /** A test that failed half-way leaves no service behind (it runs before JournalTest looks for leftovers). */
+    @AfterEach
+    void stopTheService() throws InterruptedException {
+        if (running != null && running.isAlive()) {
+            running.destroyForcibly();
+            running.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 }
