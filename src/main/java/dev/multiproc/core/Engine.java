@@ -4,8 +4,6 @@ import dev.multiproc.launcher.LauncherBinary;
 import dev.multiproc.state.StateFiles;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
-import dev.multiproc.cluster.TaskInstanceStatus;
-import dev.multiproc.journal.ExitInfoRow;
 import dev.multiproc.journal.HostLock;
 import dev.multiproc.journal.H2TaskJournal;
 import dev.multiproc.journal.JournalDirectory;
@@ -15,13 +13,11 @@ import dev.multiproc.journal.PeriodicTask;
 import dev.multiproc.journal.RecoveryCounts;
 import dev.multiproc.journal.SessionRow;
 import dev.multiproc.journal.TaskJournal;
-import dev.multiproc.journal.TaskOutcomeRow;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,6 +45,7 @@ public final class Engine implements AutoCloseable {
     private final TaskEvents events;
     private final Backend backend;
     private final ExitInfoCache exitInfos;
+    private final ExitInfoLookup exitInfoLookup;
     private final QueueingErrors queueingErrors;
     private final StateFiles stateFiles;
     private final Path launcherBinary;
@@ -80,6 +77,7 @@ public final class Engine implements AutoCloseable {
                 settings.sampleInterval(), settings.logDir(), stateFiles, launcherBinary, dir.root().resolve("launcher.log"), env, sessionId,
                 settings.watchInterval());
         this.active = new ActiveTasks(settings.maxOvertakes());
+        this.exitInfoLookup = new ExitInfoLookup(active, exitInfos, journal);
         this.events = new TaskEvents(active, journal, exitInfos, queueingErrors, stateFiles, sessionId);
         this.backend = settings.slurm() == null ? new LocalBackend(ds, active, events)
                 : new SlurmBackend(settings.slurm(), new SlurmJobs(settings.slurm(), settings.logDir(), dir.root()), active, events, journal);
@@ -325,39 +323,17 @@ public final class Engine implements AutoCloseable {
 
     public void terminate(List<String> ids) {
         ensureOpen();
-        backend.terminate(distinct("distributorIds", ids), Outcomes.TerminateReason.REQUEST);
+        backend.terminate(TaskId.distinct("distributorIds", ids), Outcomes.TerminateReason.REQUEST);
     }
 
     public Map<String, String> popQueueingErrors(List<String> ids) {
         ensureOpen();
-        return queueingErrors.pop(new ArrayList<>(distinct("distributorIds", ids)));
+        return queueingErrors.pop(new ArrayList<>(TaskId.distinct("distributorIds", ids)));
     }
 
     public RemoteExitInfo exitInfo(String id) throws RemoteExitInfoNotAvailableException {
         ensureOpen();
-        if (id == null) {
-            throw new IllegalArgumentException("distributorId must not be null");
-        }
-        if (TaskId.parse(id).isEmpty()) {
-            throw new RemoteExitInfoNotAvailableException("remote exit info not available: '" + id + "' is not a distributor id");
-        }
-        if (!active.active(List.of(id)).isEmpty()) {
-            throw new RemoteExitInfoNotAvailableException("remote exit info not available: task " + id + " has not finished");
-        }
-        Optional<RemoteExitInfo> cached = exitInfos.find(id);
-        if (cached.isPresent()) {
-            return cached.get();
-        }
-        Optional<ExitInfoRow> row = journal.exitInfo(id);
-        if (row.isPresent()) {
-            return new RemoteExitInfo(TaskInstanceStatus.fromCode(row.get().statusCode()), row.get().message());
-        }
-        Optional<TaskOutcomeRow> history = journal.outcome(id);
-        if (history.isPresent() && history.get().statusCode() != null) {
-            return new RemoteExitInfo(TaskInstanceStatus.fromCode(history.get().statusCode()), history.get().message());
-        }
-        throw new RemoteExitInfoNotAvailableException("remote exit info not available: "
-                + (history.isPresent() ? "task " + id + " has not finished" : "no task " + id + " in this journal"));
+        return exitInfoLookup.of(id);
     }
 
     /** Registers a listener told of every task end from now on. */
@@ -411,21 +387,6 @@ public final class Engine implements AutoCloseable {
     /** Commits everything journaled so far. */
     public void flushJournal() {
         journal.flush();
-    }
-
-    private static Set<String> distinct(String what, List<String> ids) {
-        if (ids == null) {
-            throw new IllegalArgumentException(what + " must not be null");
-        }
-        Set<String> unique = new LinkedHashSet<>();
-        for (int i = 0; i < ids.size(); i++) {
-            String id = ids.get(i);
-            if (id == null) {
-                throw new IllegalArgumentException(what + "[" + i + "] is null");
-            }
-            unique.add(id);
-        }
-        return unique;
     }
 
     private void ensureOpen() {

@@ -287,13 +287,7 @@ final class Submissions {
 
     /** Whether {@code id} names a task this journal may have issued: its job id was handed out. */
     boolean mayHaveIssued(String id) {
-        int cut = id.indexOf('_');
-        try {
-            long job = Long.parseLong(cut < 0 ? id : id.substring(0, cut));
-            return job > 0 && job < nextJobId.get() && (cut < 0 || Integer.parseInt(id.substring(cut + 1)) >= 0);
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return TaskId.parse(id).map(t -> t.jobId() > 0 && t.jobId() < nextJobId.get()).orElse(false);
     }
 
     private static String json(Map<String, ?> requested) {

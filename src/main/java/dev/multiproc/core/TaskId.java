@@ -46,4 +46,20 @@ public record TaskId(long jobId, Integer step) {
     public String toString() {
         return step == null ? Long.toString(jobId) : jobId + "_" + step;
     }
+
+    /** The ids given, each once and in order; a null list or id is an error naming {@code what}. */
+    static java.util.Set<String> distinct(String what, java.util.List<String> ids) {
+        if (ids == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        java.util.Set<String> unique = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
+            if (id == null) {
+                throw new IllegalArgumentException(what + "[" + i + "] is null");
+            }
+            unique.add(id);
+        }
+        return unique;
+    }
 }
