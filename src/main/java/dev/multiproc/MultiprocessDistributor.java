@@ -1,17 +1,13 @@
 package dev.multiproc;
 
-import dev.multiproc.cluster.ClusterDistributor;
-import dev.multiproc.cluster.RemoteExitInfo;
-import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.config.ConfigFile;
 import dev.multiproc.core.Engine;
+import dev.multiproc.core.EngineDistributor;
 import dev.multiproc.core.EngineSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Runs shell commands as local processes, at most {@code parallelism} at a time, behind Jobmon's
@@ -26,11 +22,10 @@ import java.util.Set;
  * }
  * }</pre>
  */
-public final class MultiprocessDistributor implements ClusterDistributor {
-    private final Engine engine;
+public final class MultiprocessDistributor extends EngineDistributor {
 
     private MultiprocessDistributor(Engine engine) {
-        this.engine = engine;
+        super(engine);
     }
 
     public static Builder builder() {
@@ -40,78 +35,6 @@ public final class MultiprocessDistributor implements ClusterDistributor {
     /** A distributor configured by a {@code config.yml}; unknown keys and bad values are errors naming the key. */
     public static MultiprocessDistributor fromConfig(Path configYml) {
         return ConfigFile.load(configYml).applyTo(builder()).build();
-    }
-
-    @Override
-    public String clusterName() {
-        return engine.settings().clusterName();
-    }
-
-    /**
-     * The program a task runs to become a Jobmon worker node, as configured ({@code worker_node_entry_point};
-     * by default the name {@value Builder#DEFAULT_WORKER_NODE_ENTRY_POINT}, found on the task's {@code PATH}).
-     * A workflow host submits it followed by {@link #buildWorkerNodeCommand}'s words, as Jobmon's own
-     * distributors run {@code worker_node_entry_point + " " + command}.
-     */
-    @Override
-    public String workerNodeEntryPoint() {
-        return engine.settings().workerNodeEntryPoint();
-    }
-
-    @Override
-    public String expectedJobmonVersion() {
-        return engine.settings().expectedJobmonVersion();
-    }
-
-    @Override
-    public void start() {
-        engine.start();
-    }
-
-    @Override
-    public void stop() {
-        engine.stop();
-    }
-
-    @Override
-    public String submitToBatchDistributor(String command, String name, Map<String, Object> requestedResources) {
-        return engine.submit(command, name, requestedResources);
-    }
-
-    @Override
-    public Map<Integer, String> submitArrayToBatchDistributor(String command, String name, Map<String, Object> requestedResources,
-            int arrayLength) {
-        return engine.submitArray(command, name, requestedResources, arrayLength);
-    }
-
-    @Override
-    public Set<String> getSubmittedOrRunning(List<String> distributorIds) {
-        return engine.active(distributorIds);
-    }
-
-    @Override
-    public void terminateTaskInstances(List<String> distributorIds) {
-        engine.terminate(distributorIds);
-    }
-
-    @Override
-    public Map<String, String> getQueueingErrors(List<String> distributorIds) {
-        return engine.popQueueingErrors(distributorIds);
-    }
-
-    @Override
-    public RemoteExitInfo getRemoteExitInfo(String distributorId) throws RemoteExitInfoNotAvailableException {
-        return engine.exitInfo(distributorId);
-    }
-
-    @Override
-    public void close() {
-        engine.close();
-    }
-
-    /** The engine behind this distributor: the journal, recovery results, counts; for tools built on the library. */
-    public Engine engine() {
-        return engine;
     }
 
     /** Settings of a distributor; {@link #build()} opens the journal. */

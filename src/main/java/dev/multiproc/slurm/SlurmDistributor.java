@@ -2,16 +2,11 @@ package dev.multiproc.slurm;
 
 import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.OrphanPolicy;
-import dev.multiproc.cluster.ClusterDistributor;
-import dev.multiproc.cluster.RemoteExitInfo;
-import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.config.ConfigFile;
-import dev.multiproc.core.Engine;
+import dev.multiproc.core.EngineDistributor;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The journaled distributor with its tasks run as Slurm jobs: the same protocol, journal, restart safety and
@@ -27,11 +22,10 @@ import java.util.Set;
  * }
  * }</pre>
  */
-public final class SlurmDistributor implements ClusterDistributor {
-    private final MultiprocessDistributor distributor;
+public final class SlurmDistributor extends EngineDistributor {
 
     private SlurmDistributor(MultiprocessDistributor distributor) {
-        this.distributor = distributor;
+        super(distributor.engine());
     }
 
     public static Builder builder() {
@@ -41,72 +35,6 @@ public final class SlurmDistributor implements ClusterDistributor {
     /** A distributor configured by a {@code config.yml} (its {@code slurm:} section included), on Slurm whatever its {@code cluster} says. */
     public static SlurmDistributor fromConfig(Path configYml) {
         return new SlurmDistributor(ConfigFile.load(configYml).applyTo(MultiprocessDistributor.builder()).cluster("slurm").build());
-    }
-
-    @Override
-    public String clusterName() {
-        return distributor.clusterName();
-    }
-
-    @Override
-    public String workerNodeEntryPoint() {
-        return distributor.workerNodeEntryPoint();
-    }
-
-    @Override
-    public String expectedJobmonVersion() {
-        return distributor.expectedJobmonVersion();
-    }
-
-    @Override
-    public void start() {
-        distributor.start();
-    }
-
-    @Override
-    public void stop() {
-        distributor.stop();
-    }
-
-    @Override
-    public String submitToBatchDistributor(String command, String name, Map<String, Object> requestedResources) {
-        return distributor.submitToBatchDistributor(command, name, requestedResources);
-    }
-
-    @Override
-    public Map<Integer, String> submitArrayToBatchDistributor(String command, String name, Map<String, Object> requestedResources,
-            int arrayLength) {
-        return distributor.submitArrayToBatchDistributor(command, name, requestedResources, arrayLength);
-    }
-
-    @Override
-    public Set<String> getSubmittedOrRunning(List<String> distributorIds) {
-        return distributor.getSubmittedOrRunning(distributorIds);
-    }
-
-    @Override
-    public void terminateTaskInstances(List<String> distributorIds) {
-        distributor.terminateTaskInstances(distributorIds);
-    }
-
-    @Override
-    public Map<String, String> getQueueingErrors(List<String> distributorIds) {
-        return distributor.getQueueingErrors(distributorIds);
-    }
-
-    @Override
-    public RemoteExitInfo getRemoteExitInfo(String distributorId) throws RemoteExitInfoNotAvailableException {
-        return distributor.getRemoteExitInfo(distributorId);
-    }
-
-    @Override
-    public void close() {
-        distributor.close();
-    }
-
-    /** The engine behind it: the journal, recovery results, counts. */
-    public Engine engine() {
-        return distributor.engine();
     }
 
     /** Settings of a Slurm distributor; {@link #build()} opens the journal. Unset settings keep MultiprocessDistributor's defaults. */
