@@ -7,49 +7,16 @@ import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.testing.Hosts;
-import dev.multiproc.testing.JournalTest;
-import dev.multiproc.testing.SlurmCluster;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The distributor on the real test Slurm ({@code .ci/slurm up}): the protocol as local tasks pass it. */
-class SlurmDistributorTest extends JournalTest {
-    private SlurmCluster cluster;
-    private final List<MultiprocessDistributor> opened = new ArrayList<>();
-
-    @BeforeEach
-    void slurm() {
-        cluster = SlurmCluster.require();
-    }
-
-    @AfterEach
-    void closeAll() {
-        opened.forEach(MultiprocessDistributor::close);
-    }
-
+class SlurmDistributorTest extends SlurmHostTest {
     private MultiprocessDistributor open() {
-        MultiprocessDistributor d = Hosts.builder(journal(), 4).cluster("slurm").slurmPollInterval(Duration.ofMillis(200))
-                .slurmEnvironment(cluster.environment()).logDir(tmp.resolve("logs")).build();
-        opened.add(d);
-        d.start();
-        return d;
-    }
-
-    private static RemoteExitInfo awaitEnd(MultiprocessDistributor d, String id) throws Exception {
-        await("task " + id + " to end", () -> d.getSubmittedOrRunning(List.of(id)).isEmpty());
-        return d.getRemoteExitInfo(id);
-    }
-
-    private static String slurmJobId(MultiprocessDistributor d, String taskId) {
-        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT slurm_job_id FROM task WHERE task_id = :t").bind("t", taskId)
-                .mapTo(String.class).one());
+        return openOnSlurm(b -> b.logDir(tmp.resolve("logs")));
     }
 
     @Test

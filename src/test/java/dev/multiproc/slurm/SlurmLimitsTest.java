@@ -9,14 +9,10 @@ import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.testing.Hosts;
-import dev.multiproc.testing.JournalTest;
-import dev.multiproc.testing.SlurmCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -27,36 +23,9 @@ import org.awaitility.Awaitility;
  * ends {@code RESOURCE_ERROR} with the limit, the exit-info bound holds, what Slurm would refuse is refused at
  * submit, and a job pending for a reason that never clears is a queueing error.
  */
-class SlurmLimitsTest extends JournalTest {
-    private SlurmCluster cluster;
-    private final List<MultiprocessDistributor> opened = new ArrayList<>();
-
-    @BeforeEach
-    void slurm() {
-        cluster = SlurmCluster.require();
-    }
-
-    @AfterEach
-    void closeAll() {
-        opened.forEach(MultiprocessDistributor::close);
-    }
-
+class SlurmLimitsTest extends SlurmHostTest {
     private MultiprocessDistributor open(int exitInfoSizeLimit) {
-        MultiprocessDistributor d = Hosts.builder(journal(), 4).cluster("slurm").slurmPollInterval(Duration.ofMillis(200))
-                .slurmEnvironment(cluster.environment()).exitInfoSizeLimit(exitInfoSizeLimit).build();
-        opened.add(d);
-        d.start();
-        return d;
-    }
-
-    private static RemoteExitInfo awaitEnd(MultiprocessDistributor d, String id) throws Exception {
-        await("task " + id + " to end", () -> d.getSubmittedOrRunning(List.of(id)).isEmpty());
-        return d.getRemoteExitInfo(id);
-    }
-
-    private static String slurmJobId(MultiprocessDistributor d, String taskId) {
-        return Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT slurm_job_id FROM task WHERE task_id = :t").bind("t", taskId)
-                .mapTo(String.class).findOne().orElse(null));
+        return openOnSlurm(b -> b.exitInfoSizeLimit(exitInfoSizeLimit));
     }
 
     private static int rows(MultiprocessDistributor d, String table) {
