@@ -54,8 +54,9 @@ final class CommonOptions {
 
     /**
      * A host on this journal, with {@code settings} applied to {@link #builder()}. Where neither the configuration nor
-     * {@code cluster} says what runs the tasks and the journal's unfinished tasks are Slurm jobs, the host is one on
-     * Slurm: a host that ran with {@code --cluster slurm} is resumed, or its tasks killed, without saying it again.
+     * {@code cluster} says what runs the tasks and the journal's unfinished tasks are Slurm's (they have Slurm job ids,
+     * or a host on Slurm journaled them), the host is one on Slurm: a host that ran with {@code --cluster slurm} is
+     * resumed, or its tasks killed, without saying it again.
      */
     MultiprocessDistributor host(String cluster, UnaryOperator<MultiprocessDistributor.Builder> settings) {
         MultiprocessDistributor.Builder b = builder();
@@ -65,7 +66,7 @@ final class CommonOptions {
         }
         boolean slurmJobs;
         try {
-            slurmJobs = !d.engine().journal().slurmJobIdsOfUnfinishedBefore(d.engine().sessionId()).isEmpty();
+            slurmJobs = !d.engine().journal().slurmTasksUnfinishedBefore(d.engine().sessionId()).isEmpty();
         } catch (RuntimeException e) {
             d.close();
             throw e;

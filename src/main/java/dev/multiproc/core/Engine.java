@@ -68,7 +68,8 @@ public final class Engine implements AutoCloseable {
                 : LauncherBinary.install(dir.binDir());
         dev.multiproc.trace.StartupTrace.mark("launcher binary installed");
         this.sessionId = journal.openSession(new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
-                settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT), null));
+                settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT),
+                settings.slurm() != null ? "slurm" : "local", null));
         this.queueingErrors = new QueueingErrors(journal, journal.unpoppedQueueingErrors());
         this.exitInfos = new ExitInfoCache(settings.exitInfoSizeLimit());
         Map<String, String> env = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -65,9 +66,9 @@ final class Recovery {
     }
 
     /** A local host would take a Slurm job for a process that is gone: it leaves them to a host on Slurm. */
-    private static void refuseSlurmJobs(Map<String, String> slurmJobs) {
+    private static void refuseSlurmJobs(List<String> slurmJobs) {
         if (!slurmJobs.isEmpty()) {
-            throw new IllegalStateException("the journal's unfinished tasks " + String.join(", ", slurmJobs.keySet().stream().limit(5).toList())
+            throw new IllegalStateException("the journal's unfinished tasks " + String.join(", ", slurmJobs.stream().limit(5).toList())
                     + (slurmJobs.size() > 5 ? "..." : "") + " are Slurm jobs; a host on Slurm settles them (cluster: slurm, or multiproc run "
                     + "--cluster slurm), not a local one");
         }
@@ -78,7 +79,7 @@ final class Recovery {
         var rows = journal.unfinishedBefore(sessionId);
         Map<Long, JobSpec> specs = new HashMap<>();
         if (!rows.isEmpty()) {
-            refuseSlurmJobs(journal.slurmJobIdsOfUnfinishedBefore(sessionId));
+            refuseSlurmJobs(journal.slurmTasksUnfinishedBefore(sessionId));
             for (JobRow job : journal.jobsWithUnfinishedTasksBefore(sessionId)) {
                 specs.put(job.jobId(), spec(job));
             }

@@ -112,6 +112,14 @@ public final class H2TaskJournal implements TaskJournal {
     }
 
     @Override
+    public List<String> slurmTasksUnfinishedBefore(int sessionId) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT t.task_id FROM task t JOIN job j ON j.job_id = t.job_id "
+                + "JOIN host_session s ON s.session_id = j.session_id WHERE t.state IN ('QUEUED', 'RUNNING') AND j.session_id <> :session "
+                + "AND (t.slurm_job_id IS NOT NULL OR s.backend = 'slurm') ORDER BY t.job_id, t.step")
+                .bind("session", sessionId).mapTo(String.class).list());
+    }
+
+    @Override
     public void ended(TaskEndRow end, ExitInfoRow exitInfo, Runnable afterDurable) {
         writer.ended(end, exitInfo, afterDurable);
     }

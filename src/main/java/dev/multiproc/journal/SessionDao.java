@@ -17,8 +17,8 @@ public interface SessionDao {
     Optional<Boolean> lastEndedCleanly();
 
     @SqlUpdate("INSERT INTO host_session (session_id, started_ms, host_pid, host_name, cluster_name, parallelism, orphan_policy, "
-            + "previous_clean) VALUES (:sessionId, :startedMs, :hostPid, :hostName, :clusterName, :parallelism, :orphanPolicy, "
-            + ":previousClean)")
+            + "backend, previous_clean) VALUES (:sessionId, :startedMs, :hostPid, :hostName, :clusterName, :parallelism, :orphanPolicy, "
+            + ":backend, :previousClean)")
     void insert(@BindMethods SessionRow row);
 
     @SqlUpdate("UPDATE host_session SET recovery_ms = :recoveryMs, reattached = :reattached, finished_while_down = :finishedWhileDown, "

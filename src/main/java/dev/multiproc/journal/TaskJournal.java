@@ -80,6 +80,12 @@ public interface TaskJournal extends AutoCloseable {
     /** The Slurm job ids of those tasks that have one, by task id. */
     Map<String, String> slurmJobIdsOfUnfinishedBefore(int sessionId);
 
+    /**
+     * Those tasks that only a host on Slurm may settle, in submission order: the ones with a Slurm job id, and the
+     * ones a session on Slurm journaled (sbatch may have made a job for them before that session died).
+     */
+    List<String> slurmTasksUnfinishedBefore(int sessionId);
+
     /** The jobs of those tasks. */
     List<JobRow> jobsWithUnfinishedTasksBefore(int sessionId);
 

@@ -1,6 +1,7 @@
 package dev.multiproc.slurm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiproc.MultiprocessDistributor;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * A host SIGKILLed at the one point where Slurm has a job the journal does not know of: after {@code sbatch}
  * answered, before the Slurm id is journaled. The host runs the real sbatch through a script that kills the
  * host's JVM as soon as sbatch printed the id, so the host never reads it. Its successor must neither lose
- * that task nor submit it twice, and must submit the task the host never got to.
+ * that task nor submit it twice, and must submit the task the host never got to; a local successor must refuse
+ * the journal, as it cannot know which of them Slurm runs.
  */
 @Tag("slow")
 class SlurmSubmitCrashTest extends JournalTest {
@@ -51,6 +53,12 @@ class SlurmSubmitCrashTest extends JournalTest {
         }
         String submitted = Files.readString(answered).trim();
         assertTrue(submitted.matches("\\d+"), "sbatch answered a job id: " + submitted);
+
+        // no task has a Slurm id, yet one has a Slurm job: a local successor would run it a second time, so it refuses
+        try (MultiprocessDistributor local = Hosts.open(journal(), 4)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, local::start);
+            assertTrue(e.getMessage().startsWith("the journal's unfinished tasks " + ids.get(0) + ", " + ids.get(1)), e.getMessage());
+        }
 
         MultiprocessDistributor d = Hosts.builder(journal(), 4).cluster("slurm").slurmPollInterval(Duration.ofMillis(200))
                 .slurmEnvironment(cluster.environment()).build();
