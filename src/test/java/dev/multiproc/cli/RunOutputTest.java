@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code multiproc run --output} and the failure table, as a user runs them: a command-line JVM, the built-in configuration. */
@@ -70,6 +72,47 @@ class RunOutputTest extends JournalTest {
                 + "is discarded: set log_dir", r.err().strip(), r.toString());
         assertFalse(Files.exists(tmp.resolve("ran")), "nothing ran");
         assertFalse(Files.exists(journal()), "nothing was journaled");
+    }
+
+    @Test
+    @Tag("slow") // two command-line JVMs and a reattachment
+    void aResumedRunPrintsTheOutputOfTheTaskItReattachedNotOfThoseThatEndedBefore() throws Exception {
+        Path ledger = tmp.resolve("ledger");
+        Path gate = Files.createFile(tmp.resolve("gate")); // the first task runs until the test removes it
+        Files.write(tmp.resolve("r.txt"), List.of("echo before; echo started >> " + ledger + "; while [ -e " + gate + " ]; do sleep 0.05; done; "
+                + "echo after", "echo quick"));
+        try {
+            Process first = Cli.start(tmp, "run", "--output", "-j", "2", "r.txt");
+            await("the first task to start and the second to be printed", () -> Files.exists(ledger) && outOf(first).contains("quick"));
+            first.destroyForcibly(); // SIGKILL: the task runs on under its launcher
+            assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+            Process again = Cli.start(tmp, "run", "--output", "-j", "2", "r.txt");
+            await("the second run to reattach the running task", () -> errOf(again).contains("1 reattached"));
+            Files.delete(gate);
+            assertTrue(again.waitFor(60, TimeUnit.SECONDS), "the second run ends once its task has");
+            String out = Cli.out(tmp, again);
+            assertEquals(0, again.exitValue(), out + Cli.err(tmp, again));
+            assertTrue(out.startsWith("before\nafter\nrun r.txt: 2 commands: 2 done"), "the reattached task's output, whole; not the "
+                    + "one that ended before: " + out);
+        } finally {
+            Files.deleteIfExists(gate);
+        }
+    }
+
+    private String outOf(Process p) {
+        try {
+            return Cli.out(tmp, p);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    private String errOf(Process p) {
+        try {
+            return Cli.err(tmp, p);
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     private static void assertContiguous(List<String> lines, List<String> block) {
