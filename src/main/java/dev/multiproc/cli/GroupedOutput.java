@@ -55,6 +55,8 @@ final class GroupedOutput {
                 TaskLogRow task = logs.get(id);
                 if (task != null) {
                     print(task);
+                } else {
+                    note("multiproc: task " + id + " has left the journal (history retention), and with it where its output is");
                 }
             }
         });
@@ -64,9 +66,8 @@ final class GroupedOutput {
         Path stdout = logFile(task, "stdout");
         Path stderr = logFile(task, "stderr");
         if (stdout == null && stderr == null) {
-            notes.println("multiproc: the output of task " + task.taskId() + (task.lineNo() != null ? " (line " + task.lineNo() + ")" : "")
+            note("multiproc: the output of task " + task.taskId() + (task.lineNo() != null ? " (line " + task.lineNo() + ")" : "")
                     + " was not kept: no log directory when it was submitted");
-            notes.flush();
             return;
         }
         copy(task, stdout, out);
@@ -88,12 +89,16 @@ final class GroupedOutput {
         } catch (NoSuchFileException e) {
             // a task that never started has no log file
         } catch (IOException e) {
-            notes.println("multiproc: cannot read the output of task " + task.taskId() + " in " + file + ": " + Errors.describe(e));
-            notes.flush();
+            note("multiproc: cannot read the output of task " + task.taskId() + " in " + file + ": " + Errors.describe(e));
         }
         if (last != '\n') {
             to.write('\n');
         }
         to.flush();
+    }
+
+    private void note(String line) {
+        notes.println(line);
+        notes.flush();
     }
 }
