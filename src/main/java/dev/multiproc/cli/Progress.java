@@ -1,5 +1,6 @@
 package dev.multiproc.cli;
 
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -11,6 +12,11 @@ import me.tongfei.progressbar.ProgressBarStyle;
 abstract class Progress implements AutoCloseable {
 
     abstract void update(int done, int failed, int running, int queued);
+
+    /** Runs {@code print}, which writes to the terminal, with the bar (if any) cleared before and drawn again after. */
+    void aside(Runnable print) {
+        print.run();
+    }
 
     /** Makes room for a question at the terminal. */
     void pause() {
@@ -34,13 +40,18 @@ abstract class Progress implements AutoCloseable {
 
     /** The live bar: done of total, failed, running, queued, rate and ETA. */
     private static final class Bar extends Progress {
+        private final BarLine line = new BarLine(System.err);
         private final ProgressBar bar;
         private boolean closed;
 
         Bar(String name, int total) {
             this.bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(total).setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                    .setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err)).showSpeed().setUnit(" tasks", 1)
-                    .build();
+                    .setUpdateIntervalMillis(250).setConsumer(line).showSpeed().setUnit(" tasks", 1).build();
+        }
+
+        @Override
+        void aside(Runnable print) {
+            line.aside(print);
         }
 
         @Override
@@ -62,6 +73,43 @@ abstract class Progress implements AutoCloseable {
                 closed = true;
                 bar.close();
             }
+        }
+    }
+
+    /** The bar's line at the terminal; the bar draws it from a thread of its own, so what prints beside it waits its turn. */
+    private static final class BarLine extends ConsoleProgressBarConsumer {
+        private final PrintStream stream;
+        private String drawn;
+        private boolean closed;
+
+        BarLine(PrintStream stream) {
+            super(stream);
+            this.stream = stream;
+        }
+
+        @Override
+        public synchronized void accept(String rendered) {
+            drawn = rendered;
+            super.accept(rendered);
+            stream.flush();
+        }
+
+        synchronized void aside(Runnable print) {
+            boolean shown = drawn != null && !closed;
+            if (shown) {
+                stream.print('\r' + " ".repeat(Math.max(0, getMaxRenderedLength())) + '\r');
+                stream.flush();
+            }
+            print.run();
+            if (shown) {
+                accept(drawn);
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            super.close();
         }
     }
 

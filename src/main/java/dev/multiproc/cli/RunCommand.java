@@ -29,9 +29,11 @@ import picocli.CommandLine.Parameters;
                 "Blank lines and lines starting with # are skipped. Running the same run again (same name, same commands) resumes it: "
                         + "tasks still alive are reattached, finished ones do not run again, the rest run.",
                 "Ctrl-C asks whether to leave the running tasks running (the next run reattaches them) or to kill them; a second "
-                        + "Ctrl-C kills. Exits with the number of failed commands (at most 101)."},
+                        + "Ctrl-C kills. Exits with the number of failed commands (at most 101), and lists the first 20 failures "
+                        + "with their log files."},
         footer = {"", "Examples:", "  multiproc run -j 4 src/examples/hello.txt",
                 "  multiproc run --retry-failed src/examples/hello.txt",
+                "  multiproc run --output -j 8 src/examples/hello.txt > all-output.txt",
                 "  seq 100 | sed 's/^/sleep 0.1; echo /' | multiproc run --name counting -"})
 final class RunCommand implements Callable<Integer> {
     private static final int MAX_EXIT = 101;
@@ -61,11 +63,23 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar or progress lines.")
     boolean noProgress;
 
+    @Option(names = "--output", description = {"Print each task's output when it finishes, in the order they finish: its standard "
+            + "output to ours, then its standard error to ours, whole, never mixed with another task's (as GNU parallel's --group). "
+            + "It is read from the task's log files, so log_dir must not be empty.",
+            "A resumed run prints the output of the tasks that finish in this run, also of those it reattached; "
+            + "not of those that ended before (multiproc logs ID shows any task's)."})
+    boolean output;
+
     @Override
     public Integer call() throws Exception {
         common.init();
         if (jobs != null && jobs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-j must be at least 1, got " + jobs);
+        }
+        Path logDir = common.config().logDir();
+        if (output && (logDir == null || logDir.toString().isEmpty())) {
+            throw new IllegalArgumentException("--output prints the tasks' log files, and log_dir is empty in "
+                    + (common.config != null ? common.config : Path.of("config.yml")) + ", so their output is discarded: set log_dir");
         }
         List<String> commands = CommandFile.read(file, System.in);
         HostMemory.bound();
@@ -82,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
         MultiprocessDistributor d = common.host(cluster, b -> jobs != null ? b.parallelism(jobs) : b);
         boolean detached = false;
         try {
-            Counter counter = new Counter();
+            Counter counter = new Counter(output);
             d.engine().addEndListener(counter::ended);
             d.start();
             reportRecovery(err, d.engine().recovery().orElse(null));
@@ -96,14 +110,17 @@ final class RunCommand implements Callable<Integer> {
                 err.flush();
             }
             Progress progress = noProgress ? Progress.none() : Progress.forStream(err, runName, run.waitFor().size());
+            GroupedOutput grouped = output ? new GroupedOutput(d.engine().journal(), System.out, System.err, err) : null;
             Set<String> remaining = new HashSet<>(run.waitFor());
             try {
                 while (!remaining.isEmpty()) {
                     d.engine().awaitIdle(Duration.ofMillis(200));
                     remaining.retainAll(d.getSubmittedOrRunning(new ArrayList<>(remaining)));
+                    printFinished(grouped, counter, progress);
                     progress.update(counter.done.get(), counter.failed.get(), d.engine().runningCount(), d.engine().queuedCount());
                     Interrupts.Choice choice = interrupts.poll(progress, err);
                     if (choice == Interrupts.Choice.LEAVE) {
+                        printFinished(grouped, counter, progress);
                         progress.close();
                         int running = d.engine().runningCount();
                         d.engine().detach();
@@ -118,10 +135,12 @@ final class RunCommand implements Callable<Integer> {
                         err.println("multiproc: terminating the running tasks...");
                         err.flush();
                         d.stop();
+                        printFinished(grouped, counter, progress);
                         summary(out, d, run, runName, t0);
                         return 130;
                     }
                 }
+                printFinished(grouped, counter, progress);
                 d.engine().awaitIdle(Duration.ofDays(365)); // tasks an earlier host left, of other runs, finish too
                 dev.multiproc.trace.StartupTrace.mark("tasks ran");
             } finally {
@@ -153,33 +172,61 @@ final class RunCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "run %s: %d commands: %d done, %d failed, %d not finished, in %.1fs (journal %s)%n", runName, s.commands(),
                 s.done(), s.failed(), s.commands() - s.done() - s.failed(), seconds, d.engine().settings().journalDir().toAbsolutePath().normalize());
-        for (RunSummary.Failure f : s.failures()) {
-            out.printf("  line %d (task %s) %s: %s%n", f.lineNo(), f.taskId(), f.state().toLowerCase(Locale.ROOT), f.message());
-        }
-        if (s.failed() > s.failures().size()) {
-            out.println("  ... and " + (s.failed() - s.failures().size()) + " more: multiproc history --run " + runName
-                    + " --state failed,lost,error,terminated");
-        }
+        FailureTable.print(out, s, d.engine().journal().taskLogs(s.failures().stream().map(RunSummary.Failure::taskId).toList()), runName);
         out.flush();
         return (int) Math.min(s.failed(), MAX_EXIT);
     }
 
-    /** Counts the ends of the tasks this run waits for, also of those that ended before it knew their ids. */
+    private static void printFinished(GroupedOutput grouped, Counter counter, Progress progress) {
+        if (grouped != null) {
+            grouped.print(counter.takeFinished(), progress);
+        }
+    }
+
+    /**
+     * Counts the ends of the tasks this run waits for, also of those that ended before it knew their ids; and, when
+     * asked to, keeps their ids in the order they ended until they are taken.
+     */
     static final class Counter {
         final AtomicInteger done = new AtomicInteger();
         final AtomicInteger failed = new AtomicInteger();
         private final Set<String> mine = new HashSet<>();
-        private final Map<String, Boolean> early = new java.util.HashMap<>();
+        private final Map<String, Boolean> early = new java.util.LinkedHashMap<>();
+        private final List<String> finished;
         private boolean watching;
+
+        Counter(boolean keepFinished) {
+            this.finished = keepFinished ? new ArrayList<>() : null;
+        }
+
+        /** The tasks of this run that ended since the last call, in the order they ended; empty unless kept. */
+        synchronized List<String> takeFinished() {
+            if (finished == null || finished.isEmpty()) {
+                return List.of();
+            }
+            List<String> taken = new ArrayList<>(finished);
+            finished.clear();
+            return taken;
+        }
+
+        private void count(String id, boolean ok) {
+            (ok ? done : failed).incrementAndGet();
+            if (finished != null) {
+                finished.add(id);
+            }
+        }
 
         synchronized void watch(List<String> ids) {
             watching = true;
+            Set<String> waited = new HashSet<>(ids);
+            early.forEach((id, ok) -> {
+                if (waited.contains(id)) {
+                    count(id, ok);
+                }
+            });
             for (String id : ids) {
-                Boolean ok = early.remove(id);
-                if (ok == null) {
+                if (!early.containsKey(id)) {
                     mine.add(id);
-                } else {
-                    (ok ? done : failed).incrementAndGet();
                 }
             }
             early.clear(); // ends of tasks of other runs, recovered from an earlier host
@@ -188,7 +235,7 @@ final class RunCommand implements Callable<Integer> {
         synchronized void ended(String id, Outcome outcome) {
             boolean ok = outcome.state() == dev.multiproc.core.TaskState.DONE;
             if (mine.remove(id)) {
-                (ok ? done : failed).incrementAndGet();
+                count(id, ok);
             } else if (!watching) {
                 early.put(id, ok); // the run's ids are not known yet
             }

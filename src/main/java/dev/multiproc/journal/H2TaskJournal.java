@@ -1,5 +1,6 @@
 package dev.multiproc.journal;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletionException;
  */
 public final class H2TaskJournal implements TaskJournal {
     private static final int PRUNE_CHUNK = 10_000;
+    private static final int LOG_CHUNK = 1_000;
 
     private final Journal db;
     private final JournalWriter writer;
@@ -233,6 +235,16 @@ public final class H2TaskJournal implements TaskJournal {
         }
         long commands = db.jdbi().withExtension(RunDao.class, d -> d.commandCount(runId));
         return new RunSummary(commands, done, failed, db.jdbi().withExtension(RunDao.class, d -> d.failures(runId, failuresShown)));
+    }
+
+    @Override
+    public List<TaskLogRow> taskLogs(List<String> taskIds) {
+        List<TaskLogRow> rows = new ArrayList<>(taskIds.size());
+        for (int i = 0; i < taskIds.size(); i += LOG_CHUNK) {
+            List<String> chunk = taskIds.subList(i, Math.min(taskIds.size(), i + LOG_CHUNK));
+            rows.addAll(db.jdbi().withExtension(RunDao.class, d -> d.logs(chunk)));
+        }
+        return rows;
     }
 
     @Override

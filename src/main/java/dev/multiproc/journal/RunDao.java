@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindList;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
@@ -39,4 +40,10 @@ public interface RunDao {
             + "AND j.job_id = (SELECT MAX(j2.job_id) FROM job j2 WHERE j2.run_id = j.run_id AND j2.line_no = j.line_no) "
             + "ORDER BY j.line_no LIMIT :limit")
     List<RunSummary.Failure> failures(@Bind("runId") long runId, @Bind("limit") int limit);
+
+    /** Where the output of these tasks went. */
+    @RegisterConstructorMapper(TaskLogRow.class)
+    @SqlQuery("SELECT t.task_id, j.name, j.line_no, j.stdout_path, j.stderr_path FROM task t JOIN job j ON j.job_id = t.job_id "
+            + "WHERE t.task_id IN (<taskIds>)")
+    List<TaskLogRow> logs(@BindList("taskIds") List<String> taskIds);
 }

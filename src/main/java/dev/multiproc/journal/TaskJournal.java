@@ -115,6 +115,9 @@ public interface TaskJournal extends AutoCloseable {
     /** Counts of a run's commands by how their latest task ended, and the first failures. */
     RunSummary runSummary(long runId, int failuresShown);
 
+    /** Where the output of these tasks went, in no particular order; ids the journal does not hold are left out. */
+    List<TaskLogRow> taskLogs(List<String> taskIds);
+
     // ---------------------------------------------------------------- requests from other processes
 
     /** Requests other processes left for the host that holds the journal, oldest first. */

@@ -51,7 +51,8 @@ class CommandLineTest extends JournalTest {
         Cli.Result r = Cli.run(tmp, "run", "four.txt");
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.out().contains("run four.txt: 4 commands: 2 done, 2 failed, 0 not finished"), r.toString());
-        assertTrue(r.out().contains("line 2 (task 2) failed: Process exited with code 3"), r.toString());
+        assertTrue(Pattern.compile("(?m)^  2 +2 +failed +\\.multiproc/logs/four\\.txt\\.o2 +\\.multiproc/logs/four\\.txt\\.e2 +Process exited "
+                + "with code 3$").matcher(r.out()).find(), r.toString());
         assertTrue(r.err().contains("4/4 finished (2 done, 2 failed)"), "progress lines off a terminal: " + r);
         Cli.Result logs = Cli.run(tmp, "logs", "1");
         assertEquals(0, logs.exit(), logs.toString());
