@@ -16,24 +16,29 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
     /**
      * The subcommands, in the order of the usage. Picocli builds the model of every registered command by
-     * reflection before it parses; a command line that names one gets only that one (a third of the start-up).
+     * reflection before it parses; a command line that names one gets only that one (a third of the start-up),
+     * and the top-level usage and version get none (see {@link CommandSummaries}).
      */
-    private static final java.util.Map<String, java.util.function.Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final java.util.Map<String, Subcommand> SUBCOMMANDS = subcommands();
 
-    private static java.util.Map<String, java.util.function.Supplier<Object>> subcommands() {
-        java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
-        m.put("run", RunCommand::new);
-        m.put("status", StatusCommand::new);
-        m.put("history", HistoryCommand::new);
-        m.put("logs", LogsCommand::new);
-        m.put("kill", KillCommand::new);
-        m.put("sql", SqlCommand::new);
-        m.put("console", ConsoleCommand::new);
-        m.put("serve", ServeCommand::new);
-        m.put("submit", SubmitCommand::new);
-        m.put("wait", WaitCommand::new);
-        m.put("bench", BenchCommand::new);
-        m.put("help", CommandLine.HelpCommand::new);
+    /** A subcommand's class (for its summary) and how to make one. */
+    record Subcommand(Class<?> type, java.util.function.Supplier<Object> factory) {
+    }
+
+    private static java.util.Map<String, Subcommand> subcommands() {
+        java.util.Map<String, Subcommand> m = new java.util.LinkedHashMap<>();
+        m.put("run", new Subcommand(RunCommand.class, RunCommand::new));
+        m.put("status", new Subcommand(StatusCommand.class, StatusCommand::new));
+        m.put("history", new Subcommand(HistoryCommand.class, HistoryCommand::new));
+        m.put("logs", new Subcommand(LogsCommand.class, LogsCommand::new));
+        m.put("kill", new Subcommand(KillCommand.class, KillCommand::new));
+        m.put("sql", new Subcommand(SqlCommand.class, SqlCommand::new));
+        m.put("console", new Subcommand(ConsoleCommand.class, ConsoleCommand::new));
+        m.put("serve", new Subcommand(ServeCommand.class, ServeCommand::new));
+        m.put("submit", new Subcommand(SubmitCommand.class, SubmitCommand::new));
+        m.put("wait", new Subcommand(WaitCommand.class, WaitCommand::new));
+        m.put("bench", new Subcommand(BenchCommand.class, BenchCommand::new));
+        m.put("help", new Subcommand(CommandLine.HelpCommand.class, CommandLine.HelpCommand::new));
         return m;
     }
 
@@ -53,11 +58,15 @@ public final class Main implements Runnable {
         H2Settings.bindServersToLoopback(); // before H2 reads it, once: every H2 server here listens on loopback only
         CommandLine cli = new CommandLine(new Main());
         String named = args.length > 0 && !args[0].equals("help") && SUBCOMMANDS.containsKey(args[0]) ? args[0] : null;
-        SUBCOMMANDS.forEach((name, command) -> {
-            if (named == null || named.equals(name)) {
-                cli.addSubcommand(name, command.get());
-            }
-        });
+        if (CommandSummaries.suffice(args)) {
+            CommandSummaries.add(cli, SUBCOMMANDS);
+        } else {
+            SUBCOMMANDS.forEach((name, command) -> {
+                if (named == null || named.equals(name)) {
+                    cli.addSubcommand(name, command.factory().get());
+                }
+            });
+        }
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             err.println("multiproc: error: " + Errors.describe(e));

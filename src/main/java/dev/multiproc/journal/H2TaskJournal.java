@@ -30,7 +30,9 @@ public final class H2TaskJournal implements TaskJournal {
     public static H2TaskJournal open(JournalDirectory dir, boolean syncCommits, int exitInfoSizeLimit) {
         Journal db = Journal.open(dir, syncCommits);
         try {
-            return new H2TaskJournal(db, exitInfoSizeLimit);
+            H2TaskJournal journal = new H2TaskJournal(db, exitInfoSizeLimit);
+            dev.multiproc.trace.StartupTrace.mark("journal writer (Jdbi's first SQL object)");
+            return journal;
         } catch (RuntimeException e) {
             db.close();
             throw e;

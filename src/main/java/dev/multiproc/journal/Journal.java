@@ -85,19 +85,22 @@ public final class Journal implements AutoCloseable {
         HikariDataSource ds = dataSource(dir, credentials);
         dev.multiproc.trace.StartupTrace.mark("H2 open, HikariCP pool");
         try {
-            Flyway flyway = flyway(ds, null);
-            MigrationInfoService info = SchemaMigration.info(flyway);
-            dev.multiproc.trace.StartupTrace.mark("Flyway schema info");
-            String schema;
-            if (info.pending().length > 0) {
-                ds.close();
-                SchemaMigration.migrateOnACopy(dir, credentials, syncCommits);
-                ds = dataSource(dir, credentials);
-                schema = migrate(ds, null);
-            } else {
-                schema = validate(flyway, info); // one reading of the schema history, where migrate() takes three
+            String schema = SchemaHistoryCheck.appliedExactly(ds).orElse(null);
+            dev.multiproc.trace.StartupTrace.mark("schema history check");
+            if (schema == null) {
+                Flyway flyway = flyway(ds, null);
+                MigrationInfoService info = SchemaMigration.info(flyway);
+                dev.multiproc.trace.StartupTrace.mark("Flyway schema info");
+                if (info.pending().length > 0) {
+                    ds.close();
+                    SchemaMigration.migrateOnACopy(dir, credentials, syncCommits);
+                    ds = dataSource(dir, credentials);
+                    schema = migrate(ds, null);
+                } else {
+                    schema = SchemaMigration.validate(flyway, info); // one reading of the schema history, where migrate() takes three
+                }
+                dev.multiproc.trace.StartupTrace.mark("Flyway validate/migrate");
             }
-            dev.multiproc.trace.StartupTrace.mark("Flyway validate/migrate");
             grantReader(ds, credentials);
             dev.multiproc.trace.StartupTrace.mark("reader grants");
             long generation = currentGeneration(ds);
@@ -268,7 +271,7 @@ public final class Journal implements AutoCloseable {
     static String migrate(javax.sql.DataSource ds, String target) {
         Flyway flyway = flyway(ds, target);
         MigrationInfoService info = flyway.info();
-        refuseNewer(info);
+        SchemaMigration.refuseNewer(info);
         try {
             var result = flyway.migrate();
             if (result.migrationsExecuted > 0) {
@@ -290,41 +293,6 @@ public final class Journal implements AutoCloseable {
             config.target(MigrationVersion.fromVersion(target));
         }
         return config.load();
-    }
-
-    /**
-     * For a journal with no migration pending: what {@link #migrate} checks (a newer schema is refused, the
-     * applied migrations must match this version's), without migrating; returns the schema version.
-     */
-    private static String validate(Flyway flyway, MigrationInfoService info) {
-        refuseNewer(info);
-        try {
-            var result = flyway.validateWithResult();
-            if (!result.validationSuccessful) {
-                throw new JournalException("the journal's schema does not match this version's migrations: "
-                        + result.getAllErrorMessages().strip().replaceAll("\\s*\\n\\s*", "; "));
-            }
-        } catch (JournalException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new JournalException("cannot validate the journal schema: " + rootMessage(e), e);
-        }
-        MigrationInfo current = info.current();
-        return current == null || current.getVersion() == null ? null : current.getVersion().getVersion();
-    }
-
-    private static void refuseNewer(MigrationInfoService info) {
-        MigrationInfo current = info.current();
-        MigrationVersion newest = MigrationVersion.EMPTY;
-        for (MigrationInfo m : info.all()) {
-            if (m.getState().isResolved() && m.getVersion() != null && m.getVersion().compareTo(newest) > 0) {
-                newest = m.getVersion();
-            }
-        }
-        if (current != null && current.getVersion() != null && current.getVersion().compareTo(newest) > 0) {
-            throw new JournalException("the journal has schema version " + current.getVersion() + ", written by a newer multiproc; "
-                    + "this version knows schema versions up to " + newest + ". Use a newer multiproc to open it");
-        }
     }
 
     /**

@@ -14,6 +14,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +43,41 @@ final class SchemaMigration {
             return flyway.info();
         } catch (RuntimeException e) {
             throw new JournalException("cannot read the journal's schema version: " + Journal.rootMessage(e), e);
+        }
+    }
+
+    /**
+     * For a journal with no migration pending: what {@link #migrate} checks (a newer schema is refused, the
+     * applied migrations must match this version's), without migrating; returns the schema version.
+     */
+    static String validate(Flyway flyway, MigrationInfoService info) {
+        refuseNewer(info);
+        try {
+            var result = flyway.validateWithResult();
+            if (!result.validationSuccessful) {
+                throw new JournalException("the journal's schema does not match this version's migrations: "
+                        + result.getAllErrorMessages().strip().replaceAll("\\s*\\n\\s*", "; "));
+            }
+        } catch (JournalException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new JournalException("cannot validate the journal schema: " + Journal.rootMessage(e), e);
+        }
+        MigrationInfo current = info.current();
+        return current == null || current.getVersion() == null ? null : current.getVersion().getVersion();
+    }
+
+    static void refuseNewer(MigrationInfoService info) {
+        MigrationInfo current = info.current();
+        MigrationVersion newest = MigrationVersion.EMPTY;
+        for (MigrationInfo m : info.all()) {
+            if (m.getState().isResolved() && m.getVersion() != null && m.getVersion().compareTo(newest) > 0) {
+                newest = m.getVersion();
+            }
+        }
+        if (current != null && current.getVersion() != null && current.getVersion().compareTo(newest) > 0) {
+            throw new JournalException("the journal has schema version " + current.getVersion() + ", written by a newer multiproc; "
+                    + "this version knows schema versions up to " + newest + ". Use a newer multiproc to open it");
         }
     }
 

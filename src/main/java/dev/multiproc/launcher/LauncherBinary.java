@@ -13,10 +13,13 @@ import java.util.HexFormat;
 /**
  * The launcher program, {@code mpagent}, built from {@code src/main/c} (see {@code mpagent.h}) and shipped in
  * the jar. It is installed into the journal's {@code bin} directory, under a name that carries its
- * content hash, so hosts of different versions never replace each other's running binary.
+ * content hash, so hosts of different versions never replace each other's running binary. The build records
+ * that hash beside it ({@code mpagent.sha256}), so a start computes none; the installed copy is still
+ * compared byte for byte with the bundled one before it is used.
  */
 public final class LauncherBinary {
     private static final String RESOURCE = "/dev/multiproc/agent/mpagent";
+    private static final String HASH_RESOURCE = RESOURCE + ".sha256";
 
     private LauncherBinary() {
     }
@@ -33,7 +36,7 @@ public final class LauncherBinary {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the bundled launcher: " + e, e);
         }
-        Path target = binDir.resolve("mpagent-" + shortHash(bytes));
+        Path target = binDir.resolve(installedName(bytes));
         if (Files.isExecutable(target) && intact(target, bytes)) {
             return target;
         }
@@ -64,12 +67,31 @@ public final class LauncherBinary {
         }
     }
 
-    private static String shortHash(byte[] bytes) {
+    /** {@code mpagent-} and the first 12 hex digits of the SHA-256 of {@code bytes}, as the build recorded it. */
+    static String installedName(byte[] bytes) {
+        try (InputStream in = LauncherBinary.class.getResourceAsStream(HASH_RESOURCE)) {
+            String recorded = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+            if (recorded.matches("[0-9a-f]{64}")) {
+                return "mpagent-" + recorded.substring(0, 12);
+            }
+        } catch (IOException e) {
+            // computed below
+        }
+        return "mpagent-" + sha256(bytes).substring(0, 12);
+    }
+
+    static String sha256(byte[] bytes) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-            return HexFormat.of().formatHex(digest, 0, 6);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The launcher's bytes as shipped (for tests). */
+    static byte[] bundled() throws IOException {
+        try (InputStream in = LauncherBinary.class.getResourceAsStream(RESOURCE)) {
+            return in.readAllBytes();
         }
     }
 }

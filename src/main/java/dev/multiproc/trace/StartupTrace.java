@@ -33,7 +33,10 @@ public final class StartupTrace {
         synchronized (phases) {
             last = System.nanoTime();
             try {
-                phases.add("jvm start " + (now - Long.parseLong(System.getenv(ENV).strip())));
+                long startedAt = Long.parseLong(System.getenv(ENV).strip());
+                if (startedAt <= now && now - startedAt < 3_600_000) { // else not a time (MULTIPROC_STARTUP_TRACE=1)
+                    phases.add("jvm start " + (now - startedAt));
+                }
             } catch (NumberFormatException e) {
                 // no start time given: the phases start at main
             }
