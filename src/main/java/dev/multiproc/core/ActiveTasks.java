@@ -27,6 +27,8 @@ final class ActiveTasks {
     private int usedSlots;
     /** Slots of tasks the backend's current launcher did not start: it may not fill those. */
     private int foreignSlots;
+    /** Handed tasks that have started: kept as they change, so a count is not a walk over every task. */
+    private int started;
 
     ActiveTasks(int maxOvertakes) {
         this.queue = new TaskQueue(maxOvertakes);
@@ -79,6 +81,16 @@ final class ActiveTasks {
         if (rt.foreign) {
             foreignSlots += rt.cores();
         }
+        if (rt.hasStarted()) {
+            started++;
+        }
+    }
+
+    /** A handed task's start was recorded; {@code wasStarted} is whether it had started before. Caller holds the lock. */
+    void noteStarted(RunningTask rt, boolean wasStarted) {
+        if (!wasStarted && rt.hasStarted() && holds(rt)) {
+            started++;
+        }
     }
 
     void unregister(RunningTask rt) {
@@ -87,6 +99,9 @@ final class ActiveTasks {
             usedSlots -= rt.cores();
             if (rt.foreign) {
                 foreignSlots -= rt.cores();
+            }
+            if (rt.hasStarted()) {
+                started--;
             }
         }
     }
@@ -140,7 +155,7 @@ final class ActiveTasks {
     int queuedCount() {
         lock.lock();
         try {
-            return queue.size() + (int) byKey.values().stream().filter(rt -> !rt.hasStarted()).count();
+            return queue.size() + byKey.size() - started;
         } finally {
             lock.unlock();
         }
@@ -150,7 +165,7 @@ final class ActiveTasks {
     int runningCount() {
         lock.lock();
         try {
-            return (int) byKey.values().stream().filter(RunningTask::hasStarted).count();
+            return started;
         } finally {
             lock.unlock();
         }
