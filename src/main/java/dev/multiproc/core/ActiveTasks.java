@@ -15,11 +15,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * followed after a restart). What the protocol's polls and counts read, whatever the backend.
  *
  * <p>Its {@link #lock} guards it, the {@link RunningTask}s in it, and the backend's own state: one lock for
- * a host's whole view of its tasks. {@link #settled} is signalled whenever a task leaves or starts.
+ * a host's whole view of its tasks. {@link #settled} is signalled whenever a task leaves or starts
+ * ({@link #signalSettled}).
  */
 final class ActiveTasks {
     final ReentrantLock lock = new ReentrantLock();
     final Condition settled = lock.newCondition();
+    /** Signalled when nothing is left queued or handed: {@link #awaitIdle} is not woken by every start and end. */
+    private final Condition idle = lock.newCondition();
     final TaskQueue queue;
     private final Map<String, RunningTask> byKey = new HashMap<>();
     private final Map<String, RunningTask> byId = new HashMap<>();
@@ -196,6 +199,14 @@ final class ActiveTasks {
         }
     }
 
+    /** A task left or started. Caller holds the lock. */
+    void signalSettled() {
+        settled.signalAll();
+        if (byKey.isEmpty() && queue.isEmpty()) {
+            idle.signalAll();
+        }
+    }
+
     /** Waits until no task is queued or handed, or the timeout passes; true when idle. For the CLI and tests. */
     boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -206,7 +217,7 @@ final class ActiveTasks {
                 if (left <= 0) {
                     return false;
                 }
-                settled.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+                idle.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
             }
             return true;
         } finally {
