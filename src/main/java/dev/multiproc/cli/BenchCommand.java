@@ -122,19 +122,25 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         boolean only = slurmOnly || serviceOnly || startupOnly;
+        String loadBefore = loadAverage();
         StartupBench.Results st = startup || startupOnly ? new StartupBench(work.resolve("startup"), Math.max(1, startupRounds), err).run() : null;
         Bench.Results r = only ? null : new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active,
                 pollCalls, recoveryTasks, heapTasks, heapHistory, work), err).run();
         ServiceBench.Results api = slurmOnly || startupOnly || apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
         SlurmBench.Results s = (slurm || slurmOnly) && !serviceOnly && !startupOnly ? slurm(work, err) : null;
+        String loadAfter = loadAverage();
         if (json) {
             Map<String, Object> all = new LinkedHashMap<>();
+            all.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(), "loadAverageAtStart", loadBefore,
+                    "loadAverageAtEnd", loadAfter));
             all.put("startup", st);
             all.put("local", r);
             all.put("service", api);
             all.put("slurm", s);
             out.println(Table.json(all));
         } else {
+            out.printf(Locale.ROOT, "machine: %d cores; load average (1, 5, 15 min) %s at the start, %s at the end%n",
+                    Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter);
             if (st != null) {
                 StartupBench.print(out, st);
             }
@@ -150,6 +156,16 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The machine's load average from {@code /proc/loadavg}: other work running beside the bench skews its figures. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + ", " + f[1] + ", " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private SlurmBench.Results slurm(Path work, PrintWriter err) throws Exception {

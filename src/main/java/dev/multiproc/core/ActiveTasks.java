@@ -15,11 +15,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * followed after a restart). What the protocol's polls and counts read, whatever the backend.
  *
  * <p>Its {@link #lock} guards it, the {@link RunningTask}s in it, and the backend's own state: one lock for
- * a host's whole view of its tasks. {@link #settled} is signalled whenever a task leaves or starts.
+ * a host's whole view of its tasks. {@link #settled} is signalled whenever a task leaves or starts
+ * ({@link #signalSettled}).
  */
 final class ActiveTasks {
     final ReentrantLock lock = new ReentrantLock();
     final Condition settled = lock.newCondition();
+    /** Signalled when nothing is left queued or handed: {@link #awaitIdle} is not woken by every start and end. */
+    private final Condition idle = lock.newCondition();
     final TaskQueue queue;
     private final Map<String, RunningTask> byKey = new HashMap<>();
     private final Map<String, RunningTask> byId = new HashMap<>();
@@ -27,6 +30,8 @@ final class ActiveTasks {
     private int usedSlots;
     /** Slots of tasks the backend's current launcher did not start: it may not fill those. */
     private int foreignSlots;
+    /** Handed tasks that have started: kept as they change, so a count is not a walk over every task. */
+    private int started;
 
     ActiveTasks(int maxOvertakes) {
         this.queue = new TaskQueue(maxOvertakes);
@@ -79,6 +84,16 @@ final class ActiveTasks {
         if (rt.foreign) {
             foreignSlots += rt.cores();
         }
+        if (rt.hasStarted()) {
+            started++;
+        }
+    }
+
+    /** A handed task's start was recorded; {@code wasStarted} is whether it had started before. Caller holds the lock. */
+    void noteStarted(RunningTask rt, boolean wasStarted) {
+        if (!wasStarted && rt.hasStarted() && holds(rt)) {
+            started++;
+        }
     }
 
     void unregister(RunningTask rt) {
@@ -87,6 +102,9 @@ final class ActiveTasks {
             usedSlots -= rt.cores();
             if (rt.foreign) {
                 foreignSlots -= rt.cores();
+            }
+            if (rt.hasStarted()) {
+                started--;
             }
         }
     }
@@ -140,7 +158,7 @@ final class ActiveTasks {
     int queuedCount() {
         lock.lock();
         try {
-            return queue.size() + (int) byKey.values().stream().filter(rt -> !rt.hasStarted()).count();
+            return queue.size() + byKey.size() - started;
         } finally {
             lock.unlock();
         }
@@ -150,7 +168,7 @@ final class ActiveTasks {
     int runningCount() {
         lock.lock();
         try {
-            return (int) byKey.values().stream().filter(RunningTask::hasStarted).count();
+            return started;
         } finally {
             lock.unlock();
         }
@@ -181,6 +199,14 @@ final class ActiveTasks {
         }
     }
 
+    /** A task left or started. Caller holds the lock. */
+    void signalSettled() {
+        settled.signalAll();
+        if (byKey.isEmpty() && queue.isEmpty()) {
+            idle.signalAll();
+        }
+    }
+
     /** Waits until no task is queued or handed, or the timeout passes; true when idle. For the CLI and tests. */
     boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -191,7 +217,7 @@ final class ActiveTasks {
                 if (left <= 0) {
                     return false;
                 }
-                settled.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+                idle.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
             }
             return true;
         } finally {

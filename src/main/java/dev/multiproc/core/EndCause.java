@@ -23,9 +23,11 @@ public enum EndCause {
     /** Killed by recovery: its host had died and the orphan policy is {@code kill}. */
     RECOVERY_KILL;
 
+    private final String value = name().toLowerCase(Locale.ROOT);
+
     /** The lower-case name people query: {@code exit}, {@code spawn_error}, ... */
     public String value() {
-        return name().toLowerCase(Locale.ROOT);
+        return value;
     }
 
     /** The cause of {@link #value()} {@code value}; an unknown one is an error that names it. */

@@ -112,7 +112,7 @@ final class LauncherEvents implements Launcher.Events {
                 again.addRequeued(rt.task.step(), rt.task.attempt() + 1);
                 active.queue.add(again);
             }
-            active.settled.signalAll();
+            active.signalSettled();
             backend.fill();
         } finally {
             active.lock.unlock();

@@ -169,7 +169,7 @@ final class SlotFiller {
             active.queue.putBack(retry);
             backoff.failed(why, waiting());
         }
-        active.settled.signalAll();
+        active.signalSettled();
     }
 
     /** The attempt to try again after attempt {@code rt}, which never ran its command: the same one, once its file is gone. */

@@ -112,7 +112,7 @@ final class SlurmSubmitter {
                     }
                 }
             }
-            active.settled.signalAll();
+            active.signalSettled();
         } finally {
             active.lock.unlock();
         }

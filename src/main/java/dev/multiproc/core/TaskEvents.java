@@ -47,21 +47,25 @@ final class TaskEvents {
 
     /** The task's process started: pid and start time in the launcher's clock ticks. */
     void started(RunningTask rt, long pid, long startTicks, long clockTicksPerSecond) {
+        boolean wasStarted = rt.hasStarted();
         rt.pid = pid;
         rt.startTicks = startTicks;
         rt.startedMs = System.currentTimeMillis();
         rt.pidStartedMs = ProcessIdentity.startInstant(startTicks, clockTicksPerSecond);
         rt.unconfirmedSince = 0;
+        active.noteStarted(rt, wasStarted);
         journal.started(new TaskStartRow(rt.taskId, rt.task.attempt(), pid, startTicks, rt.pidStartedMs, rt.startedMs, sessionId));
-        active.settled.signalAll();
+        active.signalSettled();
     }
 
     /** A task run elsewhere (a Slurm job) started: it has no pid on this machine. */
     void startedRemotely(RunningTask rt, long startedMs) {
+        boolean wasStarted = rt.hasStarted();
         rt.remoteStarted = true;
+        active.noteStarted(rt, wasStarted);
         rt.startedMs = startedMs;
         journal.started(new TaskStartRow(rt.taskId, rt.task.attempt(), null, null, null, rt.startedMs, sessionId));
-        active.settled.signalAll();
+        active.signalSettled();
     }
 
     /** A handed task ended; {@code record} is its state file's, when there is one. */
@@ -89,7 +93,7 @@ final class TaskEvents {
                 stateFiles.delete(taskId, attempt);
             });
         }
-        active.settled.signalAll();
+        active.signalSettled();
         tell(taskId, outcome);
     }
 
@@ -102,7 +106,7 @@ final class TaskEvents {
         exitInfos.ended(taskId, outcome.exitInfo());
         journal.ended(row, new ExitInfoRow(taskId, outcome.status().code(), clip(outcome.message()), now),
                 () -> exitInfos.committed(taskId));
-        active.settled.signalAll();
+        active.signalSettled();
         tell(taskId, outcome);
     }
 

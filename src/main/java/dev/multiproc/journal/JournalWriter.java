@@ -129,8 +129,13 @@ public final class JournalWriter implements AutoCloseable {
             if (closing) {
                 throw new IllegalStateException("the journal writer is closed");
             }
+            boolean wasEmpty = pending.isEmpty();
+            int durable = pending.durable.size();
             add.accept(pending);
-            work.signal();
+            if (wasEmpty || pending.durable.size() > durable) {
+                // background rows that join a batch already waiting for its window need not wake the writer
+                work.signal();
+            }
         } finally {
             lock.unlock();
         }

@@ -1,7 +1,5 @@
 package dev.multiproc.state;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,7 +34,7 @@ public record StateFile(Status status, TaskRecord record) {
         if (content.startsWith("claimed")) {
             return new StateFile(Status.CLAIMED, null);
         }
-        Map<String, String> fields = new HashMap<>(32);
+        RecordWords words = new RecordWords();
         int complete = 0;
         int from = 0;
         while (from < content.length()) {
@@ -48,14 +46,14 @@ public record StateFile(Status status, TaskRecord record) {
             if (!line.endsWith(" end")) {
                 break;
             }
-            TaskRecord.words(line, fields);
+            words.read(line, 0);
             complete++;
             from = nl + 1;
         }
         if (complete == 0) {
             return new StateFile(Status.STARTING, null);
         }
-        Optional<TaskRecord> record = TaskRecord.fromFields(fields);
+        Optional<TaskRecord> record = words.record();
         if (record.isEmpty()) {
             return new StateFile(Status.STARTING, null);
         }

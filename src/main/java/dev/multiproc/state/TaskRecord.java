@@ -3,8 +3,6 @@ package dev.multiproc.state;
 import dev.multiproc.proc.ProcessIdentity;
 
 import dev.multiproc.core.EndCause;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,56 +35,17 @@ public record TaskRecord(long pid, long startTicks, long t0Ms, ProcessIdentity l
 
     /** Parses the words of one line (a launcher event, or the lines of a state file run together). */
     public static Optional<TaskRecord> parse(String line) {
-        if (line == null || line.isBlank() || line.equals("-")) {
-            return Optional.empty();
-        }
-        Map<String, String> f = new HashMap<>(32);
-        words(line, f);
-        return fromFields(f);
+        return parse(line, 0);
     }
 
-    static void words(String line, Map<String, String> into) {
-        int i = 0;
-        int n = line.length();
-        while (i < n) {
-            while (i < n && Character.isWhitespace(line.charAt(i))) {
-                i++;
-            }
-            int start = i;
-            while (i < n && !Character.isWhitespace(line.charAt(i))) {
-                i++;
-            }
-            int eq = line.indexOf('=', start);
-            if (eq > start && eq < i) {
-                into.put(line.substring(start, eq), line.substring(eq + 1, i));
-            }
-        }
-    }
-
-    static Optional<TaskRecord> fromFields(Map<String, String> f) {
-        if (!f.containsKey("pid") || !f.containsKey("start")) {
+    /** Parses the words of {@code line} from {@code from} on (a launcher's event line: the words after its fields);
+     * empty without a pid and a start ({@code -} says there is no record). */
+    public static Optional<TaskRecord> parse(String line, int from) {
+        if (line == null || from >= line.length()) {
             return Optional.empty();
         }
-        try {
-            Result result = null;
-            if (f.containsKey("exit")) {
-                result = new Result(num(f, "t1"), (int) num(f, "exit"), (int) num(f, "sig"), EndCause.of(f.getOrDefault("cause", "exit")),
-                        (int) num(f, "errno"), f.getOrDefault("stage", "-"), (int) num(f, "term"), num(f, "utime_us"), num(f, "stime_us"),
-                        num(f, "maxrss_kb"), num(f, "peak_kb"), num(f, "limit"));
-            }
-            ProcessIdentity launcher = null;
-            String l = f.get("launcher");
-            if (l != null && l.indexOf(':') > 0) {
-                launcher = new ProcessIdentity(Long.parseLong(l.substring(0, l.indexOf(':'))), Long.parseLong(l.substring(l.indexOf(':') + 1)));
-            }
-            return Optional.of(new TaskRecord(num(f, "pid"), num(f, "start"), num(f, "t0"), launcher, result));
-        } catch (IllegalArgumentException e) { // a number or a cause that is not one
-            return Optional.empty();
-        }
-    }
-
-    private static long num(Map<String, String> f, String key) {
-        String v = f.get(key);
-        return v == null ? 0 : Long.parseLong(v);
+        RecordWords words = new RecordWords();
+        words.read(line, from);
+        return words.record();
     }
 }

@@ -401,6 +401,7 @@ class CommandLineTest extends JournalTest {
                 "--heap-history", "2000", "--api-calls", "50", "--dir", tmp.resolve("bench").toString(), "--json");
         assertEquals(0, r.exit(), r.toString());
         JsonNode all = JSON.readTree(r.out());
+        assertTrue(all.path("machine").path("cores").asInt() > 0 && !all.path("machine").path("loadAverageAtEnd").asText().isEmpty(), r.out());
         JsonNode api = all.path("service");
         assertEquals(50, api.path("javaPoll").path("calls").asInt(), r.out());
         assertTrue(api.path("javaPoll").path("medianUs").asDouble() > 0 && api.path("submitsPerSecondEight").asDouble() > 0

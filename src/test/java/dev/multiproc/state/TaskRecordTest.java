@@ -106,4 +106,23 @@ class TaskRecordTest {
         // a state file cut in the middle of a number is unreadable rather than a wrong number
         assertEquals(Optional.empty(), TaskRecord.parse("pid=1 start=2 t0=3 t1=4 exit=0 sig=0 cause=exit errno=0 stage=- term=0 utime_us="));
     }
+
+    @Test
+    void aLaterWordReplacesAnEarlierOne() {
+        // the lines of a state file are read together: the newest line's value counts, even over one that was unreadable
+        TaskRecord r = TaskRecord.parse("pid=x start=2 t0=3 end pid=5 start=6 exit=1 cause=signal stage=exec exit=2").orElseThrow();
+        assertEquals(new TaskRecord(5, 6, 3, null, new TaskRecord.Result(0, 2, 0, dev.multiproc.core.EndCause.SIGNAL, 0, "exec", 0, 0,
+                0, 0, 0, 0)), r);
+        assertEquals(Optional.empty(), TaskRecord.parse("pid=5 start=6 pid=x"));
+        assertEquals(Optional.empty(), TaskRecord.parse("pid=5 start=6 exit=0 cause=sideways"));
+        assertEquals(Optional.empty(), TaskRecord.parse("pid=5 start=6 launcher=7:x"));
+    }
+
+    @Test
+    void parsedFromAnOffset() {
+        String line = "X 7_1.1 42 0 pid=42 start=9 exit=0";
+        assertEquals(new TaskRecord(42, 9, 0, null, new TaskRecord.Result(0, 0, 0, dev.multiproc.core.EndCause.EXIT, 0, "-", 0, 0, 0, 0,
+                0, 0)), TaskRecord.parse(line, line.indexOf("pid=")).orElseThrow());
+        assertEquals(Optional.empty(), TaskRecord.parse(line, line.length()));
+    }
 }
