@@ -1,6 +1,7 @@
 package dev.multiproc.cli;
 
 import dev.multiproc.cli.bench.Bench;
+import dev.multiproc.cli.bench.FootprintBench;
 import dev.multiproc.cli.bench.ServiceBench;
 import dev.multiproc.cli.bench.SlurmBench;
 import dev.multiproc.cli.bench.StartupBench;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
         description = {"Measures multiproc against xargs -P, a plain JDK ProcessBuilder pool and GNU parallel --joblog (when installed: "
                 + "apt-get install parallel) on the same workload, in one run; then the time to submit a large array, the cost of a poll "
                 + "with a long history, recovery time, and the heap after many tasks; with --slurm, multiproc on Slurm beside plain sbatch "
-                + "and squeue. Prints a table, or JSON."},
+                + "and squeue; the resident memory of a big run and of a service with a long history. Prints a table, or JSON."},
         footer = {"", "Examples:", "  multiproc bench", "  multiproc bench --tasks 2000 --heap-tasks 0 --json",
                 "  multiproc bench --slurm-only", "  multiproc bench --startup-only"})
 final class BenchCommand implements Callable<Integer> {
@@ -86,6 +87,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--startup-rounds", defaultValue = "7", description = "Rounds of the start-up figures; the median counts (default: ${DEFAULT-VALUE}).")
     int startupRounds;
 
+    @Option(names = "--footprint", description = "Measure the resident memory at full size: a run of 100,000 lines and a service "
+            + "holding 1,000,000 tasks (without it: 20,000 and 100,000).")
+    boolean footprint;
+
+    @Option(names = "--footprint-only", description = "Measure only the resident memory (implies --footprint).")
+    boolean footprintOnly;
+
+    @Option(names = "--footprint-lines", paramLabel = "N", description = "Lines of `true` of the run whose memory is measured; 0 skips it.")
+    Integer footprintLines;
+
+    @Option(names = "--footprint-history", paramLabel = "N",
+            description = "Tasks the service runs, and keeps in its history, while its memory is measured; 0 skips it.")
+    Integer footprintHistory;
+
     @Option(names = "--slurm", description = "Also measure multiproc on Slurm beside plain sbatch and squeue (SLURM_CONF reaches Slurm).")
     boolean slurm;
 
@@ -121,13 +136,14 @@ final class BenchCommand implements Callable<Integer> {
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("multiproc-bench");
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
-        boolean only = slurmOnly || serviceOnly || startupOnly;
+        boolean only = slurmOnly || serviceOnly || startupOnly || footprintOnly;
         String loadBefore = loadAverage();
         StartupBench.Results st = startup || startupOnly ? new StartupBench(work.resolve("startup"), Math.max(1, startupRounds), err).run() : null;
         Bench.Results r = only ? null : new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active,
                 pollCalls, recoveryTasks, heapTasks, heapHistory, work), err).run();
-        ServiceBench.Results api = slurmOnly || startupOnly || apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
-        SlurmBench.Results s = (slurm || slurmOnly) && !serviceOnly && !startupOnly ? slurm(work, err) : null;
+        ServiceBench.Results api = slurmOnly || startupOnly || footprintOnly || apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
+        SlurmBench.Results s = (slurm || slurmOnly) && !serviceOnly && !startupOnly && !footprintOnly ? slurm(work, err) : null;
+        FootprintBench.Results fp = only && !footprintOnly ? null : footprint(work, err);
         String loadAfter = loadAverage();
         if (json) {
             Map<String, Object> all = new LinkedHashMap<>();
@@ -137,6 +153,7 @@ final class BenchCommand implements Callable<Integer> {
             all.put("local", r);
             all.put("service", api);
             all.put("slurm", s);
+            all.put("footprint", fp);
             out.println(Table.json(all));
         } else {
             out.printf(Locale.ROOT, "machine: %d cores; load average (1, 5, 15 min) %s at the start, %s at the end%n",
@@ -153,6 +170,9 @@ final class BenchCommand implements Callable<Integer> {
             if (s != null) {
                 print(out, s);
             }
+            if (fp != null) {
+                print(out, fp);
+            }
         }
         out.flush();
         return 0;
@@ -165,6 +185,29 @@ final class BenchCommand implements Callable<Integer> {
             return f[0] + ", " + f[1] + ", " + f[2];
         } catch (java.io.IOException | RuntimeException e) {
             return "unknown";
+        }
+    }
+
+    private FootprintBench.Results footprint(Path work, PrintWriter err) throws Exception {
+        boolean full = footprint || footprintOnly;
+        int lines = footprintLines != null ? footprintLines : full ? 100_000 : 20_000;
+        int history = footprintHistory != null ? footprintHistory : full ? 1_000_000 : 100_000;
+        if (lines < 0 || history < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--footprint-lines and --footprint-history must be at least 0");
+        }
+        return new FootprintBench(new FootprintBench.Settings(lines, 2, history, 4, work.resolve("footprint")), err).run();
+    }
+
+    private static void print(PrintWriter out, FootprintBench.Results f) {
+        out.printf(Locale.ROOT, "resident memory of a host (VmRSS, sampled every 100 ms; JVM options of bin/multiproc: %s):%n",
+                String.join(" ", f.jvmOptions()));
+        for (FootprintBench.Host h : java.util.Arrays.asList(f.run(), f.service())) {
+            if (h != null) {
+                out.printf(Locale.ROOT, "  %-40s peak %5.0f MiB, at its end %5.0f MiB, %6.0f tasks/s%n", h.what().equals("run")
+                        ? String.format(Locale.ROOT, "run of %,d lines of true, -j %d:", h.tasks(), h.jobs())
+                        : String.format(Locale.ROOT, "service holding %,d tasks, -j %d:", h.tasks(), h.jobs()),
+                        h.peakRssBytes() / 1048576.0, h.endRssBytes() / 1048576.0, h.tasksPerSecond());
+            }
         }
     }
 

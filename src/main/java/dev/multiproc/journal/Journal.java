@@ -214,10 +214,11 @@ public final class Journal implements AutoCloseable {
 
     /**
      * The JDBC URL of the database file; commits reach the operating system before they return. No trace
-     * file: H2 would create it with the umask's mode, readable by others.
+     * file: H2 would create it with the umask's mode, readable by others. A page cache of a bounded size.
      */
     static String url(JournalDirectory dir) {
-        return "jdbc:h2:file:" + dir.databaseBase() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0";
+        return "jdbc:h2:file:" + dir.databaseBase() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0;CACHE_SIZE="
+                + H2Settings.CACHE_KIB;
     }
 
     private static HikariDataSource dataSource(JournalDirectory dir, JournalCredentials credentials) {

@@ -398,7 +398,7 @@ class CommandLineTest extends JournalTest {
     void benchMeasuresEveryFigureAndWhereTheCpuGoes() throws Exception {
         Cli.Result r = Cli.run(tmp, "bench", "--tasks", "300", "--rounds", "1", "--warmup", "100", "--jobs", "2", "--array-steps", "500",
                 "--history", "200", "--active", "5", "--poll-calls", "20", "--recovery-tasks", "20", "--heap-tasks", "10000",
-                "--heap-history", "2000", "--api-calls", "50", "--dir", tmp.resolve("bench").toString(), "--json");
+                "--heap-history", "2000", "--api-calls", "50", "--footprint-lines", "300", "--footprint-history", "300", "--dir", tmp.resolve("bench").toString(), "--json");
         assertEquals(0, r.exit(), r.toString());
         JsonNode all = JSON.readTree(r.out());
         assertTrue(all.path("machine").path("cores").asInt() > 0 && !all.path("machine").path("loadAverageAtEnd").asText().isEmpty(), r.out());
@@ -418,5 +418,13 @@ class CommandLineTest extends JournalTest {
         assertEquals(20, b.path("poll").path("calls").asInt(), r.out());
         assertEquals(1, b.path("heap").size(), r.out());
         assertTrue(b.path("journalAfterStopBytes").asLong() > 0, r.out());
+        JsonNode fp = all.path("footprint");
+        for (String host : List.of("run", "service")) {
+            JsonNode h = fp.path(host);
+            assertEquals(300, h.path("tasks").asInt(), r.out());
+            // a JVM is resident in tens of MiB, and never beyond its peak
+            assertTrue(h.path("peakRssBytes").asLong() > (20L << 20) && h.path("endRssBytes").asLong() <= h.path("peakRssBytes").asLong()
+                    && h.path("tasksPerSecond").asDouble() > 0, r.out());
+        }
     }
 }
