@@ -110,6 +110,9 @@ final class Submissions {
      * same name with other commands is an error. Call after {@link #start()}, so that what the run left
      * running or queued has been recovered.
      */
+    /** Lines of a run journaled in one commit; larger files take several. */
+    static final int RUN_CHUNK = 4096;
+
     RunStart startRun(String name, String source, List<String> commands, boolean retryFailed) {
         ensureOpen.run();
         checkName(name);
@@ -128,7 +131,7 @@ final class Submissions {
             for (int i = 1; i <= commands.size(); i++) {
                 lines.add(i);
             }
-            List<String> ids = submitAll(commands, name, Map.of(), runId, lines);
+            List<String> ids = submitRunLines(commands, name, runId, lines);
             return new RunStart(runId, false, ids, ids.size(), 0, 0);
         }
         RunRow run = existing.get();
@@ -162,9 +165,23 @@ final class Submissions {
             }
         }
         if (!again.isEmpty()) {
-            waitFor.addAll(submitAll(again, name, Map.of(), run.runId(), againLines));
+            waitFor.addAll(submitRunLines(again, name, run.runId(), againLines));
         }
         return new RunStart(run.runId(), true, waitFor, again.size(), done, failed);
+    }
+
+    /**
+     * Journals a run's lines a chunk at a time, each durable and queued before the next is built: a host holds one
+     * chunk's rows, not a large file's. A host killed between chunks loses nothing, as running the run again submits
+     * the lines that have no task.
+     */
+    private List<String> submitRunLines(List<String> commands, String name, long runId, List<Integer> lineNos) {
+        List<String> ids = new ArrayList<>(commands.size());
+        for (int from = 0; from < commands.size(); from += RUN_CHUNK) {
+            int to = Math.min(commands.size(), from + RUN_CHUNK);
+            ids.addAll(submitAll(commands.subList(from, to), name, Map.of(), runId, lineNos.subList(from, to)));
+        }
+        return ids;
     }
 
     private static String sha256(String text) {
