@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The host's resident memory is bounded: a run of 100,000 lines of {@code true} in a JVM started with the options of
+ * The host's resident memory is bounded: a run of 40,000 lines of {@code true} in a JVM started with the options of
  * {@code bin/multiproc}, its VmRSS sampled from {@code /proc} (with the kernel's high-water mark, so no peak falls
  * between two samples). The bound does not depend on timing: the serial collector sizes the heap from the live data,
  * not from how long its pauses took, so a loaded machine makes the run slower, not larger.
