@@ -52,7 +52,8 @@ final class JournalAccess {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        return new JournalAccess(JournalLocation.existing(common.journalDir()), null, notices, settings);
+        // the history is on the server: this machine need not hold the journal directory of any host
+        return new JournalAccess(JournalDirectory.existing(common.journalDir().toAbsolutePath().normalize()), null, notices, settings);
     }
 
     static JournalAccess of(Path journalDir, PrintWriter notices) {

@@ -22,11 +22,13 @@ import org.slf4j.LoggerFactory;
 public final class PostgresJournal extends JournalStore {
     private static final Logger log = LoggerFactory.getLogger(PostgresJournal.class);
 
+    private final PostgresHostLock hostLock;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final long generation;
 
-    private PostgresJournal(HikariDataSource dataSource, long generation) {
+    private PostgresJournal(PostgresHostLock hostLock, HikariDataSource dataSource, long generation) {
+        this.hostLock = hostLock;
         this.dataSource = dataSource;
         this.generation = generation;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
@@ -36,19 +38,28 @@ public final class PostgresJournal extends JournalStore {
 
     /** Connects to the server, migrates the journal's schema there and checks that the server commits durably. */
     public static PostgresJournal open(PostgresJournalSettings settings) {
-        HikariDataSource ds = dataSource(settings);
+        PostgresHostLock lock = PostgresHostLock.acquire(settings);
+        HikariDataSource ds;
+        try {
+            ds = dataSource(settings);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         try {
             checkDurability(ds);
             Journal.migrate(ds, null);
             try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT meta_value FROM journal_meta WHERE meta_key = 'generation'")) {
-                return new PostgresJournal(ds, rs.next() ? rs.getLong(1) : 0);
+                return new PostgresJournal(lock, ds, rs.next() ? rs.getLong(1) : 0);
             }
         } catch (SQLException e) {
             ds.close();
+            lock.close();
             throw new JournalException("cannot open the journal on " + settings.url() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             ds.close();
+            lock.close();
             throw e;
         }
     }
@@ -125,5 +136,6 @@ public final class PostgresJournal extends JournalStore {
     @Override
     public void close() {
         dataSource.close();
+        hostLock.close();
     }
 }

@@ -85,19 +85,72 @@ public final class PostgresServer {
     }
 
     /**
-     * Stops the server and starts it again with {@code .ci/postgres restart} (a fast shutdown: every connection
-     * is dropped); returns once it answers again.
+     * A server of the test's own, made with {@code .ci/postgres up} in a directory and on a port of its own: for a test
+     * that restarts its server, which would disturb the tests of the other test JVM on the shared one. Close it
+     * to stop and remove it.
      */
-    public void restart() throws IOException, InterruptedException {
-        String ctl = System.getenv().getOrDefault("MULTIPROC_POSTGRES_CTL", Path.of(".ci/postgres").toAbsolutePath().toString());
-        Process p = new ProcessBuilder(ctl, "restart").redirectErrorStream(true).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("`" + ctl + " restart` did not end within 120 s");
+    public static Private startPrivate() throws IOException, InterruptedException {
+        require(); // skips, or fails where required, when there is no server to test with at all
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
         }
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            fail("`" + ctl + " restart` failed: " + out);
+        Path dir = Path.of("/tmp/multiproc-postgres-test-" + ProcessHandle.current().pid() + "-" + port);
+        Private p = new Private(dir, port);
+        p.ctl("up");
+        String password = Files.readString(dir.resolve("password")).strip();
+        p.server = new PostgresServer("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "multiproc", password);
+        return p;
+    }
+
+    /** A private server: its {@link #server()}, restarted with {@link #restart()}, removed by {@link #close()}. */
+    public static final class Private implements AutoCloseable {
+        private final Path dir;
+        private final int port;
+        private PostgresServer server;
+
+        private Private(Path dir, int port) {
+            this.dir = dir;
+            this.port = port;
+        }
+
+        public PostgresServer server() {
+            return server;
+        }
+
+        /** A fast shutdown (every connection dropped) and a start on the same cluster; returns once it answers. */
+        public void restart() throws IOException, InterruptedException {
+            ctl("restart");
+        }
+
+        /** Stops the server (a fast shutdown: every connection dropped), keeping its cluster for {@link #start()}. */
+        public void stop() throws IOException, InterruptedException {
+            ctl("stop");
+        }
+
+        public void start() throws IOException, InterruptedException {
+            ctl("start");
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            ctl("down");
+        }
+
+        private void ctl(String what) throws IOException, InterruptedException {
+            String ctl = System.getenv().getOrDefault("MULTIPROC_POSTGRES_CTL", Path.of(".ci/postgres").toAbsolutePath().toString());
+            ProcessBuilder pb = new ProcessBuilder(ctl, what).redirectErrorStream(true);
+            pb.environment().put("MULTIPROC_POSTGRES_DIR", dir.toString());
+            pb.environment().put("MULTIPROC_POSTGRES_PORT", Integer.toString(port));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("`" + ctl + " " + what + "` did not end within 180 s");
+            }
+            if (p.exitValue() != 0) {
+                fail("`" + ctl + " " + what + "` failed: " + out);
+            }
         }
     }
 
