@@ -89,8 +89,8 @@ public final class Engine implements AutoCloseable {
         this.server = settings.journalServer() && journal instanceof H2TaskJournal h2 ? JournalServer.start(h2.database()) : null;
         dev.multiproc.trace.StartupTrace.mark("journal server");
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
-        // on PostgreSQL, multiproc kill leaves its requests in the server's journal: they are always looked for
-        this.requestPoller = server == null && settings.postgres() == null ? null : TaskRequests.poll(journal, active, backend);
+        this.requestPoller = server == null && settings.postgres() == null ? null // on PostgreSQL, kill's requests reach the server
+                : TaskRequests.poll(journal, active, backend);
     }
 
     /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */
