@@ -65,6 +65,8 @@ public final class MultiprocessDistributor extends EngineDistributor {
         private long historyMaxTasks;
         private Duration retentionCheckInterval = Duration.ofMinutes(1);
         private boolean syncCommits = true;
+        private String journalUrl;
+        private Path journalCredentials;
 
         private Builder() {
         }
@@ -185,6 +187,22 @@ public final class MultiprocessDistributor extends EngineDistributor {
             return this;
         }
 
+        /**
+         * Keeps the journal on a PostgreSQL server ({@code jdbc:postgresql://host:port/db}) instead of the embedded H2 file
+         * in {@link #journalDir}, which still holds the task state files. Credentials: {@link #journalCredentials}, else
+         * {@code MULTIPROC_JOURNAL_USER} and {@code MULTIPROC_JOURNAL_PASSWORD}. Default: the H2 journal.
+         */
+        public Builder journalUrl(String journalUrl) {
+            this.journalUrl = journalUrl;
+            return this;
+        }
+
+        /** Under {@link #journalUrl}: a file only its owner may read, with lines {@code user=NAME} and {@code password=SECRET}. */
+        public Builder journalCredentials(Path journalCredentials) {
+            this.journalCredentials = journalCredentials;
+            return this;
+        }
+
         /** What runs the tasks: {@code local} (processes of this machine, the default) or {@code slurm} (Slurm jobs). */
         public Builder cluster(String cluster) {
             this.cluster = cluster;
@@ -268,7 +286,8 @@ public final class MultiprocessDistributor extends EngineDistributor {
             }
             return new EngineSettings(clusterName, parallelism, journalDir, exitInfoSizeLimit, logDir, orphanPolicy, killGrace,
                     sampleInterval, overtakes, launcherBinary, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer,
-                    historyRetention, historyMaxTasks, retentionCheckInterval, syncCommits, slurm);
+                    historyRetention, historyMaxTasks, retentionCheckInterval, syncCommits, slurm,
+                    journalUrl == null ? null : dev.multiproc.journal.PostgresJournalSettings.resolve(journalUrl, journalCredentials, System.getenv()));
         }
 
         private static void positive(String name, Duration d) {

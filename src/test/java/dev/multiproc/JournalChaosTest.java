@@ -190,7 +190,7 @@ class JournalChaosTest {
         }
     }
 
-    private Path newJournal(String name) {
+    Path newJournal(String name) throws java.io.IOException {
         Path journal = tmp.resolve(name);
         journals.add(journal);
         return journal;

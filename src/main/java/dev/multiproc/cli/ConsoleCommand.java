@@ -31,7 +31,7 @@ final class ConsoleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.init();
         long stopAfterMillis = forDuration == null ? Long.MAX_VALUE : Durations.parse("--for", forDuration).toMillis();
-        JournalAccess access = JournalAccess.of(common.journalDir(), spec.commandLine().getErr());
+        JournalAccess access = JournalAccess.of(common, spec.commandLine().getErr());
         access.reader().close(); // the journal answers now: a reason why it does not belongs here, not at the first query
         ConsoleServer console = ConsoleServer.start(access);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -90,7 +90,7 @@ final class HistoryCommand implements Callable<Integer> {
         }
         sql.append(" ORDER BY submitted_at DESC, job_id DESC, step DESC NULLS FIRST FETCH FIRST ? ROWS ONLY");
         params.add(limit);
-        try (Connection c = JournalAccess.of(common.journalDir(), spec.commandLine().getErr()).reader()) {
+        try (Connection c = JournalAccess.of(common, spec.commandLine().getErr()).reader()) {
             if (hasSlurmJobs(c)) {
                 sql.insert(slurmColumnAt, ", slurm_job_id");
             }
@@ -102,8 +102,8 @@ final class HistoryCommand implements Callable<Integer> {
     /** Whether the journal has tasks run as Slurm jobs (whose Slurm job ids the table then shows). */
     static boolean hasSlurmJobs(Connection c) throws java.sql.SQLException {
         try (var st = c.createStatement();
-                var rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'TASK_HISTORY' "
-                        + "AND COLUMN_NAME = 'SLURM_JOB_ID'")) {
+                var rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE UPPER(TABLE_NAME) = 'TASK_HISTORY' "
+                        + "AND UPPER(COLUMN_NAME) = 'SLURM_JOB_ID'")) {
             if (!rs.next() || rs.getInt(1) == 0) {
                 return false; // a journal of a version before Slurm
             }

@@ -5,6 +5,7 @@ import dev.multiproc.journal.JournalCredentials;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalServer;
 import dev.multiproc.journal.JournalSnapshot;
+import dev.multiproc.journal.PostgresJournalSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,17 +28,37 @@ final class JournalAccess {
     private final JournalDirectory dir;
     private final JournalCredentials credentials;
     private final PrintWriter notices;
+    private final PostgresJournalSettings postgres;
 
-    private JournalAccess(JournalDirectory dir, JournalCredentials credentials, PrintWriter notices) {
+    private JournalAccess(JournalDirectory dir, JournalCredentials credentials, PrintWriter notices, PostgresJournalSettings postgres) {
         this.dir = dir;
         this.credentials = credentials;
         this.notices = notices;
+        this.postgres = postgres;
     }
 
-    /** {@code notices}: where to say that the command waits for a starting host. */
+    /**
+     * The journal of the configuration: on its PostgreSQL server ({@code journal_url}), else in the journal directory.
+     * {@code notices}: where to say that the command waits for a starting host.
+     */
+    static JournalAccess of(CommonOptions common, PrintWriter notices) {
+        String url = common.config().journalUrl();
+        if (url == null) {
+            return of(common.journalDir(), notices);
+        }
+        PostgresJournalSettings settings;
+        try {
+            settings = PostgresJournalSettings.resolve(url, common.config().journalCredentials(), System.getenv());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        // the history is on the server: this machine need not hold the journal directory of any host
+        return new JournalAccess(JournalDirectory.existing(common.journalDir().toAbsolutePath().normalize()), null, notices, settings);
+    }
+
     static JournalAccess of(Path journalDir, PrintWriter notices) {
         JournalDirectory dir = JournalLocation.existing(journalDir);
-        return new JournalAccess(dir, JournalCredentials.load(dir.credentialsFile()), notices);
+        return new JournalAccess(dir, JournalCredentials.load(dir.credentialsFile()), notices, null);
     }
 
     JournalDirectory directory() {
@@ -51,11 +72,20 @@ final class JournalAccess {
 
     /** A read-only connection: the reader user may SELECT from the journal's tables and views, nothing else. */
     Connection reader() throws SQLException {
+        if (postgres != null) {
+            // the server's roles decide what the configured user may read; the connection refuses writes
+            Connection c = DriverManager.getConnection(postgres.url(), postgres.user(), postgres.password());
+            c.setReadOnly(true);
+            return c;
+        }
         return connect(JournalCredentials.READER, credentials.readerPassword());
     }
 
     /** A connection as the journal's owner, only through a host's server: to leave it requests. */
     Optional<Connection> ownerViaServer() throws SQLException {
+        if (postgres != null) {
+            return Optional.of(DriverManager.getConnection(postgres.url(), postgres.user(), postgres.password()));
+        }
         Optional<String> url = serverUrl();
         return url.isEmpty() ? Optional.empty()
                 : Optional.of(DriverManager.getConnection(url.get(), JournalCredentials.OWNER, credentials.ownerPassword()));

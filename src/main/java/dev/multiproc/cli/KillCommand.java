@@ -42,7 +42,7 @@ final class KillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.init();
-        JournalAccess access = JournalAccess.of(common.journalDir(), spec.commandLine().getErr());
+        JournalAccess access = JournalAccess.of(common, spec.commandLine().getErr());
         Map<String, String> outcome;
         Optional<Connection> owner = access.ownerViaServer();
         if (owner.isPresent()) {

@@ -44,7 +44,7 @@ final class LogsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.init();
         Map<String, Object> task;
-        try (Connection c = JournalAccess.of(common.journalDir(), spec.commandLine().getErr()).reader()) {
+        try (Connection c = JournalAccess.of(common, spec.commandLine().getErr()).reader()) {
             List<Map<String, Object>> rows = Queries.table(c, "SELECT t.task_id, j.name, j.stdout_path, j.stderr_path FROM task t "
                     + "JOIN job j ON j.job_id = t.job_id WHERE t.task_id = ?", id).records();
             if (rows.isEmpty()) {

@@ -35,7 +35,7 @@ final class SqlCommand implements Callable<Integer> {
         common.init();
         Table.Format format = output.format();
         String q = ReadOnlyQuery.check("multiproc sql", query);
-        try (Connection c = JournalAccess.of(common.journalDir(), spec.commandLine().getErr()).reader(); Statement s = c.createStatement()) {
+        try (Connection c = JournalAccess.of(common, spec.commandLine().getErr()).reader(); Statement s = c.createStatement()) {
             s.setEscapeProcessing(false); // H2 gets the statement that was checked, not a JDBC-escape rewrite of it
             s.setMaxRows(1_000_000);
             try (ResultSet rs = s.executeQuery(q)) {

@@ -27,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.init();
-        JournalAccess access = JournalAccess.of(common.journalDir(), spec.commandLine().getErr());
+        JournalAccess access = JournalAccess.of(common, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         try (Connection c = access.reader()) {
             dev.multiproc.trace.StartupTrace.mark("journal snapshot or server connection");

@@ -31,7 +31,7 @@ public final class ConfigFile {
     public static final Set<String> KEYS = Set.of("cluster_name", "parallelism", "journal_dir", "exit_info_size_limit", "log_dir",
             "orphan_policy", "kill_grace", "sample_interval", "max_overtakes", "worker_node_entry_point",
             "expected_jobmon_version", "watch_interval", "journal_server", "history_retention", "history_max_tasks", "sync_commits",
-            "cluster", "slurm");
+            "cluster", "slurm", "journal_url", "journal_credentials");
     /** The keys of the {@code slurm:} section. */
     public static final Set<String> SLURM_KEYS = Set.of("partition", "account", "poll_interval");
 
@@ -111,6 +111,23 @@ public final class ConfigFile {
         historyMaxTasks();
         cluster();
         slurm();
+        journalUrl();
+        path("journal_credentials");
+    }
+
+    /** The PostgreSQL server of the journal ({@code jdbc:postgresql://...}); null for the embedded H2 journal. */
+    public String journalUrl() {
+        String v = text("journal_url");
+        if (v != null && !v.startsWith("jdbc:postgresql://")) {
+            throw new ConfigException(source + ": journal_url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database), got '"
+                    + v + "'");
+        }
+        return v;
+    }
+
+    /** Under journal_url: the file (mode 0600) with the user and password of the journal's server. */
+    public Path journalCredentials() {
+        return path("journal_credentials");
     }
 
     /** {@code local} or {@code slurm}: what runs the tasks; null when the file does not say. */
@@ -290,6 +307,9 @@ public final class ConfigFile {
         }
         if (cluster() != null) {
             builder.cluster(cluster());
+        }
+        if (has("journal_url")) {
+            builder.journalUrl(journalUrl()).journalCredentials(journalCredentials());
         }
         Map<String, Object> slurm = slurm();
         if (slurm.containsKey("partition")) {

@@ -6,6 +6,8 @@ import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.RemoteExitInfoNotAvailableException;
 import dev.multiproc.journal.HostLock;
 import dev.multiproc.journal.H2TaskJournal;
+import dev.multiproc.journal.PostgresTaskJournal;
+import dev.multiproc.journal.SqlTaskJournal;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalException;
 import dev.multiproc.journal.JournalServer;
@@ -59,7 +61,7 @@ public final class Engine implements AutoCloseable {
     private RecoveryCounts recovery;
     private volatile boolean closed;
 
-    private Engine(EngineSettings settings, HostLock hostLock, JournalDirectory dir, H2TaskJournal journal) {
+    private Engine(EngineSettings settings, HostLock hostLock, JournalDirectory dir, SqlTaskJournal journal) {
         this.settings = settings;
         this.hostLock = hostLock;
         this.journal = journal;
@@ -85,10 +87,11 @@ public final class Engine implements AutoCloseable {
         this.submissions = new Submissions(settings, journal, journal.nextJobId(), sessionId, this::ensureOpen, this::enqueue,
                 backend::check);
         dev.multiproc.trace.StartupTrace.mark("host session opened");
-        this.server = settings.journalServer() ? JournalServer.start(journal.database()) : null;
+        this.server = settings.journalServer() && journal instanceof H2TaskJournal h2 ? JournalServer.start(h2.database()) : null;
         dev.multiproc.trace.StartupTrace.mark("journal server");
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
-        this.requestPoller = server == null ? null : TaskRequests.poll(journal, active, backend);
+        this.requestPoller = server == null && settings.postgres() == null ? null // on PostgreSQL, kill's requests reach the server
+                : TaskRequests.poll(journal, active, backend);
     }
 
     /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */
@@ -97,9 +100,10 @@ public final class Engine implements AutoCloseable {
         JournalDirectory dir = JournalDirectory.prepare(settings.journalDir());
         HostLock lock = HostLock.acquire(dir, settings.journalServer());
         dev.multiproc.trace.StartupTrace.mark("host lock");
-        H2TaskJournal journal = null;
+        SqlTaskJournal journal = null;
         try {
-            journal = H2TaskJournal.open(dir, settings.syncCommits(), settings.exitInfoSizeLimit());
+            journal = settings.postgres() != null ? PostgresTaskJournal.open(settings.postgres(), settings.exitInfoSizeLimit())
+                    : H2TaskJournal.open(dir, settings.syncCommits(), settings.exitInfoSizeLimit());
             if (settings.logDir() != null) {
                 LogDirectories.create(settings.logDir());
             }

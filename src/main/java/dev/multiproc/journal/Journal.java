@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * used through Jdbi SQL objects. Opening it checks that the file is intact and of a schema this
  * version understands before anything writes to it.
  */
-public final class Journal implements AutoCloseable {
+public final class Journal extends JournalStore {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
 
     static {
@@ -288,7 +288,7 @@ public final class Journal implements AutoCloseable {
     private static Flyway flyway(javax.sql.DataSource ds, String target) {
         var config = Flyway.configure()
                 .dataSource(ds)
-                .locations("classpath:db/migration")
+                .locations(MigrationLocations.of(ds))
                 .ignoreMigrationPatterns(new org.flywaydb.core.api.pattern.ValidatePattern[0]); // an unknown migration is an error
         if (target != null) {
             config.target(MigrationVersion.fromVersion(target));

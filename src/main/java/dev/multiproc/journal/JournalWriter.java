@@ -28,7 +28,7 @@ public final class JournalWriter implements AutoCloseable {
     private static final long COMPACTION_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MAX_BACKOFF_MS = 2_000;
 
-    private final Journal journal;
+    private final JournalStore journal;
     private final int exitInfoLimit;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -42,7 +42,7 @@ public final class JournalWriter implements AutoCloseable {
     private boolean closing;
     private int failuresInARow;
 
-    public JournalWriter(Journal journal, int exitInfoLimit, long nextJobId) {
+    public JournalWriter(JournalStore journal, int exitInfoLimit, long nextJobId) {
         this.journal = journal;
         this.exitInfoLimit = exitInfoLimit;
         this.generation = journal.generationAtOpen();

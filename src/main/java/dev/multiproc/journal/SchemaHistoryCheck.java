@@ -23,8 +23,9 @@ import java.util.zip.CRC32;
  * journal, a migration pending, a newer schema, a failed or changed migration, a history row of another kind)
  * is left to Flyway, which migrates or refuses it with its reasons.
  *
- * <p>This version's migrations are the files named in {@code db/migration.index}, which the build writes from
- * {@code db/migration}; their checksums are computed as Flyway computes them (a CRC-32 of the UTF-8 bytes of
+ * <p>This version's migrations for H2 are the files named in {@code db/migration.index} (as {@code migration/V1__x.sql}
+ * or {@code h2/V2__y.sql}), which the build writes from {@code db/migration} and {@code db/h2}; their checksums are
+ * computed as Flyway computes them (a CRC-32 of the UTF-8 bytes of
  * each line, without its line break nor, on the first line, a byte-order mark). {@code SchemaHistoryCheckTest}
  * checks both against Flyway's own reading of the migrations.
  */
@@ -104,11 +105,12 @@ final class SchemaHistoryCheck {
                 if (name.isBlank()) {
                     continue;
                 }
-                Matcher m = VERSIONED.matcher(name.strip());
-                if (!m.matches()) {
+                String path = name.strip();
+                Matcher m = VERSIONED.matcher(path.substring(path.lastIndexOf('/') + 1));
+                if (!m.matches() || !(path.startsWith("migration/") || path.startsWith("h2/"))) {
                     return List.of();
                 }
-                Integer checksum = checksum("/db/migration/" + m.group());
+                Integer checksum = checksum("/db/" + path);
                 if (checksum == null) {
                     return List.of();
                 }

@@ -47,6 +47,8 @@ class ConfigFileTest {
             "  partition: debug",
             "  account: lab",
             "  poll_interval: 5s",
+            "journal_url: jdbc:postgresql://db.example.org:5432/multiproc",
+            "journal_credentials: /etc/multiproc/journal-credentials",
             "");
 
     @TempDir
@@ -81,7 +83,9 @@ class ConfigFileTest {
             assertTrue(c.has(key), key);
         }
         assertEquals(Boolean.TRUE, c.journalServer());
-        assertEquals(18, ConfigFile.KEYS.size());
+        assertEquals(20, ConfigFile.KEYS.size());
+        assertEquals("jdbc:postgresql://db.example.org:5432/multiproc", c.journalUrl());
+        assertEquals(Path.of("/etc/multiproc/journal-credentials"), c.journalCredentials());
         assertEquals("slurm", c.cluster());
         assertEquals(Map.of("partition", "debug", "account", "lab", "poll_interval", java.time.Duration.ofSeconds(5)), c.slurm());
         assertEquals(Boolean.FALSE, c.syncCommits());
@@ -106,6 +110,12 @@ class ConfigFileTest {
         assertNull(c.orphanPolicy());
         assertNull(c.maxOvertakes());
         assertFalse(c.has("kill_grace"));
+    }
+
+    @Test
+    void aJournalUrlOfAnotherDatabaseIsRefusedNamingTheKey() {
+        assertContains("journal_url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database), got 'jdbc:mysql://db/x'",
+                bad("journal_url: jdbc:mysql://db/x\n").getMessage());
     }
 
     @ParameterizedTest

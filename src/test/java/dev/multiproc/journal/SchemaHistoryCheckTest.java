@@ -28,14 +28,14 @@ class SchemaHistoryCheckTest {
     @Test
     void theBundledMigrationsAreFlywaysOwnWithFlywaysChecksums() throws Exception {
         DatabaseFile empty = new DatabaseFile(tmp.resolve("empty"), new JournalCredentials("o", "r", "k"));
-        MigrationInfo[] resolved = Flyway.configure().dataSource(empty.dataSource()).locations("classpath:db/migration")
+        MigrationInfo[] resolved = Flyway.configure().dataSource(empty.dataSource()).locations("classpath:db/migration", "classpath:db/h2")
                 .load().info().all();
         List<SchemaHistoryCheck.Migration> flyways = new ArrayList<>();
         for (MigrationInfo m : resolved) {
             flyways.add(new SchemaHistoryCheck.Migration(m.getVersion().getVersion(), m.getDescription(), m.getScript(), m.getChecksum()));
         }
-        try (Stream<Path> files = Files.list(Path.of("db/migration"))) {
-            assertEquals(files.count(), SchemaHistoryCheck.bundled().size(), "every file of db/migration is in the index");
+        try (Stream<Path> shared = Files.list(Path.of("db/migration")); Stream<Path> h2 = Files.list(Path.of("db/h2"))) {
+            assertEquals(shared.count() + h2.count(), SchemaHistoryCheck.bundled().size(), "every file of db/migration and db/h2 is in the index");
         }
         assertEquals(flyways, SchemaHistoryCheck.bundled());
     }

@@ -55,6 +55,7 @@ public final class HostProcess implements AutoCloseable {
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(
                 journalDir.resolveSibling(journalDir.getFileName() + "-host.log").toFile()));
+        pb.environment().putAll(Hosts.hostEnvironment(journalDir));
         if (binDir != null) {
             pb.environment().put("PATH", binDir + java.io.File.pathSeparator + pb.environment().getOrDefault("PATH", ""));
         }

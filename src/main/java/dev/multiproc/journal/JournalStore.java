@@ -1,0 +1,42 @@
+package dev.multiproc.journal;
+
+import java.io.IOException;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The database a {@link JournalWriter} commits to, and what it must do around each commit: the embedded H2
+ * file ({@link Journal}: a generation file, a redo log, compaction) or a PostgreSQL server
+ * ({@link PostgresJournal}: the server's synchronous commit is the durability, nothing to do around it).
+ */
+public abstract class JournalStore implements AutoCloseable {
+
+    JournalStore() {
+    }
+
+    public abstract Jdbi jdbi();
+
+    /** How the database was repaired when it was opened; empty when it was intact (or cannot be repaired here). */
+    public abstract Optional<RepairReport> repairAtOpen();
+
+    /** Runs the work of one commit in one transaction. */
+    abstract void writeTransaction(org.jdbi.v3.core.HandleConsumer<Exception> work) throws Exception;
+
+    /** After the commit of {@code generation} returned, before anyone is told. */
+    abstract void committed(long generation) throws IOException;
+
+    /** Between commits: a chance to checkpoint what the commits since the last one made durable. */
+    abstract void checkpointIfDue(long generation, boolean reopened);
+
+    /** After a failed commit: whatever makes the next attempt find the database usable again. */
+    abstract void reopenAfterFailure(Throwable failure);
+
+    /** The generation the database held when it was opened. */
+    abstract long generationAtOpen();
+
+    /** Between commits: compacts the database if it has grown; true if it was reopened for that. */
+    abstract boolean compactIfGrown();
+
+    @Override
+    public abstract void close();
+}

@@ -1,0 +1,104 @@
+package dev.multiproc.journal;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/**
+ * One host per journal database: a session-level advisory lock, held on a connection of its own for as long as the
+ * host has the journal open. The server releases it when that connection ends, with the host's process or its
+ * machine. The holder is named by its connection's application name.
+ */
+final class PostgresHostLock implements AutoCloseable {
+    /** The lock's key: "mproc" in ASCII. */
+    private static final long KEY = 0x6d70726f63L;
+    /** How long a lock is tried again: the server notices a killed host's connection gone a moment after the kill. */
+    private static final long HOLDER_GONE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
+    private final Connection connection;
+
+    private PostgresHostLock(Connection connection) {
+        this.connection = connection;
+    }
+
+    static PostgresHostLock acquire(PostgresJournalSettings settings) {
+        Properties p = new Properties();
+        p.setProperty("user", settings.user());
+        if (settings.password() != null) {
+            p.setProperty("password", settings.password());
+        }
+        p.setProperty("ApplicationName", "multiproc host " + ProcessHandle.current().pid() + " on " + hostName());
+        Connection c = null;
+        try {
+            c = DriverManager.getConnection(settings.url(), p);
+            long deadline = System.nanoTime() + HOLDER_GONE_WAIT_NANOS;
+            while (!tryLock(c)) {
+                if (System.nanoTime() > deadline) {
+                    String holder = holder(c);
+                    c.close();
+                    throw new JournalException("the journal on " + settings.url() + " is held by another host (" + holder
+                            + "): one host per journal database; stop that host or give this one another database");
+                }
+                Thread.sleep(100);
+            }
+            return new PostgresHostLock(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(c);
+            throw new JournalException("interrupted while waiting for the journal on " + settings.url(), e);
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw new JournalException("cannot connect to the journal on " + settings.url() + " as " + settings.user() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static boolean tryLock(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+            ps.setLong(1, KEY);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static String holder(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.application_name, a.client_addr FROM pg_locks l "
+                + "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                + "AND ((l.classid::bigint << 32) | l.objid::bigint) = ?")) {
+            ps.setLong(1, KEY);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) + " from " + (rs.getString(2) == null ? "a local socket" : rs.getString(2))
+                        : "it has just gone";
+            }
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // the lock goes with the connection
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(connection);
+    }
+}
