@@ -29,6 +29,7 @@ class RunChunksTest extends JournalTest {
             assertEquals(lines, run.waitFor().size());
             assertEquals(lines, new HashSet<>(run.waitFor()).size(), "an id given twice");
             assertTrue(d.engine().awaitIdle(Duration.ofMinutes(5)), "the run did not end");
+            d.engine().journal().flush(); // ends are journaled in the background
             var counts = Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT COUNT(*), COUNT(DISTINCT j.line_no), MIN(j.line_no), "
                     + "MAX(j.line_no), SUM(CASE WHEN t.state = 'FAILED' THEN 1 ELSE 0 END) FROM task t JOIN job j ON j.job_id = t.job_id")
                     .map((rs, ctx) -> List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5))).one());
