@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link JournalChaosTest} with each journal on a PostgreSQL database of its own: hosts and {@code multiproc run} SIGKILLed
@@ -27,6 +29,21 @@ class JournalChaosOnPostgresTest extends JournalChaosTest {
         Hosts.onPostgres(journal, db);
         Files.write(tmp.resolve("config.yml"), db.configLines());
         return journal;
+    }
+
+    /** Half the H2 version's kills: the slow tier's whole run stays within its budget with both journals. */
+    @Override
+    @Test
+    @Tag("slow")
+    void runsKilledHundredsOfTimesOnSeveralJournalsRunEveryLineOnce() throws Exception {
+        killRuns(2, 12, 3_500);
+    }
+
+    @Override
+    @Test
+    @Tag("slow")
+    void hostsKilledHundredsOfTimesOnSeveralJournalsKeepEveryAcknowledgedSubmission() throws Exception {
+        killSubmittingHosts(2, 15, 1_500);
     }
 
     @AfterEach

@@ -71,7 +71,7 @@ class JournalChaosTest {
      * {@code multiproc run} of a file, SIGKILLed at random moments (up to {@code maxMillis} after it started) and run again,
      * until the file is done; several files in turn.
      */
-    private void killRuns(int journalCount, int kills, int maxMillis) throws Exception {
+    void killRuns(int journalCount, int kills, int maxMillis) throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         for (int j = 0; j < journalCount; j++) {
@@ -129,7 +129,7 @@ class JournalChaosTest {
      * A host that submits without pause while its tasks run, SIGKILLed at random moments (up to {@code maxMillis} after its
      * first acknowledgement: what it submitted, the last host runs); a new host each time.
      */
-    private void killSubmittingHosts(int journalCount, int kills, int maxMillis) throws Exception {
+    void killSubmittingHosts(int journalCount, int kills, int maxMillis) throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         for (int j = 0; j < journalCount; j++) {
