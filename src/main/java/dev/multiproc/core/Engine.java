@@ -69,9 +69,8 @@ public final class Engine implements AutoCloseable {
         this.launcherBinary = settings.launcherBinary() != null ? settings.launcherBinary().toAbsolutePath()
                 : LauncherBinary.install(dir.binDir());
         dev.multiproc.trace.StartupTrace.mark("launcher binary installed");
-        this.sessionId = journal.openSession(new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), hostName(),
-                settings.clusterName(), settings.parallelism(), settings.orphanPolicy().name().toLowerCase(Locale.ROOT),
-                settings.slurm() != null ? "slurm" : "local", null));
+        this.sessionId = journal.openSession(SessionRow.ofThisProcess(settings.clusterName(), settings.parallelism(),
+                settings.orphanPolicy().name().toLowerCase(Locale.ROOT), settings.slurm() != null ? "slurm" : "local"));
         this.queueingErrors = new QueueingErrors(journal, journal.unpoppedQueueingErrors());
         this.exitInfos = new ExitInfoCache(settings.exitInfoSizeLimit());
         Map<String, String> env = new LinkedHashMap<>();
@@ -122,14 +121,6 @@ public final class Engine implements AutoCloseable {
             journal.close();
         }
         lock.close();
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
     }
 
     public EngineSettings settings() {

@@ -4,6 +4,20 @@ package dev.multiproc.journal;
 public record SessionRow(int sessionId, long startedMs, long hostPid, String hostName, String clusterName, int parallelism,
         String orphanPolicy, String backend, Boolean previousClean) {
 
+    /** A session of this process, started now on this machine; the journal numbers it when it opens it. */
+    public static SessionRow ofThisProcess(String clusterName, int parallelism, String orphanPolicy, String backend) {
+        return new SessionRow(0, System.currentTimeMillis(), ProcessHandle.current().pid(), machineName(), clusterName, parallelism,
+                orphanPolicy, backend, null);
+    }
+
+    private static String machineName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
     /** This session as the journal numbers it, after {@code previous} (whether the one before ended cleanly). */
     public SessionRow withId(int id, Boolean previous) {
         return new SessionRow(id, startedMs, hostPid, hostName, clusterName, parallelism, orphanPolicy, backend, previous);
