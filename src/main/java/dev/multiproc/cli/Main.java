@@ -19,13 +19,20 @@ public final class Main implements Runnable {
      * reflection before it parses; a command line that names one gets only that one (a third of the start-up),
      * and the top-level usage and version get none (see {@link CommandSummaries}).
      */
-    static final java.util.Map<String, Subcommand> SUBCOMMANDS = subcommands();
+    static java.util.Map<String, Subcommand> subcommands() {
+        return Registry.SUBCOMMANDS;
+    }
+
+    /** Built at first use, not when {@code Main} loads: the printed usage needs none of it. */
+    private static final class Registry {
+        static final java.util.Map<String, Subcommand> SUBCOMMANDS = all();
+    }
 
     /** A subcommand's class (for its summary) and how to make one. */
     record Subcommand(Class<?> type, java.util.function.Supplier<Object> factory) {
     }
 
-    private static java.util.Map<String, Subcommand> subcommands() {
+    private static java.util.Map<String, Subcommand> all() {
         java.util.Map<String, Subcommand> m = new java.util.LinkedHashMap<>();
         m.put("run", new Subcommand(RunCommand.class, RunCommand::new));
         m.put("status", new Subcommand(StatusCommand.class, StatusCommand::new));
@@ -47,7 +54,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         dev.multiproc.trace.StartupTrace.mainEntered();
-        int status = execute(args);
+        int status = PrintedUsage.print(args, System.out) ? 0 : execute(args);
         dev.multiproc.trace.StartupTrace.mark("rest of the command");
         dev.multiproc.trace.StartupTrace.print(System.err);
         System.exit(status);
@@ -57,11 +64,11 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         H2Settings.bindServersToLoopback(); // before H2 reads it, once: every H2 server here listens on loopback only
         CommandLine cli = new CommandLine(new Main());
-        String named = args.length > 0 && !args[0].equals("help") && SUBCOMMANDS.containsKey(args[0]) ? args[0] : null;
+        String named = args.length > 0 && !args[0].equals("help") && subcommands().containsKey(args[0]) ? args[0] : null;
         if (CommandSummaries.suffice(args)) {
-            CommandSummaries.add(cli, SUBCOMMANDS);
+            CommandSummaries.add(cli, subcommands());
         } else {
-            SUBCOMMANDS.forEach((name, command) -> {
+            subcommands().forEach((name, command) -> {
                 if (named == null || named.equals(name)) {
                     cli.addSubcommand(name, command.factory().get());
                 }

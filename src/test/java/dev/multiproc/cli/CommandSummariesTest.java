@@ -12,9 +12,9 @@ class CommandSummariesTest {
     @Test
     void theTopLevelUsageIsTheSameWithStandIns() {
         CommandLine whole = new CommandLine(new Main());
-        Main.SUBCOMMANDS.forEach((name, command) -> whole.addSubcommand(name, command.factory().get()));
+        Main.subcommands().forEach((name, command) -> whole.addSubcommand(name, command.factory().get()));
         CommandLine standIns = new CommandLine(new Main());
-        CommandSummaries.add(standIns, Main.SUBCOMMANDS);
+        CommandSummaries.add(standIns, Main.subcommands());
         assertEquals(whole.getUsageMessage(), standIns.getUsageMessage());
         assertTrue(standIns.getUsageMessage().contains("Runs one shell command per line of FILE"), standIns.getUsageMessage());
     }
