@@ -67,6 +67,8 @@ public final class MultiprocessDistributor extends EngineDistributor {
         private boolean syncCommits = true;
         private String journalUrl;
         private Path journalCredentials;
+        private String host;
+        private String adoptHost;
 
         private Builder() {
         }
@@ -197,6 +199,26 @@ public final class MultiprocessDistributor extends EngineDistributor {
             return this;
         }
 
+        /**
+         * This host's name in the journal: its sessions, jobs and runs carry it, and on a PostgreSQL journal several hosts
+         * of different names share, it says which tasks are this host's to recover; two hosts of one name at once are
+         * refused. 1 to 63 letters, digits, '.', '_' or '-'. Default: the machine's name.
+         */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /**
+         * On a PostgreSQL journal: takes over the tasks, sessions and runs of the host named {@code adoptHost}, gone for
+         * good, at start. It must have run on this machine (its processes and their state files are here: start this host
+         * with its journal directory), and must not be running. Default: none.
+         */
+        public Builder adoptHost(String adoptHost) {
+            this.adoptHost = adoptHost;
+            return this;
+        }
+
         /** Under {@link #journalUrl}: a file only its owner may read, with lines {@code user=NAME} and {@code password=SECRET}. */
         public Builder journalCredentials(Path journalCredentials) {
             this.journalCredentials = journalCredentials;
@@ -276,6 +298,18 @@ public final class MultiprocessDistributor extends EngineDistributor {
                 throw new IllegalArgumentException("historyMaxTasks must not be negative, got " + historyMaxTasks);
             }
             positive("retentionCheckInterval", retentionCheckInterval);
+            String name = host == null ? dev.multiproc.journal.HostScope.defaultName() : dev.multiproc.journal.HostScope.checkName(host);
+            if (adoptHost != null) {
+                dev.multiproc.journal.HostScope.checkName(adoptHost);
+                if (journalUrl == null) {
+                    throw new IllegalArgumentException("adoptHost (adopt_host) " + adoptHost + " needs a journal on PostgreSQL (journal_url): "
+                            + "an H2 journal has one host, which its next start recovers");
+                }
+                if (adoptHost.equals(name)) {
+                    throw new IllegalArgumentException("adoptHost (adopt_host) is this host's own name, " + name
+                            + ": a host recovers its own tasks without adopting them");
+                }
+            }
             dev.multiproc.slurm.SlurmSettings slurm;
             if ("local".equals(cluster)) {
                 slurm = null;
@@ -287,7 +321,8 @@ public final class MultiprocessDistributor extends EngineDistributor {
             return new EngineSettings(clusterName, parallelism, journalDir, exitInfoSizeLimit, logDir, orphanPolicy, killGrace,
                     sampleInterval, overtakes, launcherBinary, workerNodeEntryPoint, expectedJobmonVersion, watchInterval, journalServer,
                     historyRetention, historyMaxTasks, retentionCheckInterval, syncCommits, slurm,
-                    journalUrl == null ? null : dev.multiproc.journal.PostgresJournalSettings.resolve(journalUrl, journalCredentials, System.getenv()));
+                    journalUrl == null ? null : dev.multiproc.journal.PostgresJournalSettings.resolve(journalUrl, journalCredentials, System.getenv()),
+                    name, adoptHost);
         }
 
         private static void positive(String name, Duration d) {

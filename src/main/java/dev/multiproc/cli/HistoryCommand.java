@@ -44,6 +44,9 @@ final class HistoryCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "RUN", description = "Only tasks of this run of `multiproc run`.")
     String run;
 
+    @Option(names = "--host", paramLabel = "HOST", description = "Only tasks of this host (several hosts share a journal on PostgreSQL).")
+    String host;
+
     @Option(names = "--since", paramLabel = "WHEN",
             description = "Only tasks submitted since WHEN: a duration ago (30m, 2h, 1h30m, 1d is 24h) or a date/time (2026-11-26, "
                     + "2026-11-26T10:00:00Z).")
@@ -84,6 +87,10 @@ final class HistoryCommand implements Callable<Integer> {
             sql.append(" AND run_name = ?");
             params.add(run);
         }
+        if (host != null) {
+            sql.append(" AND host = ?");
+            params.add(host);
+        }
         if (since != null) {
             sql.append(" AND submitted_at >= ?");
             params.add(sinceTime(since));
@@ -91,6 +98,9 @@ final class HistoryCommand implements Callable<Integer> {
         sql.append(" ORDER BY submitted_at DESC, job_id DESC, step DESC NULLS FIRST FETCH FIRST ? ROWS ONLY");
         params.add(limit);
         try (Connection c = JournalAccess.of(common, spec.commandLine().getErr()).reader()) {
+            if (Queries.severalHosts(c)) {
+                sql.insert(slurmColumnAt, ", host");
+            }
             if (hasSlurmJobs(c)) {
                 sql.insert(slurmColumnAt, ", slurm_job_id");
             }

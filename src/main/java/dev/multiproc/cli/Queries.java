@@ -25,4 +25,18 @@ final class Queries {
     static Table table(Connection c, String sql, Object... params) throws SQLException {
         return table(c, sql, List.of(params));
     }
+
+    /** Whether more than one named host has used the journal (several hosts on one PostgreSQL journal): tables then name them. */
+    static boolean severalHosts(Connection c) throws SQLException {
+        try (var st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE UPPER(TABLE_NAME) = 'HOST_SESSION' "
+                        + "AND UPPER(COLUMN_NAME) = 'HOST'")) {
+            if (!rs.next() || rs.getInt(1) == 0) {
+                return false; // a journal of a version before named hosts
+            }
+        }
+        try (var st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(DISTINCT host) FROM host_session")) {
+            return rs.next() && rs.getInt(1) > 1;
+        }
+    }
 }

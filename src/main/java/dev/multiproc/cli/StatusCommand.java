@@ -35,13 +35,21 @@ final class StatusCommand implements Callable<Integer> {
             String holder = access.holder().orElse(null);
             // without a host nobody watches the running tasks: how long they have run is not known
             boolean slurm = HistoryCommand.hasSlurmJobs(c);
-            Table running = Queries.table(c, "SELECT r.task_id, r.run_name, r.name, r.pid" + (slurm ? ", t.slurm_job_id" : "")
+            boolean severalHosts = Queries.severalHosts(c);
+            Table running = Queries.table(c, "SELECT r.task_id" + (severalHosts ? ", r.host" : "") + ", r.run_name, r.name, r.pid"
+                    + (slurm ? ", t.slurm_job_id" : "")
                     + ", r.started_at" + (holder == null ? "" : ", r.running_s") + " FROM running_tasks r"
                     + (slurm ? " JOIN task t ON t.task_id = r.task_id" : "") + " ORDER BY r.started_at LIMIT 20");
-            Table failures = Queries.table(c, "SELECT task_id, run_name, name, state, reason, exit_code, ended_at, message FROM failures "
+            Table failures = Queries.table(c, "SELECT task_id" + (severalHosts ? ", host" : "")
+                    + ", run_name, name, state, reason, exit_code, ended_at, message FROM failures "
                     + "ORDER BY ended_at DESC NULLS LAST LIMIT 5");
             Table session = Queries.table(c, "SELECT session_id, started_at, ended_at, host_pid, parallelism, previous_clean, "
                     + "reattached, finished_while_down, lost, requeued, killed FROM host_sessions ORDER BY session_id DESC LIMIT 1");
+            Table hosts = severalHosts ? Queries.table(c, "SELECT h.host, h.host_name AS machine, h.session_id AS last_session, "
+                    + "h.started_at, h.ended_at, (SELECT COUNT(*) FROM task_history t WHERE t.host = h.host AND t.state = 'RUNNING') "
+                    + "AS running, (SELECT COUNT(*) FROM task_history t WHERE t.host = h.host AND t.state = 'QUEUED') AS queued "
+                    + "FROM host_sessions h WHERE h.session_id = (SELECT MAX(h2.session_id) FROM host_sessions h2 WHERE h2.host = h.host) "
+                    + "ORDER BY h.host") : null;
             Map<String, Object> countMap = new LinkedHashMap<>();
             for (Map<String, Object> r : counts.records()) {
                 countMap.put(String.valueOf(r.get("state")).toLowerCase(java.util.Locale.ROOT), r.get("tasks"));
@@ -56,6 +64,9 @@ final class StatusCommand implements Callable<Integer> {
                     all.put("note", asLeft);
                 }
                 all.put("counts", countMap);
+                if (hosts != null) {
+                    all.put("hosts", hosts.records());
+                }
                 all.put("running", running.records());
                 all.put("recent_failures", failures.records());
                 all.put("last_session", session.records().isEmpty() ? null : session.records().get(0));
@@ -68,6 +79,11 @@ final class StatusCommand implements Callable<Integer> {
             out.println("tasks:   " + (countMap.isEmpty() ? "none" : countMap.toString().replaceAll("[{}]", "")));
             if (asLeft != null) {
                 out.println("note:    " + asLeft);
+            }
+            if (hosts != null) {
+                out.println();
+                out.println("hosts on this journal (the last session of each):");
+                hosts.print(out, Table.Format.TABLE);
             }
             if (running.size() > 0) {
                 out.println();

@@ -31,7 +31,7 @@ public final class ConfigFile {
     public static final Set<String> KEYS = Set.of("cluster_name", "parallelism", "journal_dir", "exit_info_size_limit", "log_dir",
             "orphan_policy", "kill_grace", "sample_interval", "max_overtakes", "worker_node_entry_point",
             "expected_jobmon_version", "watch_interval", "journal_server", "history_retention", "history_max_tasks", "sync_commits",
-            "cluster", "slurm", "journal_url", "journal_credentials");
+            "cluster", "slurm", "journal_url", "journal_credentials", "host", "adopt_host");
     /** The keys of the {@code slurm:} section. */
     public static final Set<String> SLURM_KEYS = Set.of("partition", "account", "poll_interval");
 
@@ -113,6 +113,18 @@ public final class ConfigFile {
         slurm();
         journalUrl();
         path("journal_credentials");
+        hostName("host");
+        hostName("adopt_host");
+    }
+
+    /** A host's name ({@code host}, {@code adopt_host}); null when the file does not say. */
+    public String hostName(String key) {
+        String v = text(key);
+        try {
+            return v == null ? null : dev.multiproc.journal.HostScope.checkName(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": " + key + ": " + e.getMessage());
+        }
     }
 
     /** The PostgreSQL server of the journal ({@code jdbc:postgresql://...}); null for the embedded H2 journal. */
@@ -310,6 +322,12 @@ public final class ConfigFile {
         }
         if (has("journal_url")) {
             builder.journalUrl(journalUrl()).journalCredentials(journalCredentials());
+        }
+        if (hostName("host") != null) {
+            builder.host(hostName("host"));
+        }
+        if (hostName("adopt_host") != null) {
+            builder.adoptHost(hostName("adopt_host"));
         }
         Map<String, Object> slurm = slurm();
         if (slurm.containsKey("partition")) {

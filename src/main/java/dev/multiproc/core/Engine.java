@@ -83,7 +83,7 @@ public final class Engine implements AutoCloseable {
         this.events = new TaskEvents(active, journal, exitInfos, queueingErrors, stateFiles, sessionId);
         this.backend = settings.slurm() == null ? new LocalBackend(ds, active, events)
                 : new SlurmBackend(settings.slurm(), new SlurmJobs(settings.slurm(), settings.logDir(), dir.root()), active, events, journal);
-        this.submissions = new Submissions(settings, journal, journal.nextJobId(), sessionId, this::ensureOpen, this::enqueue,
+        this.submissions = new Submissions(settings, journal, new JobIds(journal), sessionId, this::ensureOpen, this::enqueue,
                 backend::check);
         dev.multiproc.trace.StartupTrace.mark("host session opened");
         this.server = settings.journalServer() && journal instanceof H2TaskJournal h2 ? JournalServer.start(h2.database()) : null;
@@ -101,8 +101,9 @@ public final class Engine implements AutoCloseable {
         dev.multiproc.trace.StartupTrace.mark("host lock");
         SqlTaskJournal journal = null;
         try {
-            journal = settings.postgres() != null ? PostgresTaskJournal.open(settings.postgres(), settings.exitInfoSizeLimit())
-                    : H2TaskJournal.open(dir, settings.syncCommits(), settings.exitInfoSizeLimit());
+            journal = settings.postgres() != null
+                    ? PostgresTaskJournal.open(settings.postgres(), settings.host(), settings.adoptHost(), settings.exitInfoSizeLimit())
+                    : H2TaskJournal.open(dir, settings.syncCommits(), settings.exitInfoSizeLimit(), settings.host());
             if (settings.logDir() != null) {
                 LogDirectories.create(settings.logDir());
             }

@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -27,7 +26,7 @@ final class Submissions {
 
     private final EngineSettings settings;
     private final TaskJournal journal;
-    private final AtomicLong nextJobId;
+    private final JobIds jobIds;
     private final int sessionId;
     private final Runnable ensureOpen;
     private final Consumer<QueuedJob> enqueue;
@@ -35,11 +34,11 @@ final class Submissions {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final Consumer<JobSpec> backendCheck;
 
-    Submissions(EngineSettings settings, TaskJournal journal, long nextJobId, int sessionId, Runnable ensureOpen,
+    Submissions(EngineSettings settings, TaskJournal journal, JobIds jobIds, int sessionId, Runnable ensureOpen,
             Consumer<QueuedJob> enqueue, Consumer<JobSpec> backendCheck) {
         this.settings = settings;
         this.journal = journal;
-        this.nextJobId = new AtomicLong(nextJobId);
+        this.jobIds = jobIds;
         this.sessionId = sessionId;
         this.ensureOpen = ensureOpen;
         this.enqueue = enqueue;
@@ -259,7 +258,7 @@ final class Submissions {
             throw new IllegalArgumentException("requested resource 'cores' is " + resources.cores() + ", more than the "
                     + settings.parallelism() + " slots (parallelism) of this distributor");
         }
-        JobSpec spec = new JobSpec(nextJobId.getAndIncrement(), name, command, resources, arrayLength, context.environment());
+        JobSpec spec = new JobSpec(jobIds.next(), name, command, resources, arrayLength, context.environment());
         backendCheck.accept(spec);
         return spec;
     }
@@ -304,7 +303,7 @@ final class Submissions {
 
     /** Whether {@code id} names a task this journal may have issued: its job id was handed out. */
     boolean mayHaveIssued(String id) {
-        return TaskId.parse(id).map(t -> t.jobId() > 0 && t.jobId() < nextJobId.get()).orElse(false);
+        return TaskId.parse(id).map(t -> jobIds.mayHaveIssued(t.jobId())).orElse(false);
     }
 
     private static String json(Map<String, ?> requested) {

@@ -8,16 +8,24 @@ package dev.multiproc.journal;
 public final class H2TaskJournal extends SqlTaskJournal {
     private final Journal db;
 
-    private H2TaskJournal(Journal db, int exitInfoSizeLimit) {
-        super(db, exitInfoSizeLimit);
+    private H2TaskJournal(Journal db, int exitInfoSizeLimit, String host) {
+        super(db, exitInfoSizeLimit, host, HostScope.WHOLE_JOURNAL);
         this.db = db;
     }
 
     /** Opens (creating, migrating or repairing as needed) the journal in {@code dir}. The caller holds its {@link HostLock}. */
     public static H2TaskJournal open(JournalDirectory dir, boolean syncCommits, int exitInfoSizeLimit) {
+        return open(dir, syncCommits, exitInfoSizeLimit, SessionRow.machineName());
+    }
+
+    /**
+     * The same, for the host named {@code host}: the name is recorded with its sessions; every task in the file is
+     * this host's, as one host holds an H2 journal.
+     */
+    public static H2TaskJournal open(JournalDirectory dir, boolean syncCommits, int exitInfoSizeLimit, String host) {
         Journal db = Journal.open(dir, syncCommits);
         try {
-            H2TaskJournal journal = new H2TaskJournal(db, exitInfoSizeLimit);
+            H2TaskJournal journal = new H2TaskJournal(db, exitInfoSizeLimit, host);
             dev.multiproc.trace.StartupTrace.mark("journal writer (Jdbi's first SQL object)");
             return journal;
         } catch (RuntimeException e) {

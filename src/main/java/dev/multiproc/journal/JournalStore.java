@@ -39,4 +39,29 @@ public abstract class JournalStore implements AutoCloseable {
 
     @Override
     public abstract void close();
+
+    /**
+     * In each commit of the writer, before it: records the next job id when the commit's jobs raised it
+     * ({@code nextJobId} 0: they did not), and the commit's generation, where the store keeps them.
+     */
+    void stampCommit(org.jdbi.v3.core.Handle h, long nextJobId, long generation) {
+        MetaDao meta = h.attach(MetaDao.class);
+        if (nextJobId > 0) {
+            meta.set(JournalMeta.NEXT_JOB_ID, nextJobId);
+        }
+        meta.set("generation", generation);
+    }
+
+    /**
+     * Job ids this host may hand out, from the first not yet handed out by anyone: here all of them, as one host holds the
+     * journal and each commit records how far it got ({@link #stampCommit}); {@code wanted} is how many it expects to use.
+     */
+    JobIdBlock reserveJobIds(org.jdbi.v3.core.Handle h, int wanted) {
+        return new JobIdBlock(h.attach(MetaDao.class).get(JournalMeta.NEXT_JOB_ID), Long.MAX_VALUE);
+    }
+
+    /** Within a commit that numbers rows by MAX + 1 (sessions, runs): keeps other hosts from taking the same number. */
+    void lockNumbering(org.jdbi.v3.core.Handle h) {
+        // one host per journal: nothing to do
+    }
 }

@@ -37,17 +37,26 @@ public final class JournalWriter implements AutoCloseable {
     private long generation;
     private long lastCompactionCheck = System.nanoTime();
     private long nextJobId;
+    private final String host;
+    private final String ownExitInfo;
     private long exitSeq;
     private long committedExitSeq;
     private boolean closing;
     private int failuresInARow;
 
     public JournalWriter(JournalStore journal, int exitInfoLimit, long nextJobId) {
+        this(journal, exitInfoLimit, nextJobId, "", HostScope.WHOLE_JOURNAL);
+    }
+
+    /** A writer for {@code host}, whose exit information ({@code scope}'s) it numbers and bounds. */
+    JournalWriter(JournalStore journal, int exitInfoLimit, long nextJobId, String host, HostScope scope) {
         this.journal = journal;
         this.exitInfoLimit = exitInfoLimit;
         this.generation = journal.generationAtOpen();
         this.nextJobId = nextJobId;
-        this.exitSeq = journal.jdbi().withExtension(ExitInfoDao.class, ExitInfoDao::lastSeq);
+        this.host = host;
+        this.ownExitInfo = scope.rows("exit_info");
+        this.exitSeq = journal.jdbi().withExtension(ExitInfoDao.class, d -> d.lastSeq(ownExitInfo));
         this.thread = new Thread(this::run, "multiproc-journal-writer");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -278,9 +287,9 @@ public final class JournalWriter implements AutoCloseable {
                 numbered.add(row.withSeq(++seq));
             }
             ExitInfoDao exitInfo = h.attach(ExitInfoDao.class);
-            exitInfo.insert(numbered);
+            exitInfo.insert(numbered, host);
             if (seq > exitInfoLimit) {
-                exitInfo.prune(seq - exitInfoLimit);
+                exitInfo.prune(seq - exitInfoLimit, ownExitInfo);
             }
         }
         if (!batch.queueingErrors.isEmpty()) {
@@ -289,11 +298,7 @@ public final class JournalWriter implements AutoCloseable {
         for (Durable d : batch.durable) {
             results.add(d.work == null ? null : d.work.withHandle(h));
         }
-        MetaDao meta = h.attach(MetaDao.class);
-        if (batch.nextJobId > nextJobId) {
-            meta.set("next_job_id", batch.nextJobId);
-        }
-        meta.set("generation", nextGeneration);
+        journal.stampCommit(h, batch.nextJobId > nextJobId ? batch.nextJobId : 0, nextGeneration);
         committedExitSeq = seq;
     }
 

@@ -8,43 +8,51 @@ import java.sql.SQLException;
 import java.util.Properties;
 
 /**
- * One host per journal database: a session-level advisory lock, held on a connection of its own for as long as the
- * host has the journal open. The server releases it when that connection ends, with the host's process or its
- * machine. The holder is named by its connection's application name.
+ * One host of each name per journal database: a session-level advisory lock on the name, held on a connection of its
+ * own for as long as the host has the journal open. The server releases it when that connection ends, with the host's
+ * process or its machine. The holder is named by its connection's application name. Two names whose hashes collide
+ * would exclude each other: the refusal names the holder, and another name resolves it.
  */
 final class PostgresHostLock implements AutoCloseable {
-    /** The lock's key: "mproc" in ASCII. */
-    private static final long KEY = 0x6d70726f63L;
+    /** The first half of the lock's key: "mpro" in ASCII; the second is the hash of the host's name. */
+    static final int KEY_CLASS = 0x6d70726f;
     /** How long a lock is tried again: the server notices a killed host's connection gone a moment after the kill. */
     private static final long HOLDER_GONE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
     private final Connection connection;
+    private final String host;
 
-    private PostgresHostLock(Connection connection) {
+    private PostgresHostLock(Connection connection, String host) {
         this.connection = connection;
+        this.host = host;
     }
 
-    static PostgresHostLock acquire(PostgresJournalSettings settings) {
+    /** The host's name this lock holds. */
+    String host() {
+        return host;
+    }
+
+    static PostgresHostLock acquire(PostgresJournalSettings settings, String host) {
         Properties p = new Properties();
         p.setProperty("user", settings.user());
         if (settings.password() != null) {
             p.setProperty("password", settings.password());
         }
-        p.setProperty("ApplicationName", "multiproc host " + ProcessHandle.current().pid() + " on " + hostName());
+        p.setProperty("ApplicationName", "multiproc host " + host + " (pid " + ProcessHandle.current().pid() + " on " + hostName() + ")");
         Connection c = null;
         try {
             c = DriverManager.getConnection(settings.url(), p);
             long deadline = System.nanoTime() + HOLDER_GONE_WAIT_NANOS;
-            while (!tryLock(c)) {
+            while (!tryLock(c, host)) {
                 if (System.nanoTime() > deadline) {
-                    String holder = holder(c);
+                    String holder = holder(c, host);
                     c.close();
-                    throw new JournalException("the journal on " + settings.url() + " is held by another host (" + holder
-                            + "): one host per journal database; stop that host or give this one another database");
+                    throw new JournalException("a host named " + host + " already runs on the journal " + settings.url() + " ("
+                            + holder + "): one host of each name at a time; stop that one, or give this one another name (config host)");
                 }
                 Thread.sleep(100);
             }
-            return new PostgresHostLock(c);
+            return new PostgresHostLock(c, host);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeQuietly(c);
@@ -56,9 +64,10 @@ final class PostgresHostLock implements AutoCloseable {
         }
     }
 
-    private static boolean tryLock(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-            ps.setLong(1, KEY);
+    private static boolean tryLock(Connection c, String host) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
+            ps.setInt(1, KEY_CLASS);
+            ps.setString(2, host);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);
@@ -66,12 +75,13 @@ final class PostgresHostLock implements AutoCloseable {
         }
     }
 
-    private static String holder(Connection c) throws SQLException {
+    private static String holder(Connection c, String host) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT a.application_name, a.client_addr FROM pg_locks l "
                 + "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
                 + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                + "AND ((l.classid::bigint << 32) | l.objid::bigint) = ?")) {
-            ps.setLong(1, KEY);
+                + "AND l.classid = CAST(? AS bigint)::oid AND l.objid = (hashtext(?)::bigint & 4294967295)::oid AND l.objsubid = 2")) {
+            ps.setLong(1, KEY_CLASS);
+            ps.setString(2, host);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) + " from " + (rs.getString(2) == null ? "a local socket" : rs.getString(2))
                         : "it has just gone";

@@ -37,8 +37,8 @@ public final class PostgresJournal extends JournalStore {
     }
 
     /** Connects to the server, migrates the journal's schema there and checks that the server commits durably. */
-    public static PostgresJournal open(PostgresJournalSettings settings) {
-        PostgresHostLock lock = PostgresHostLock.acquire(settings);
+    public static PostgresJournal open(PostgresJournalSettings settings, String host) {
+        PostgresHostLock lock = PostgresHostLock.acquire(settings, host);
         HikariDataSource ds;
         try {
             ds = dataSource(settings);
@@ -126,6 +126,29 @@ public final class PostgresJournal extends JournalStore {
     @Override
     long generationAtOpen() {
         return generation;
+    }
+
+    /** Several hosts write at once: job ids are reserved in blocks before they are handed out, and no generation is kept. */
+    @Override
+    void stampCommit(org.jdbi.v3.core.Handle h, long nextJobId, long generation) {
+        // the ids of the commit's jobs were reserved, durably, before they were handed out
+    }
+
+    @Override
+    JobIdBlock reserveJobIds(org.jdbi.v3.core.Handle h, int wanted) {
+        long next = h.createQuery("UPDATE journal_meta SET meta_value = meta_value + :wanted WHERE meta_key = 'next_job_id' "
+                + "RETURNING meta_value").bind("wanted", (long) wanted).mapTo(Long.class).one();
+        return new JobIdBlock(next - wanted, next);
+    }
+
+    @Override
+    void lockNumbering(org.jdbi.v3.core.Handle h) {
+        h.createQuery("SELECT pg_advisory_xact_lock(:key, 0)").bind("key", PostgresHostLock.KEY_CLASS).mapTo(String.class).one();
+    }
+
+    /** The name of the host that holds this journal. */
+    String host() {
+        return hostLock.host();
     }
 
     @Override

@@ -1,22 +1,37 @@
 package dev.multiproc.journal;
 
-/** The task journal on a PostgreSQL server ({@code journal_url}): {@link PostgresJournal} and its one {@link JournalWriter}. */
+/**
+ * The task journal on a PostgreSQL server ({@code journal_url}): {@link PostgresJournal} and its one {@link JournalWriter},
+ * for one named host among the several that may share the database ({@link HostScope}).
+ */
 public final class PostgresTaskJournal extends SqlTaskJournal {
     private final PostgresJournal db;
 
-    private PostgresTaskJournal(PostgresJournal db, int exitInfoSizeLimit) {
-        super(db, exitInfoSizeLimit);
+    private PostgresTaskJournal(PostgresJournal db, int exitInfoSizeLimit, String host) {
+        super(db, exitInfoSizeLimit, host, HostScope.of(host));
         this.db = db;
     }
 
-    public static PostgresTaskJournal open(PostgresJournalSettings settings, int exitInfoSizeLimit) {
-        PostgresJournal db = PostgresJournal.open(settings);
+    /**
+     * Opens the journal for the host named {@code host} (refused while another host of that name has it open), after
+     * taking over the host named {@code adoptHost} (null: none), which must have run on this machine and be gone.
+     */
+    public static PostgresTaskJournal open(PostgresJournalSettings settings, String host, String adoptHost, int exitInfoSizeLimit) {
+        PostgresJournal db = PostgresJournal.open(settings, host);
         try {
-            return new PostgresTaskJournal(db, exitInfoSizeLimit);
+            if (adoptHost != null) {
+                HostAdoption.adopt(settings, db, host, adoptHost);
+            }
+            return new PostgresTaskJournal(db, exitInfoSizeLimit, host);
         } catch (RuntimeException e) {
             db.close();
             throw e;
         }
+    }
+
+    /** The journal of the machine's default host name, adopting none. */
+    public static PostgresTaskJournal open(PostgresJournalSettings settings, int exitInfoSizeLimit) {
+        return open(settings, HostScope.defaultName(), null, exitInfoSizeLimit);
     }
 
     /** The database itself: for tests that look inside. */

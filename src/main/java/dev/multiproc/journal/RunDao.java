@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.customizer.BindList;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -13,15 +14,15 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 public interface RunDao {
 
     @RegisterConstructorMapper(RunRow.class)
-    @SqlQuery("SELECT run_id, name, source, content_sha256, command_count, created_ms FROM run WHERE name = :name")
-    Optional<RunRow> byName(@Bind("name") String name);
+    @SqlQuery("SELECT run_id, name, source, content_sha256, command_count, created_ms FROM run r WHERE name = :name AND <own>")
+    Optional<RunRow> byName(@Bind("name") String name, @Define("own") String ownRuns);
 
     @SqlQuery("SELECT COALESCE(MAX(run_id), 0) + 1 FROM run")
     long nextRunId();
 
-    @SqlUpdate("INSERT INTO run (run_id, name, source, content_sha256, command_count, created_ms) "
-            + "VALUES (:runId, :name, :source, :contentSha256, :commandCount, :createdMs)")
-    void insert(@BindMethods RunRow run);
+    @SqlUpdate("INSERT INTO run (run_id, name, source, content_sha256, command_count, created_ms, host) "
+            + "VALUES (:runId, :name, :source, :contentSha256, :commandCount, :createdMs, :host)")
+    void insert(@BindMethods RunRow run, @Bind("host") String host);
 
     /** The latest task of each command of a run, by line. */
     @RegisterConstructorMapper(RunLineRow.class)

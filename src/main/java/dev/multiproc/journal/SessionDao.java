@@ -2,6 +2,7 @@ package dev.multiproc.journal;
 
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
@@ -13,12 +14,12 @@ public interface SessionDao {
     int lastSessionId();
 
     /** Whether the last session ended cleanly; empty when there was none. */
-    @SqlQuery("SELECT ended_ms IS NOT NULL FROM host_session WHERE session_id = (SELECT MAX(session_id) FROM host_session)")
-    Optional<Boolean> lastEndedCleanly();
+    @SqlQuery("SELECT ended_ms IS NOT NULL FROM host_session WHERE session_id = (SELECT MAX(session_id) FROM host_session s WHERE <own>)")
+    Optional<Boolean> lastEndedCleanly(@Define("own") String ownSessions);
 
     @SqlUpdate("INSERT INTO host_session (session_id, started_ms, host_pid, host_name, cluster_name, parallelism, orphan_policy, "
-            + "backend, previous_clean) VALUES (:sessionId, :startedMs, :hostPid, :hostName, :clusterName, :parallelism, :orphanPolicy, "
-            + ":backend, :previousClean)")
+            + "backend, previous_clean, host) VALUES (:sessionId, :startedMs, :hostPid, :hostName, :clusterName, :parallelism, :orphanPolicy, "
+            + ":backend, :previousClean, :host)")
     void insert(@BindMethods SessionRow row);
 
     @SqlUpdate("UPDATE host_session SET recovery_ms = :recoveryMs, reattached = :reattached, finished_while_down = :finishedWhileDown, "

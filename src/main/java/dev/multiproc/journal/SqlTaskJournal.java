@@ -20,10 +20,26 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     private final JournalStore db;
     private final JournalWriter writer;
+    private final String host;
+    private final HostScope scope;
 
-    SqlTaskJournal(JournalStore db, int exitInfoSizeLimit) {
+    /** The journal of the host named {@code host}, whose own rows {@code scope} selects. */
+    SqlTaskJournal(JournalStore db, int exitInfoSizeLimit, String host, HostScope scope) {
         this.db = db;
-        this.writer = new JournalWriter(db, exitInfoSizeLimit, db.jdbi().withExtension(MetaDao.class, m -> m.get(JournalMeta.NEXT_JOB_ID)));
+        this.host = host;
+        this.scope = scope;
+        this.writer = new JournalWriter(db, exitInfoSizeLimit, db.jdbi().withExtension(MetaDao.class, m -> m.get(JournalMeta.NEXT_JOB_ID)),
+                host, scope);
+    }
+
+    @Override
+    public String host() {
+        return host;
+    }
+
+    @Override
+    public JobIdBlock reserveJobIds(int wanted) {
+        return db.jdbi().withHandle(h -> db.reserveJobIds(h, wanted));
     }
 
     /** The database behind the journal: for tools and tests that look inside with SQL. */
@@ -39,9 +55,10 @@ public abstract class SqlTaskJournal implements TaskJournal {
     @Override
     public int openSession(SessionRow session) {
         return durably(h -> {
+            db.lockNumbering(h);
             SessionDao dao = h.attach(SessionDao.class);
             int id = dao.lastSessionId() + 1;
-            dao.insert(session.withId(id, dao.lastEndedCleanly().orElse(null)));
+            dao.insert(session.withId(id, dao.lastEndedCleanly(scope.rows("s")).orElse(null)).withHost(host));
             db.repairAtOpen().ifPresent(r -> dao.recordRepair(id, System.currentTimeMillis(), r, r.evidence().toString()));
             return id;
         });
@@ -96,7 +113,7 @@ public abstract class SqlTaskJournal implements TaskJournal {
     public List<String> slurmTasksUnfinishedBefore(int sessionId) {
         return db.jdbi().withHandle(h -> h.createQuery("SELECT t.task_id FROM task t JOIN job j ON j.job_id = t.job_id "
                 + "JOIN host_session s ON s.session_id = j.session_id WHERE t.state IN ('QUEUED', 'RUNNING') AND j.session_id <> :session "
-                + "AND (t.slurm_job_id IS NOT NULL OR s.backend = 'slurm') ORDER BY t.job_id, t.step")
+                + "AND (t.slurm_job_id IS NOT NULL OR s.backend = 'slurm') AND " + scope.jobs("j") + " ORDER BY t.job_id, t.step")
                 .bind("session", sessionId).mapTo(String.class).list());
     }
 
@@ -104,7 +121,7 @@ public abstract class SqlTaskJournal implements TaskJournal {
     public Map<String, String> slurmJobIdsOfUnfinishedBefore(int sessionId) {
         Map<String, String> ids = new LinkedHashMap<>();
         db.jdbi().useHandle(h -> h.createQuery("SELECT t.task_id, t.slurm_job_id FROM task t JOIN job j ON j.job_id = t.job_id "
-                + "WHERE t.state IN ('QUEUED', 'RUNNING') AND j.session_id <> :session AND t.slurm_job_id IS NOT NULL")
+                + "WHERE t.state IN ('QUEUED', 'RUNNING') AND j.session_id <> :session AND t.slurm_job_id IS NOT NULL AND " + scope.jobs("j"))
                 .bind("session", sessionId).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
                 .forEach(e -> ids.put(e.getKey(), e.getValue())));
         return ids;
@@ -144,7 +161,7 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     @Override
     public List<UnfinishedTaskRow> unfinishedBefore(int sessionId) {
-        return db.jdbi().withExtension(TaskDao.class, d -> d.unfinishedBefore(sessionId));
+        return db.jdbi().withExtension(TaskDao.class, d -> d.unfinishedBefore(sessionId, scope.jobs("j")));
     }
 
     @Override
@@ -164,12 +181,12 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     @Override
     public List<String> activeTasksOfClient(String clientId) {
-        return db.jdbi().withExtension(TaskDao.class, d -> d.activeTasksOfClient(clientId));
+        return db.jdbi().withExtension(TaskDao.class, d -> d.activeTasksOfClient(clientId, scope.jobs("j")));
     }
 
     @Override
     public List<JobRow> jobsWithUnfinishedTasksBefore(int sessionId) {
-        return db.jdbi().withExtension(TaskDao.class, d -> d.jobsWithUnfinishedTasksBefore(sessionId));
+        return db.jdbi().withExtension(TaskDao.class, d -> d.jobsWithUnfinishedTasksBefore(sessionId, scope.jobs("j")));
     }
 
     @Override
@@ -190,15 +207,16 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     @Override
     public Optional<RunRow> run(String name) {
-        return db.jdbi().withExtension(RunDao.class, d -> d.byName(name));
+        return db.jdbi().withExtension(RunDao.class, d -> d.byName(name, scope.rows("r")));
     }
 
     @Override
     public long createRun(String name, String source, String contentSha256, int commandCount, long createdMs) {
         return durably(h -> {
+            db.lockNumbering(h);
             RunDao runs = h.attach(RunDao.class);
             long id = runs.nextRunId();
-            runs.insert(new RunRow(id, name, source, contentSha256, commandCount, createdMs));
+            runs.insert(new RunRow(id, name, source, contentSha256, commandCount, createdMs), host);
             return id;
         });
     }
@@ -238,7 +256,7 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     @Override
     public List<TaskRequestRow> openRequests() {
-        return db.jdbi().withExtension(TaskRequestDao.class, TaskRequestDao::open);
+        return db.jdbi().withExtension(TaskRequestDao.class, d -> d.open(scope.tasks("task_id")));
     }
 
     @Override
@@ -251,18 +269,18 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     @Override
     public long pruneSubmittedBefore(long cutoffMs) {
-        long total = inChunks(() -> durably(h -> h.attach(HistoryDao.class).pruneSubmittedBefore(cutoffMs, PRUNE_CHUNK)));
+        long total = inChunks(() -> durably(h -> h.attach(HistoryDao.class).pruneSubmittedBefore(cutoffMs, PRUNE_CHUNK, scope.jobs("j"))));
         return afterPruning(total);
     }
 
     @Override
     public long pruneBeyond(long keep) {
-        Optional<Long> beyond = db.jdbi().withExtension(HistoryDao.class, d -> d.jobBeyond(keep));
+        Optional<Long> beyond = db.jdbi().withExtension(HistoryDao.class, d -> d.jobBeyond(keep, scope.jobs("j")));
         if (beyond.isEmpty()) {
             return 0;
         }
         long job = beyond.get();
-        return afterPruning(inChunks(() -> durably(h -> h.attach(HistoryDao.class).pruneJobsBefore(job, PRUNE_CHUNK))));
+        return afterPruning(inChunks(() -> durably(h -> h.attach(HistoryDao.class).pruneJobsBefore(job, PRUNE_CHUNK, scope.jobs("j")))));
     }
 
     /** Jobs left without tasks, and queueing errors of tasks that are gone, go too; never those of active tasks' jobs. */

@@ -3,6 +3,7 @@ package dev.multiproc.journal;
 import java.util.List;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlBatch;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -29,8 +30,8 @@ public interface TaskDao {
 
     /** The queued or running tasks of the jobs a client submitted. */
     @SqlQuery("SELECT t.task_id FROM task t JOIN job j ON j.job_id = t.job_id WHERE j.client_id = :client "
-            + "AND t.state IN ('QUEUED', 'RUNNING') ORDER BY t.job_id, t.step")
-    List<String> activeTasksOfClient(@Bind("client") String clientId);
+            + "AND t.state IN ('QUEUED', 'RUNNING') AND <own> ORDER BY t.job_id, t.step")
+    List<String> activeTasksOfClient(@Bind("client") String clientId, @Define("own") String ownJobs);
 
     @SqlBatch("INSERT INTO task (task_id, job_id, step, state) VALUES (CAST(:jobId AS VARCHAR), :jobId, NULL, 'QUEUED')")
     void insertSingleTasks(@Bind("jobId") List<Long> jobIds);
@@ -57,15 +58,15 @@ public interface TaskDao {
     /** Tasks of earlier sessions that the journal does not show as finished, in submission order. */
     @SqlQuery("SELECT t.task_id, t.job_id, t.step, t.state, t.attempt, t.pid, t.pid_start_ticks, t.pid_started_ms, t.started_ms "
             + "FROM task t JOIN job j ON j.job_id = t.job_id WHERE t.state IN ('QUEUED', 'RUNNING') AND j.session_id <> :session "
-            + "ORDER BY t.job_id, t.step")
-    List<UnfinishedTaskRow> unfinishedBefore(@Bind("session") int session);
+            + "AND <own> ORDER BY t.job_id, t.step")
+    List<UnfinishedTaskRow> unfinishedBefore(@Bind("session") int session, @Define("own") String ownJobs);
 
     @RegisterConstructorMapper(JobRow.class)
     @SqlQuery("SELECT j.job_id, j.name, j.command, j.resources, j.cores, j.memory_bytes, j.runtime_s, j.stdout_path, j.stderr_path, "
             + "j.array_length, j.submitted_ms, j.session_id, j.run_id, j.line_no, j.client_id, j.request_key, e.environment "
-            + "FROM job j LEFT JOIN job_environment e ON e.job_id = j.job_id WHERE j.session_id <> :session AND j.job_id IN "
+            + "FROM job j LEFT JOIN job_environment e ON e.job_id = j.job_id WHERE j.session_id <> :session AND <own> AND j.job_id IN "
             + "(SELECT DISTINCT job_id FROM task WHERE state IN ('QUEUED', 'RUNNING'))")
-    List<JobRow> jobsWithUnfinishedTasksBefore(@Bind("session") int session);
+    List<JobRow> jobsWithUnfinishedTasksBefore(@Bind("session") int session, @Define("own") String ownJobs);
 
     @RegisterConstructorMapper(TaskOutcomeRow.class)
     @SqlQuery("SELECT state, status_code, message, end_cause FROM task WHERE task_id = :taskId")

@@ -21,6 +21,15 @@ public interface TaskJournal extends AutoCloseable {
     /** The first job id not yet handed out: ids are never reused, even after history is pruned. */
     long nextJobId();
 
+    /** The name of the host this journal is open for: its sessions, runs and exit information carry it. */
+    String host();
+
+    /**
+     * Job ids this host may hand out: on a journal one host holds, every id from the next one; on one several hosts
+     * share, a block of about {@code wanted} that no other host will hand out (reserved durably before it returns).
+     */
+    JobIdBlock reserveJobIds(int wanted);
+
     // ---------------------------------------------------------------- host sessions
 
     /** Starts a host session (recording a repair the journal needed when it opened); returns its id. */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
@@ -17,8 +18,8 @@ public interface TaskRequestDao {
 
     @RegisterConstructorMapper(TaskRequestRow.class)
     @SqlQuery("SELECT request_id, task_id, kind, requested_ms, requested_by, handled_ms, outcome FROM task_request "
-            + "WHERE handled_ms IS NULL ORDER BY request_id")
-    List<TaskRequestRow> open();
+            + "WHERE handled_ms IS NULL AND <own> ORDER BY request_id")
+    List<TaskRequestRow> open(@Define("own") String ownTasks);
 
     @RegisterConstructorMapper(TaskRequestRow.class)
     @SqlQuery("SELECT request_id, task_id, kind, requested_ms, requested_by, handled_ms, outcome FROM task_request "

@@ -21,14 +21,17 @@ class PostgresJournalTest extends JournalTest {
     final PostgresJournals postgres = new PostgresJournals(this::journal);
 
     @Test
-    void aSecondHostOnTheSameDatabaseIsRefusedNamingTheFirst() {
+    void aSecondHostOfTheSameNameIsRefusedNamingTheFirst() {
         try (MultiprocessDistributor first = Hosts.open(journal(), 1)) {
-            // another journal directory (another host lock), the same database
+            // another journal directory (another host lock), the same database, the same (default) name
             MultiprocessDistributor.Builder second = Hosts.builder(tmp.resolve("other-journal"), 1)
                     .journalUrl(postgres.current().database().url()).journalCredentials(postgres.current().credentialsFile());
             JournalException e = assertThrows(JournalException.class, () -> second.build().close());
-            assertTrue(e.getMessage().contains("is held by another host (multiproc host " + ProcessHandle.current().pid()),
-                    e.getMessage());
+            String name = dev.multiproc.journal.HostScope.defaultName();
+            assertTrue(e.getMessage().contains("a host named " + name + " already runs on the journal"), e.getMessage());
+            assertTrue(e.getMessage().contains("(multiproc host " + name + " (pid " + ProcessHandle.current().pid()), e.getMessage());
+            // another name is another host: it may share the journal
+            second.host("second-host").build().close();
         }
         // the first one closed: its lock went with it
         Hosts.open(journal(), 1).close();
