@@ -19,12 +19,45 @@ final class PostgresHostLock implements AutoCloseable {
     /** How long a lock is tried again: the server notices a killed host's connection gone a moment after the kill. */
     private static final long HOLDER_GONE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
-    private final Connection connection;
-    private final String host;
+    /** How often {@link #ensureHeld} asks the server whether the lock's connection is still there. */
+    private static final long CHECK_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
-    private PostgresHostLock(Connection connection, String host) {
+    private final PostgresJournalSettings settings;
+    private final String host;
+    private Connection connection;
+    private long checkedAt = System.nanoTime();
+
+    private PostgresHostLock(PostgresJournalSettings settings, Connection connection, String host) {
+        this.settings = settings;
         this.connection = connection;
         this.host = host;
+    }
+
+    /**
+     * Before a journal write: the lock went with its connection when the server restarted or dropped it, and another host
+     * of this name could then start. At most once a second this checks the connection, and takes the lock again on a new
+     * one; when another host has taken it meanwhile, the write fails (and is retried, so this host journals nothing more)
+     * rather than two hosts of one name writing.
+     */
+    synchronized void ensureHeld() {
+        long now = System.nanoTime();
+        if (now - checkedAt < CHECK_EVERY_NANOS) {
+            return;
+        }
+        try {
+            if (connection.isValid(5)) {
+                checkedAt = now;
+                return;
+            }
+        } catch (SQLException e) {
+            // as lost: take it again below
+        }
+        closeQuietly(connection);
+        PostgresHostLock again = acquire(settings, host, 0);
+        connection = again.connection;
+        checkedAt = System.nanoTime();
+        org.slf4j.LoggerFactory.getLogger(PostgresHostLock.class).warn("the journal's server dropped the lock of host {} (it restarted, "
+                + "or the connection broke): taken again", host);
     }
 
     /** The host's name this lock holds. */
@@ -33,6 +66,10 @@ final class PostgresHostLock implements AutoCloseable {
     }
 
     static PostgresHostLock acquire(PostgresJournalSettings settings, String host) {
+        return acquire(settings, host, HOLDER_GONE_WAIT_NANOS);
+    }
+
+    private static PostgresHostLock acquire(PostgresJournalSettings settings, String host, long waitNanos) {
         Properties p = new Properties();
         p.setProperty("user", settings.user());
         if (settings.password() != null) {
@@ -42,7 +79,7 @@ final class PostgresHostLock implements AutoCloseable {
         Connection c = null;
         try {
             c = DriverManager.getConnection(settings.url(), p);
-            long deadline = System.nanoTime() + HOLDER_GONE_WAIT_NANOS;
+            long deadline = System.nanoTime() + waitNanos;
             while (!tryLock(c, host)) {
                 if (System.nanoTime() > deadline) {
                     String holder = holder(c, host);
@@ -52,7 +89,7 @@ final class PostgresHostLock implements AutoCloseable {
                 }
                 Thread.sleep(100);
             }
-            return new PostgresHostLock(c, host);
+            return new PostgresHostLock(settings, c, host);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeQuietly(c);
@@ -108,7 +145,7 @@ final class PostgresHostLock implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closeQuietly(connection);
     }
 }

@@ -105,6 +105,7 @@ public final class PostgresJournal extends JournalStore {
 
     @Override
     void writeTransaction(org.jdbi.v3.core.HandleConsumer<Exception> work) throws Exception {
+        hostLock.ensureHeld();
         jdbi.useTransaction(work);
     }
 

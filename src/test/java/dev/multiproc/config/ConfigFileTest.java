@@ -49,6 +49,8 @@ class ConfigFileTest {
             "  poll_interval: 5s",
             "journal_url: jdbc:postgresql://db.example.org:5432/multiproc",
             "journal_credentials: /etc/multiproc/journal-credentials",
+            "host: head-node-1",
+            "adopt_host: head-node-0",
             "");
 
     @TempDir
@@ -83,7 +85,9 @@ class ConfigFileTest {
             assertTrue(c.has(key), key);
         }
         assertEquals(Boolean.TRUE, c.journalServer());
-        assertEquals(20, ConfigFile.KEYS.size());
+        assertEquals(22, ConfigFile.KEYS.size());
+        assertEquals("head-node-1", c.hostName("host"));
+        assertEquals("head-node-0", c.hostName("adopt_host"));
         assertEquals("jdbc:postgresql://db.example.org:5432/multiproc", c.journalUrl());
         assertEquals(Path.of("/etc/multiproc/journal-credentials"), c.journalCredentials());
         assertEquals("slurm", c.cluster());

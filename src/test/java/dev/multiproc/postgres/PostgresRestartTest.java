@@ -45,6 +45,11 @@ class PostgresRestartTest extends JournalTest {
                 server.start();
                 assertTrue(d.engine().awaitIdle(Duration.ofSeconds(120)), "every task ended");
                 d.engine().flushJournal();
+                // the server's restart dropped the host's lock with its connection: the host took it again
+                dev.multiproc.journal.JournalException twin = org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.multiproc.journal.JournalException.class, () -> Hosts.builder(tmp.resolve("twin"), 1).journalUrl(db.url())
+                                .journalCredentials(credentials).build().close());
+                assertTrue(twin.getMessage().contains("already runs on the journal"), twin.getMessage());
             }
             try (Connection c = db.connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT state, COUNT(*) FROM task GROUP BY state")) {
