@@ -133,19 +133,19 @@ public final class PostgresBench {
     /** The PostgreSQL figures beside H2's, one line a figure. */
     public static void print(PrintWriter out, Bench.Results h2, Results pg) {
         out.printf(Locale.ROOT, "the journal on PostgreSQL (%s, a fresh database per figure) beside H2's, from this run:%n", pg.server());
-        out.printf(Locale.ROOT, "  %-62s  %14s  %14s%n", "", "H2", "PostgreSQL");
+        out.printf(Locale.ROOT, "  %-72s  %14s  %14s%n", "", "H2", "PostgreSQL");
         for (Bench.Throughput p : pg.throughput()) {
             Bench.Throughput h = h2 == null ? null : h2.throughput().stream().filter(t -> t.jobs() == p.jobs()).findFirst().orElse(null);
-            out.printf(Locale.ROOT, "  %-62s  %14s  %14s%n", "throughput at N=" + p.jobs() + ", tasks/s (vs xargs -P in the same rounds)",
+            out.printf(Locale.ROOT, "  %-72s  %14s  %14s%n", "throughput at N=" + p.jobs() + ", tasks/s (vs xargs -P in the same rounds)",
                     h == null ? "-" : String.format(Locale.ROOT, "%.0f (%.2fx)", h.multiproc(), h.ratio(h.multiproc())),
                     String.format(Locale.ROOT, "%.0f (%.2fx)", p.multiproc(), p.ratio(p.multiproc())));
         }
-        out.printf(Locale.ROOT, "  %-62s  %14s  %14.0f%n", String.format(Locale.ROOT, "array of %d steps submitted, durable, ms", pg.arraySteps()),
+        out.printf(Locale.ROOT, "  %-72s  %14s  %14.0f%n", String.format(Locale.ROOT, "array of %d steps submitted, durable, ms", pg.arraySteps()),
                 h2 == null ? "-" : String.format(Locale.ROOT, "%.0f", h2.arraySubmitMs()), pg.arraySubmitMs());
         String poll = String.format(Locale.ROOT, "getSubmittedOrRunning(null), %d active, %d finished", pg.activeTasks(), pg.historyTasks());
-        out.printf(Locale.ROOT, "  %-62s  %14s  %14.1f%n", poll + ": median us", h2 == null ? "-"
+        out.printf(Locale.ROOT, "  %-72s  %14s  %14.1f%n", poll + ": median us", h2 == null ? "-"
                 : String.format(Locale.ROOT, "%.1f", h2.poll().medianUs()), pg.poll().medianUs());
-        out.printf(Locale.ROOT, "  %-62s  %14s  %14.1f%n", poll + ": p99 us", h2 == null ? "-"
+        out.printf(Locale.ROOT, "  %-72s  %14s  %14.1f%n", poll + ": p99 us", h2 == null ? "-"
                 : String.format(Locale.ROOT, "%.1f", h2.poll().p99Us()), pg.poll().p99Us());
     }
 }
