@@ -2,10 +2,12 @@ package dev.multiproc.cli;
 
 import dev.multiproc.cli.bench.Bench;
 import dev.multiproc.cli.bench.FootprintBench;
+import dev.multiproc.cli.bench.PostgresBench;
 import dev.multiproc.cli.bench.ServiceBench;
 import dev.multiproc.cli.bench.SlurmBench;
 import dev.multiproc.cli.bench.StartupBench;
 import dev.multiproc.config.Durations;
+import dev.multiproc.journal.PostgresJournalSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,8 @@ import picocli.CommandLine.Option;
                 + "with a long history, recovery time, and the heap after many tasks; with --slurm, multiproc on Slurm beside plain sbatch "
                 + "and squeue; the resident memory of a big run and of a service with a long history. Prints a table, or JSON."},
         footer = {"", "Examples:", "  multiproc bench", "  multiproc bench --tasks 2000 --heap-tasks 0 --json",
-                "  multiproc bench --slurm-only", "  multiproc bench --startup-only"})
+                "  multiproc bench --slurm-only", "  multiproc bench --startup-only",
+                "  MULTIPROC_JOURNAL_USER=me MULTIPROC_JOURNAL_PASSWORD=... multiproc bench --journal-url jdbc:postgresql://db:5432/postgres"})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -118,6 +121,16 @@ final class BenchCommand implements Callable<Integer> {
             description = "How often multiproc, and the plain script, ask squeue (default: ${DEFAULT-VALUE}).")
     String slurmPollInterval;
 
+    @Option(names = "--journal-url", paramLabel = "URL", description = "Also measure throughput, the large array and the poll with the "
+            + "journal on this PostgreSQL server (jdbc:postgresql://HOST:PORT/DATABASE), beside H2: each figure in a database the bench "
+            + "creates there and drops afterwards, so its user needs CREATEDB. Credentials as for journal_url: --journal-credentials, "
+            + "else MULTIPROC_JOURNAL_USER and MULTIPROC_JOURNAL_PASSWORD.")
+    String journalUrl;
+
+    @Option(names = "--journal-credentials", paramLabel = "FILE",
+            description = "With --journal-url: a file of mode 0600 with lines user=NAME and password=SECRET.")
+    Path journalCredentials;
+
     @Option(names = "--dir", paramLabel = "DIR", description = "Where the benchmark's journals go (default: a new temporary directory).")
     Path dir;
 
@@ -133,14 +146,17 @@ final class BenchCommand implements Callable<Integer> {
         if (tasks < 1 || rounds < 1 || jobs.isEmpty() || jobs.stream().anyMatch(j -> j < 1)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--tasks, --rounds and --jobs must be at least 1");
         }
+        PostgresJournalSettings postgres = postgres();
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("multiproc-bench");
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         boolean only = slurmOnly || serviceOnly || startupOnly || footprintOnly;
         String loadBefore = loadAverage();
         StartupBench.Results st = startup || startupOnly ? new StartupBench(work.resolve("startup"), Math.max(1, startupRounds), err).run() : null;
-        Bench.Results r = only ? null : new Bench(new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active,
-                pollCalls, recoveryTasks, heapTasks, heapHistory, work), err).run();
+        Bench.Settings local = new Bench.Settings(tasks, jobs, rounds, warmup, command, arraySteps, history, active, pollCalls,
+                recoveryTasks, heapTasks, heapHistory, work);
+        Bench.Results r = only ? null : new Bench(local, err).run();
+        PostgresBench.Results pg = only || postgres == null ? null : new PostgresBench(local, postgres, journalCredentials, err).run();
         ServiceBench.Results api = slurmOnly || startupOnly || footprintOnly || apiCalls < 1 ? null : new ServiceBench(work.resolve("service"), apiCalls, arraySteps, err).run();
         SlurmBench.Results s = (slurm || slurmOnly) && !serviceOnly && !startupOnly && !footprintOnly ? slurm(work, err) : null;
         FootprintBench.Results fp = only && !footprintOnly ? null : footprint(work, err);
@@ -151,6 +167,7 @@ final class BenchCommand implements Callable<Integer> {
                     "loadAverageAtEnd", loadAfter));
             all.put("startup", st);
             all.put("local", r);
+            all.put("postgres", pg);
             all.put("service", api);
             all.put("slurm", s);
             all.put("footprint", fp);
@@ -164,6 +181,9 @@ final class BenchCommand implements Callable<Integer> {
             if (r != null) {
                 print(out, r);
             }
+            if (pg != null) {
+                PostgresBench.print(out, r, pg);
+            }
             if (api != null) {
                 print(out, api);
             }
@@ -176,6 +196,21 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The PostgreSQL server of --journal-url, its credentials found as the product finds journal_url's; null without it. */
+    private PostgresJournalSettings postgres() {
+        if (journalUrl == null) {
+            if (journalCredentials != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--journal-credentials needs --journal-url");
+            }
+            return null;
+        }
+        try {
+            return PostgresJournalSettings.resolve(journalUrl, journalCredentials, System.getenv());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** The machine's load average from {@code /proc/loadavg}: other work running beside the bench skews its figures. */

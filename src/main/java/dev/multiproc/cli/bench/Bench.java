@@ -1,6 +1,7 @@
 package dev.multiproc.cli.bench;
 
 import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.journal.SqlTaskJournal;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -13,6 +14,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The figures that matter for a distributor, measured side by side in one run: throughput against
@@ -56,14 +58,22 @@ public final class Bench {
 
     private final Settings settings;
     private final PrintWriter log;
+    /** Where the distributors measured keep their journal: unchanged for H2 in their journal directories. */
+    private final UnaryOperator<MultiprocessDistributor.Builder> journal;
     /** The heap run's journal file once its distributor stopped (and compacted it); -1 before that run. */
     private long journalAfterStop = -1;
     /** How long the heap run's distributor took to stop (compacting its journal included). */
     private double stopMs = Double.NaN;
 
     public Bench(Settings settings, PrintWriter log) {
+        this(settings, log, UnaryOperator.identity());
+    }
+
+    /** A bench whose distributors are configured by {@code journal} too (a journal on PostgreSQL: see {@link PostgresBench}). */
+    Bench(Settings settings, PrintWriter log, UnaryOperator<MultiprocessDistributor.Builder> journal) {
         this.settings = settings;
         this.log = log;
+        this.journal = journal;
     }
 
     public Results run() throws Exception {
@@ -86,12 +96,12 @@ public final class Bench {
     }
 
     private MultiprocessDistributor.Builder distributor(Path dir, int parallelism) {
-        return MultiprocessDistributor.builder().clusterName("bench").parallelism(parallelism).journalDir(dir.resolve("journal"));
+        return journal.apply(MultiprocessDistributor.builder().clusterName("bench").parallelism(parallelism).journalDir(dir.resolve("journal")));
     }
 
     // ------------------------------------------------------------------ throughput
 
-    private Throughput throughput(int jobs) throws Exception {
+    Throughput throughput(int jobs) throws Exception {
         Path dir = fresh("throughput-" + jobs);
         String cmd = settings.command();
         int m = settings.tasks();
@@ -152,7 +162,7 @@ public final class Bench {
     // ------------------------------------------------------------------ array, poll, recovery
 
     /** How long {@code submitArrayToBatchDistributor} takes for a large array, until its rows are durable. */
-    private double arraySubmit() throws Exception {
+    double arraySubmit() throws Exception {
         Path dir = fresh("array");
         try (MultiprocessDistributor d = distributor(dir, 2).build()) {
             d.submitArrayToBatchDistributor("true", "warm-up", Map.of(), 1000); // loads the classes and statements involved
@@ -167,20 +177,14 @@ public final class Bench {
     }
 
     /** {@code getSubmittedOrRunning(null)} with many tasks active and a long history. */
-    private Latency poll() throws Exception {
+    Latency poll() throws Exception {
         Path dir = fresh("poll");
         try (MultiprocessDistributor d = distributor(dir, 8).build()) {
             long now = System.currentTimeMillis();
             int history = settings.historyTasks();
             log.printf("writing a history of %d finished tasks...%n", history);
             log.flush();
-            ((dev.multiproc.journal.H2TaskJournal) d.engine().journal()).database().jdbi().useTransaction(h -> {
-                h.createUpdate("INSERT INTO job (job_id, name, command, resources, cores, array_length, submitted_ms, session_id) "
-                        + "VALUES (1000000000, 'history', 'true', '{}', 1, :n, :now, 0)").bind("n", history).bind("now", now).execute();
-                h.createUpdate("INSERT INTO task (task_id, job_id, step, state, exit_code, end_cause, status_code, message, started_ms, "
-                        + "ended_ms) SELECT CONCAT('1000000000_', X), 1000000000, X, 'DONE', 0, 'exit', 'U', 'Process exited with code 0', "
-                        + ":now, :now FROM SYSTEM_RANGE(0, :last)").bind("now", now).bind("last", history - 1).execute();
-            });
+            writeHistory((SqlTaskJournal) d.engine().journal(), history, now);
             d.start();
             d.submitArrayToBatchDistributor("sleep 600", "active", Map.of(), settings.activeTasks());
             long[] us = new long[settings.pollCalls()];
@@ -201,6 +205,20 @@ public final class Bench {
             d.stop();
             return latency;
         }
+    }
+
+    /**
+     * A finished job of {@code tasks} steps, written straight into the journal's database in one transaction, through
+     * its store: one statement for H2 and PostgreSQL alike (PostgreSQL's dialect turns SYSTEM_RANGE into generate_series).
+     */
+    static void writeHistory(SqlTaskJournal journal, int tasks, long now) {
+        journal.store().jdbi().useTransaction(h -> {
+            h.createUpdate("INSERT INTO job (job_id, name, command, resources, cores, array_length, submitted_ms, session_id) "
+                    + "VALUES (1000000000, 'history', 'true', '{}', 1, :n, :now, 0)").bind("n", tasks).bind("now", now).execute();
+            h.createUpdate("INSERT INTO task (task_id, job_id, step, state, exit_code, end_cause, status_code, message, started_ms, "
+                    + "ended_ms) SELECT CONCAT('1000000000_', X), 1000000000, X, 'DONE', 0, 'exit', 'U', 'Process exited with code 0', "
+                    + ":now, :now FROM SYSTEM_RANGE(0, :last)").bind("now", now).bind("last", tasks - 1).execute();
+        });
     }
 
     /** Time from {@code start()} until dispatch resumes, on a journal an earlier host left with many unfinished tasks. */
