@@ -66,7 +66,7 @@ class SeveralHostsCommandLineTest {
         Map<String, Integer> expected = new HashMap<>();
         Map<String, Process> runs = new HashMap<>();
         for (String host : HOSTS) {
-            writeRunFile(host, 30, expected);
+            writeRunFile(host, 12, expected);
             runs.put(host, Cli.start(dir(host), "run", "--no-progress", "-j", "3", "commands.txt"));
         }
         for (String host : HOSTS) {
@@ -80,10 +80,10 @@ class SeveralHostsCommandLineTest {
         assertEquals(0, history.exit(), history.toString());
         assertTrue(history.out().lines().findFirst().orElse("").contains(",host,"), "history names the hosts: " + history);
         for (String host : HOSTS) {
-            assertEquals(30, history.out().lines().filter(l -> l.contains("," + host + ",")).count(), host + "'s tasks: " + history);
+            assertEquals(12, history.out().lines().filter(l -> l.contains("," + host + ",")).count(), host + "'s tasks: " + history);
         }
         Cli.Result onlyBeta = Cli.run(dir("alpha"), "history", "--host", "beta", "--limit", "100", "--csv");
-        assertEquals(31, onlyBeta.out().lines().count(), "a header and beta's 30 tasks: " + onlyBeta);
+        assertEquals(13, onlyBeta.out().lines().count(), "a header and beta's 12 tasks: " + onlyBeta);
         Cli.Result status = Cli.run(dir("beta"), "status");
         assertTrue(status.out().contains("hosts on this journal"), status.toString());
         for (String host : HOSTS) {
@@ -103,7 +103,7 @@ class SeveralHostsCommandLineTest {
         for (String host : HOSTS) {
             writeRunFile(host, 120, expected);
         }
-        for (int round = 0; round < 8; round++) {
+        for (int round = 0; round < 5; round++) {
             Map<String, Process> runs = new HashMap<>();
             for (String host : HOSTS) {
                 runs.put(host, Cli.start(dir(host), "run", "--no-progress", "-j", "4", "commands.txt"));
