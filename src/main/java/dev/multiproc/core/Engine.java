@@ -86,11 +86,10 @@ public final class Engine implements AutoCloseable {
         this.submissions = new Submissions(settings, journal, new JobIds(journal), sessionId, this::ensureOpen, this::enqueue,
                 backend::check);
         dev.multiproc.trace.StartupTrace.mark("host session opened");
-        this.server = settings.journalServer() && journal instanceof H2TaskJournal h2 ? JournalServer.start(h2.database()) : null;
+        this.server = settings.journalServer() ? journal.startLocalServer() : null;
         dev.multiproc.trace.StartupTrace.mark("journal server");
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
-        this.requestPoller = server == null && settings.postgres() == null ? null // on PostgreSQL, kill's requests reach the server
-                : TaskRequests.poll(journal, active, backend);
+        this.requestPoller = server == null && !journal.requestsReachTheJournal() ? null : TaskRequests.poll(journal, active, backend);
     }
 
     /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */

@@ -34,6 +34,11 @@ public final class H2TaskJournal extends SqlTaskJournal {
         }
     }
 
+    @Override
+    public JournalServer startLocalServer() {
+        return JournalServer.start(db);
+    }
+
     /** The database itself: for the journal server, and for tests that look inside. */
     public Journal database() {
         return db;

@@ -34,6 +34,12 @@ public final class PostgresTaskJournal extends SqlTaskJournal {
         return open(settings, HostScope.defaultName(), null, exitInfoSizeLimit);
     }
 
+    /** Every process of every machine reaches the server: {@code kill} leaves its request there. */
+    @Override
+    public boolean requestsReachTheJournal() {
+        return true;
+    }
+
     /** The database itself: for tests that look inside. */
     public PostgresJournal database() {
         return db;

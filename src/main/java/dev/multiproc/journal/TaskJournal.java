@@ -21,6 +21,19 @@ public interface TaskJournal extends AutoCloseable {
     /** The first job id not yet handed out: ids are never reused, even after history is pruned. */
     long nextJobId();
 
+    /**
+     * Serves the journal to the other processes of this machine ({@code status}, {@code kill}) while this host holds it;
+     * null where they reach the journal without this host (a server database).
+     */
+    default JournalServer startLocalServer() {
+        return null;
+    }
+
+    /** Whether other processes leave their requests ({@code kill}) in the journal itself, for this host to poll, without a local server. */
+    default boolean requestsReachTheJournal() {
+        return false;
+    }
+
     /** The name of the host this journal is open for: its sessions, runs and exit information carry it. */
     String host();
 

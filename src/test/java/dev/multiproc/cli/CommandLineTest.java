@@ -396,7 +396,8 @@ class CommandLineTest extends JournalTest {
     @Test
     @Tag("slow") // a benchmark, however small: minutes on a loaded machine
     void benchMeasuresEveryFigureAndWhereTheCpuGoes() throws Exception {
-        Cli.Result r = Cli.run(tmp, "bench", "--tasks", "300", "--rounds", "1", "--warmup", "100", "--jobs", "2", "--array-steps", "500",
+        Cli.Result r = Cli.runWithin(java.time.Duration.ofMinutes(8), tmp, "bench", "--tasks", "300", "--rounds", "1", "--warmup", "100",
+                "--jobs", "2", "--array-steps", "500",
                 "--history", "200", "--active", "5", "--poll-calls", "20", "--recovery-tasks", "20", "--heap-tasks", "10000",
                 "--heap-history", "2000", "--api-calls", "50", "--footprint-lines", "300", "--footprint-history", "300", "--dir", tmp.resolve("bench").toString(), "--json");
         assertEquals(0, r.exit(), r.toString());
