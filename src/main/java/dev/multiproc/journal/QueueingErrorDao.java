@@ -4,6 +4,7 @@ import java.util.List;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.BindList;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.customizer.Define;
 import org.jdbi.v3.sqlobject.statement.SqlBatch;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
@@ -18,6 +19,7 @@ public interface QueueingErrorDao {
     int delete(@BindList("taskIds") List<String> taskIds);
 
     @RegisterConstructorMapper(QueueingErrorRow.class)
-    @SqlQuery("SELECT task_id, message, recorded_ms FROM queueing_error ORDER BY recorded_ms")
-    List<QueueingErrorRow> all();
+    /** The unpopped errors of the tasks {@code ownTasks} selects (a condition on {@code task_id}). */
+    @SqlQuery("SELECT task_id, message, recorded_ms FROM queueing_error WHERE <own> ORDER BY recorded_ms")
+    List<QueueingErrorRow> all(@Define("own") String ownTasks);
 }

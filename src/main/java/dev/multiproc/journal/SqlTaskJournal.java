@@ -148,7 +148,7 @@ public abstract class SqlTaskJournal implements TaskJournal {
     @Override
     public Map<String, String> unpoppedQueueingErrors() {
         Map<String, String> unpopped = new LinkedHashMap<>();
-        for (QueueingErrorRow e : db.jdbi().withExtension(QueueingErrorDao.class, QueueingErrorDao::all)) {
+        for (QueueingErrorRow e : db.jdbi().withExtension(QueueingErrorDao.class, d -> d.all(scope.tasks("task_id")))) {
             unpopped.put(e.taskId(), e.message());
         }
         return unpopped;
