@@ -2,11 +2,18 @@
 -- session belongs to its host, and so do the jobs it submitted. A host's recovery settles only its own tasks;
 -- runs are named per host; the exit information is bounded per host. The views show each task's host.
 ALTER TABLE host_session ADD COLUMN host VARCHAR(255);
-UPDATE host_session SET host = host_name;
+-- a session's host: its machine's name made a valid host name, as a host not given one is named
+UPDATE host_session SET host = REGEXP_REPLACE(REGEXP_REPLACE(host_name, '[^A-Za-z0-9._-]', '-'), '^[^A-Za-z0-9]+', '');
+UPDATE host_session SET host = SUBSTRING(host, 1, 63);
+UPDATE host_session SET host = 'localhost' WHERE host = '';
 ALTER TABLE run ADD COLUMN host VARCHAR(255);
-UPDATE run SET host = COALESCE((SELECT MAX(s.host) FROM host_session s), '');
+-- a run is the host's whose session submitted its latest job; else the last session's
+UPDATE run SET host = COALESCE(
+    (SELECT s.host FROM job j JOIN host_session s ON s.session_id = j.session_id WHERE j.run_id = run.run_id
+     ORDER BY j.job_id DESC FETCH FIRST 1 ROW ONLY),
+    (SELECT s.host FROM host_session s ORDER BY s.session_id DESC FETCH FIRST 1 ROW ONLY), '');
 ALTER TABLE exit_info ADD COLUMN host VARCHAR(255) DEFAULT '' NOT NULL;
-UPDATE exit_info SET host = COALESCE((SELECT MAX(s.host) FROM host_session s), '');
+UPDATE exit_info SET host = COALESCE((SELECT s.host FROM host_session s ORDER BY s.session_id DESC FETCH FIRST 1 ROW ONLY), '');
 CREATE INDEX host_session_by_host ON host_session (host);
 COMMENT ON COLUMN host_session.host IS 'The name of the host this session was (config host; by default the machine''s name): its jobs are that host''s, and only that host''s recovery settles them.';
 COMMENT ON COLUMN run.host IS 'The host whose run this is: run names are that host''s own.';

@@ -71,15 +71,22 @@ final class KillCommand implements Callable<Integer> {
         TaskRequestDao requests = jdbi.onDemand(TaskRequestDao.class);
         String by = "multiproc kill (pid " + ProcessHandle.current().pid() + ")";
         // in one transaction: the host sees all the requests or none, so it cannot stop (its run over) between two of them
+        Map<String, String> outcome = new LinkedHashMap<>();
         Map<String, Long> asked = jdbi.inTransaction(h -> {
             TaskRequestDao dao = h.attach(TaskRequestDao.class);
             Map<String, Long> rows = new LinkedHashMap<>();
             for (String id : ids) {
-                rows.put(id, dao.insert(id, "terminate", System.currentTimeMillis(), by));
+                // on a journal several hosts share, only the task's own host answers: none would answer for a task that is not active
+                boolean active = h.createQuery("SELECT COUNT(*) FROM task WHERE task_id = :id AND state IN ('QUEUED', 'RUNNING')")
+                        .bind("id", id).mapTo(Integer.class).one() > 0;
+                if (active) {
+                    rows.put(id, dao.insert(id, "terminate", System.currentTimeMillis(), by));
+                } else {
+                    outcome.put(id, "not queued or running");
+                }
             }
             return rows;
         });
-        Map<String, String> outcome = new LinkedHashMap<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (Map.Entry<String, Long> e : asked.entrySet()) {
             while (true) {
@@ -95,7 +102,9 @@ final class KillCommand implements Callable<Integer> {
                 Thread.sleep(50);
             }
         }
-        return outcome;
+        Map<String, String> inOrder = new LinkedHashMap<>();
+        ids.forEach(id -> inOrder.put(id, outcome.get(id)));
+        return inOrder;
     }
 
     /** A request's row, through the host's connection while it lasts, then through a new reader; empty when neither answers now. */

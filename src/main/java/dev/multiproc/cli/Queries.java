@@ -26,8 +26,14 @@ final class Queries {
         return table(c, sql, List.of(params));
     }
 
-    /** Whether more than one named host has used the journal (several hosts on one PostgreSQL journal): tables then name them. */
+    /**
+     * Whether several named hosts have used the journal, which only a PostgreSQL journal allows: tables then name them. An
+     * H2 journal has one host (a renamed machine or a set {@code host} is still that one), and its tables stay as they were.
+     */
     static boolean severalHosts(Connection c) throws SQLException {
+        if (!"PostgreSQL".equals(c.getMetaData().getDatabaseProductName())) {
+            return false;
+        }
         try (var st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE UPPER(TABLE_NAME) = 'HOST_SESSION' "
                         + "AND UPPER(COLUMN_NAME) = 'HOST'")) {

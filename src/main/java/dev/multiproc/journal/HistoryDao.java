@@ -15,18 +15,17 @@ public interface HistoryDao {
     int pruneSubmittedBefore(@Bind("cutoff") long cutoffMs, @Bind("chunk") int chunk, @Define("own") String ownJobs);
 
     /** The job id below which tasks are beyond the newest {@code keep}; empty when there are not that many. */
-    @SqlQuery("SELECT t.job_id FROM task t JOIN job j ON j.job_id = t.job_id WHERE <own> "
-            + "ORDER BY t.job_id DESC, t.step DESC OFFSET :keep ROWS FETCH NEXT 1 ROW ONLY")
-    Optional<Long> jobBeyond(@Bind("keep") long keep, @Define("own") String ownJobs);
+    @SqlQuery("SELECT job_id FROM task WHERE 1 = 1<andOwn> ORDER BY job_id DESC, step DESC OFFSET :keep ROWS FETCH NEXT 1 ROW ONLY")
+    Optional<Long> jobBeyond(@Bind("keep") long keep, @Define("andOwn") String andOwnJob);
 
     /** Finished tasks of jobs before {@code jobId}, at most {@code chunk} of them. */
-    @SqlUpdate("DELETE FROM task WHERE job_id < :job AND state IN ('DONE', 'FAILED', 'TERMINATED', 'LOST', 'ERROR') "
-            + "AND job_id IN (SELECT j.job_id FROM job j WHERE <own>) FETCH FIRST :chunk ROWS ONLY")
-    int pruneJobsBefore(@Bind("job") long jobId, @Bind("chunk") int chunk, @Define("own") String ownJobs);
+    @SqlUpdate("DELETE FROM task WHERE job_id < :job AND state IN ('DONE', 'FAILED', 'TERMINATED', 'LOST', 'ERROR')<andOwn> "
+            + "FETCH FIRST :chunk ROWS ONLY")
+    int pruneJobsBefore(@Bind("job") long jobId, @Bind("chunk") int chunk, @Define("andOwn") String andOwnJob);
 
     /** Jobs none of whose tasks is left, and the queueing errors nobody popped of tasks that are gone. */
-    @SqlUpdate("DELETE FROM job j WHERE NOT EXISTS (SELECT 1 FROM task t WHERE t.job_id = j.job_id) AND j.job_id < :below")
-    int pruneEmptyJobs(@Bind("below") long belowJobId);
+    @SqlUpdate("DELETE FROM job j WHERE NOT EXISTS (SELECT 1 FROM task t WHERE t.job_id = j.job_id) AND j.job_id < :below AND <own>")
+    int pruneEmptyJobs(@Bind("below") long belowJobId, @Define("own") String ownJobs);
 
     @SqlUpdate("DELETE FROM job_environment e WHERE NOT EXISTS (SELECT 1 FROM job j WHERE j.job_id = e.job_id)")
     int pruneOrphanEnvironments();

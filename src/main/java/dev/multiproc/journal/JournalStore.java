@@ -60,6 +60,11 @@ public abstract class JournalStore implements AutoCloseable {
         return new JobIdBlock(h.attach(MetaDao.class).get(JournalMeta.NEXT_JOB_ID), Long.MAX_VALUE);
     }
 
+    /** The host's session is {@code id}: opened and durable. */
+    void sessionOpened(int id) {
+        // one host per journal: nothing to do
+    }
+
     /** Within a commit that numbers rows by MAX + 1 (sessions, runs): keeps other hosts from taking the same number. */
     void lockNumbering(org.jdbi.v3.core.Handle h) {
         // one host per journal: nothing to do

@@ -16,6 +16,10 @@ import java.util.Properties;
 final class PostgresHostLock implements AutoCloseable {
     /** The first half of the lock's key: "mpro" in ASCII; the second is the hash of the host's name. */
     static final int KEY_CLASS = 0x6d70726f;
+    /** The key of the lock under which sessions and runs are numbered ("mprn", 0): apart from every host's. */
+    static final int NUMBERING_KEY_CLASS = 0x6d70726e;
+    /** The one key of the journal's lock in versions before named hosts: "mproc" in ASCII. */
+    private static final long EARLIER_VERSIONS_KEY = 0x6d70726f63L;
     /** How long a lock is tried again: the server notices a killed host's connection gone a moment after the kill. */
     private static final long HOLDER_GONE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
@@ -26,6 +30,9 @@ final class PostgresHostLock implements AutoCloseable {
     private final String host;
     private Connection connection;
     private long checkedAt = System.nanoTime();
+    /** This host's session, once opened: a newer one of the same name means another host took over meanwhile. */
+    private int session;
+    private String supplanted;
 
     private PostgresHostLock(PostgresJournalSettings settings, Connection connection, String host) {
         this.settings = settings;
@@ -40,6 +47,9 @@ final class PostgresHostLock implements AutoCloseable {
      * rather than two hosts of one name writing.
      */
     synchronized void ensureHeld() {
+        if (supplanted != null) {
+            throw new JournalException(supplanted);
+        }
         long now = System.nanoTime();
         if (now - checkedAt < CHECK_EVERY_NANOS) {
             return;
@@ -56,6 +66,14 @@ final class PostgresHostLock implements AutoCloseable {
         PostgresHostLock again = acquire(settings, host, 0);
         connection = again.connection;
         checkedAt = System.nanoTime();
+        int newest = newestSession();
+        if (newest > session && session > 0) {
+            supplanted = "while the journal's server had dropped the lock of host " + host + ", another host of that name started "
+                    + "(session " + newest + ", this one is " + session + ") and took over its tasks: this host journals nothing "
+                    + "more; stop it";
+            closeQuietly(connection);
+            throw new JournalException(supplanted);
+        }
         org.slf4j.LoggerFactory.getLogger(PostgresHostLock.class).warn("the journal's server dropped the lock of host {} (it restarted, "
                 + "or the connection broke): taken again", host);
     }
@@ -76,9 +94,12 @@ final class PostgresHostLock implements AutoCloseable {
             p.setProperty("password", settings.password());
         }
         p.setProperty("ApplicationName", "multiproc host " + host + " (pid " + ProcessHandle.current().pid() + " on " + hostName() + ")");
+        // the lock's connection idles for as long as the host runs: neither the server nor a firewall may end it for that
+        p.setProperty("tcpKeepAlive", "true");
         Connection c = null;
         try {
             c = DriverManager.getConnection(settings.url(), p);
+            neverIdleOut(c);
             long deadline = System.nanoTime() + waitNanos;
             while (!tryLock(c, host)) {
                 if (System.nanoTime() > deadline) {
@@ -89,6 +110,11 @@ final class PostgresHostLock implements AutoCloseable {
                 }
                 Thread.sleep(100);
             }
+            if (!sharedWithEarlierVersions(c)) {
+                c.close();
+                throw new JournalException("a host of an earlier multiproc version (one host per journal) runs on the journal "
+                        + settings.url() + ": stop it before hosts of this version share the journal");
+            }
             return new PostgresHostLock(settings, c, host);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -98,6 +124,45 @@ final class PostgresHostLock implements AutoCloseable {
             closeQuietly(c);
             throw new JournalException("cannot connect to the journal on " + settings.url() + " as " + settings.user() + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Hosts of versions before named hosts held one exclusive lock on the whole journal ("mproc"): every host of this
+     * version holds it shared, so that neither kind starts while the other runs.
+     */
+    private static boolean sharedWithEarlierVersions(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock_shared(?)")) {
+            ps.setLong(1, EARLIER_VERSIONS_KEY);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** This host's session is {@code id}. */
+    synchronized void sessionOpened(int id) {
+        session = id;
+    }
+
+    private int newestSession() {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT COALESCE(MAX(session_id), 0) FROM host_session WHERE host = ?")) {
+            ps.setString(1, host);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new JournalException("cannot read the sessions of host " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void neverIdleOut(Connection c) {
+        try (java.sql.Statement s = c.createStatement()) {
+            s.execute("SET idle_session_timeout = 0"); // PostgreSQL 14 and later; an older server has no such timeout
+        } catch (SQLException e) {
+            // an older server: nothing to turn off
         }
     }
 

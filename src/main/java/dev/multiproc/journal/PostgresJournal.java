@@ -144,7 +144,12 @@ public final class PostgresJournal extends JournalStore {
 
     @Override
     void lockNumbering(org.jdbi.v3.core.Handle h) {
-        h.createQuery("SELECT pg_advisory_xact_lock(:key, 0)").bind("key", PostgresHostLock.KEY_CLASS).mapTo(String.class).one();
+        h.createQuery("SELECT pg_advisory_xact_lock(:key, 0)").bind("key", PostgresHostLock.NUMBERING_KEY_CLASS).mapTo(String.class).one();
+    }
+
+    @Override
+    void sessionOpened(int id) {
+        hostLock.sessionOpened(id);
     }
 
     /** The name of the host that holds this journal. */

@@ -54,6 +54,12 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     @Override
     public int openSession(SessionRow session) {
+        int id = openSessionRow(session);
+        db.sessionOpened(id);
+        return id;
+    }
+
+    private int openSessionRow(SessionRow session) {
         return durably(h -> {
             db.lockNumbering(h);
             SessionDao dao = h.attach(SessionDao.class);
@@ -275,23 +281,26 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     @Override
     public long pruneBeyond(long keep) {
-        Optional<Long> beyond = db.jdbi().withExtension(HistoryDao.class, d -> d.jobBeyond(keep, scope.jobs("j")));
+        Optional<Long> beyond = db.jdbi().withExtension(HistoryDao.class, d -> d.jobBeyond(keep, scope.andOwnJob("job_id")));
         if (beyond.isEmpty()) {
             return 0;
         }
         long job = beyond.get();
-        return afterPruning(inChunks(() -> durably(h -> h.attach(HistoryDao.class).pruneJobsBefore(job, PRUNE_CHUNK, scope.jobs("j")))));
+        return afterPruning(inChunks(() -> durably(h -> h.attach(HistoryDao.class).pruneJobsBefore(job, PRUNE_CHUNK, scope.andOwnJob("job_id")))));
     }
 
-    /** Jobs left without tasks, and queueing errors of tasks that are gone, go too; never those of active tasks' jobs. */
+    /**
+     * This host's jobs left without tasks, and queueing errors of tasks that are gone, go too; never those of its active
+     * tasks' jobs (another host's active tasks do not hold this host's pruning back).
+     */
     private long afterPruning(long pruned) {
         if (pruned > 0) {
             long below = db.jdbi().withHandle(h -> h.createQuery("SELECT COALESCE(MIN(job_id), 0) FROM task "
-                    + "WHERE state IN ('QUEUED', 'RUNNING')").mapTo(Long.class).one());
+                    + "WHERE state IN ('QUEUED', 'RUNNING')" + scope.andOwnJob("job_id")).mapTo(Long.class).one());
             long limit = below == 0 ? Long.MAX_VALUE : below;
             durably(h -> {
                 HistoryDao dao = h.attach(HistoryDao.class);
-                dao.pruneEmptyJobs(limit);
+                dao.pruneEmptyJobs(limit, scope.jobs("j"));
                 dao.pruneOrphanErrors();
                 dao.pruneOrphanEnvironments();
                 return null;

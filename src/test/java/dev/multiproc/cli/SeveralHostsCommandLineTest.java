@@ -89,6 +89,10 @@ class SeveralHostsCommandLineTest {
         for (String host : HOSTS) {
             assertTrue(status.out().lines().anyMatch(l -> l.startsWith(host + " ") || l.contains(" " + host + " ")), host + ": " + status);
         }
+        // no host answers for a task that is not active: kill says so at once, as on H2
+        Cli.Result kill = Cli.run(dir("alpha"), "kill", "999999");
+        assertEquals(1, kill.exit(), kill.toString());
+        assertTrue(kill.out().contains("999999: not queued or running"), kill.toString());
         // a run's name is its host's own: beta resuming commands.txt resumes beta's run, not alpha's
         Cli.Result again = Cli.run(dir("beta"), "run", "--no-progress", "commands.txt");
         assertTrue(again.err().contains("0 to run or finish now"), again.toString());
