@@ -103,6 +103,11 @@ class SeveralHostsOnPostgresTest extends JournalTest {
                 assertEquals(List.of("gamma"), Hosts.jdbi(beta).withHandle(h -> h.createQuery(
                         "SELECT DISTINCT host FROM task_history WHERE task_id = :id").bind("id", alphaIds.get(2)).mapTo(String.class).list()));
             }
+            // gamma starts again with adopt_host still in its configuration: nothing is left to take, and that is no error
+            try (MultiprocessDistributor again = host("gamma", journal(), 1).adoptHost("alpha").build()) {
+                again.start();
+                assertEquals(0, again.engine().recover().requeued());
+            }
             assertFalse(beta.getSubmittedOrRunning(betaIds).iterator().hasNext(), "beta's tasks all ended");
         }
     }
@@ -124,6 +129,18 @@ class SeveralHostsOnPostgresTest extends JournalTest {
             assertEquals(List.of("alpha 3", "beta 3"), Hosts.jdbi(alpha).withHandle(h -> h.createQuery(
                     "SELECT host || ' ' || COUNT(*) FROM exit_info GROUP BY host ORDER BY host").mapTo(String.class).list()));
         }
+    }
+
+    @Test
+    void aHostOfAnEarlierVersionKeepsHostsOfThisOneOut() throws Exception {
+        // versions before named hosts held this one exclusive lock ("mproc") for as long as they ran
+        try (java.sql.Connection old = postgres.current().database().connect();
+             java.sql.Statement s = old.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(" + 0x6d70726f63L + ")");
+            JournalException e = assertThrows(JournalException.class, () -> host("alpha", journal(), 1).build().close());
+            assertTrue(e.getMessage().contains("a host of an earlier multiproc version"), e.getMessage());
+        }
+        host("alpha", journal(), 1).build().close(); // that host gone, this one starts
     }
 
     private static String state(MultiprocessDistributor any, String taskId) {
