@@ -29,11 +29,6 @@ public final class PostgresTaskJournal extends SqlTaskJournal {
         }
     }
 
-    /** The journal of the machine's default host name, adopting none. */
-    public static PostgresTaskJournal open(PostgresJournalSettings settings, int exitInfoSizeLimit) {
-        return open(settings, HostScope.defaultName(), null, exitInfoSizeLimit);
-    }
-
     /** Every process of every machine reaches the server: {@code kill} leaves its request there. */
     @Override
     public boolean requestsReachTheJournal() {
