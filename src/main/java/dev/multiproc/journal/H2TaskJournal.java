@@ -13,14 +13,10 @@ public final class H2TaskJournal extends SqlTaskJournal {
         this.db = db;
     }
 
-    /** Opens (creating, migrating or repairing as needed) the journal in {@code dir}. The caller holds its {@link HostLock}. */
-    public static H2TaskJournal open(JournalDirectory dir, boolean syncCommits, int exitInfoSizeLimit) {
-        return open(dir, syncCommits, exitInfoSizeLimit, SessionRow.machineName());
-    }
-
     /**
-     * The same, for the host named {@code host}: the name is recorded with its sessions; every task in the file is
-     * this host's, as one host holds an H2 journal.
+     * Opens (creating, migrating or repairing as needed) the journal in {@code dir} for the host named {@code host}. The
+     * caller holds its {@link HostLock}. The name is recorded with the host's sessions; every task in the file is this
+     * host's, as one host holds an H2 journal.
      */
     public static H2TaskJournal open(JournalDirectory dir, boolean syncCommits, int exitInfoSizeLimit, String host) {
         Journal db = Journal.open(dir, syncCommits);
