@@ -73,7 +73,11 @@ public final class Cli {
     }
 
     private static Process start(List<String> java, Map<String, String> environment, Path dir, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(java);
+        // SIGINT at its default disposition, whatever the test JVM inherited: a test run started in the background of a
+        // non-interactive shell (`mvn test &`) has SIGINT ignored, a child JVM inherits that and then never installs its
+        // handler, and the tests that press Ctrl-C would see nothing happen (env execs java: the pid is java's)
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT"));
+        cmd.addAll(java);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "-Xmx256m", "dev.multiproc.cli.Main"));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, ".out-tmp", "");
