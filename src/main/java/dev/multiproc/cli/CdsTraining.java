@@ -7,9 +7,10 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * The run that the build records the application class-data-sharing archive from ({@code target/multiproc.jsa},
- * used by {@code bin/multiproc}): the commands people type most, in one JVM, on a journal of its own that is
- * deleted afterwards. The classes they load are the ones the archive holds, parsed and verified ahead of time.
+ * The run that the build records the class-data-sharing archive from ({@code target/multiproc.jsa}, used by
+ * {@code bin/multiproc}): the commands people type most, in one JVM, on a journal of its own that is deleted
+ * afterwards. The build lists the classes they load ({@code -XX:DumpLoadedClassList}) and dumps a static archive of
+ * them, which holds them parsed and verified ahead of time.
  */
 public final class CdsTraining {
     private CdsTraining() {
@@ -20,14 +21,19 @@ public final class CdsTraining {
         try {
             Path journal = work.resolve("journal");
             Path commands = Files.writeString(work.resolve("one.txt"), "true\n");
+            // a configuration of its own: the working directory's (the repository's config.yml) would put logs there
+            String config = Files.writeString(work.resolve("config.yml"), "journal_dir: " + journal + "\nlog_dir: "
+                    + work.resolve("logs") + "\n").toString();
             int failed = 0;
             failed += Main.execute("--help") == 0 ? 0 : 1;
             failed += Main.execute("--version") == 0 ? 0 : 1;
-            failed += Main.execute("run", "--no-progress", "--journal", journal.toString(), commands.toString()) == 0 ? 0 : 1;
+            failed += Main.execute("run", "--no-progress", "--config", config, commands.toString()) == 0 ? 0 : 1;
             // again: a journal at this version's schema opens without Flyway, through other classes
-            failed += Main.execute("run", "--no-progress", "--journal", journal.toString(), commands.toString()) == 0 ? 0 : 1;
-            failed += Main.execute("status", "--journal", journal.toString()) == 0 ? 0 : 1;
-            failed += Main.execute("history", "--journal", journal.toString()) == 0 ? 0 : 1;
+            failed += Main.execute("run", "--no-progress", "--config", config, commands.toString()) == 0 ? 0 : 1;
+            failed += Main.execute("status", "--config", config) == 0 ? 0 : 1;
+            failed += Main.execute("history", "--config", config) == 0 ? 0 : 1;
+            failed += Main.execute("sql", "--config", config, "SELECT COUNT(*) FROM task_history") == 0 ? 0 : 1;
+            failed += Main.execute("logs", "--config", config, "1") == 0 ? 0 : 1;
             if (failed > 0) {
                 System.err.println("multiproc: the class-data-sharing training run had " + failed + " failed commands");
                 System.exit(1);

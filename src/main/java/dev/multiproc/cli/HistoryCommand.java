@@ -111,16 +111,16 @@ final class HistoryCommand implements Callable<Integer> {
 
     /** Whether the journal has tasks run as Slurm jobs (whose Slurm job ids the table then shows). */
     static boolean hasSlurmJobs(Connection c) throws java.sql.SQLException {
-        try (var st = c.createStatement();
-                var rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE UPPER(TABLE_NAME) = 'TASK_HISTORY' "
-                        + "AND UPPER(COLUMN_NAME) = 'SLURM_JOB_ID'")) {
-            if (!rs.next() || rs.getInt(1) == 0) {
-                return false; // a journal of a version before Slurm
-            }
-        }
+        // the query itself tells a journal of a version before Slurm (no such column): asking H2's INFORMATION_SCHEMA first
+        // cost a command about 25 ms of its start
         try (var st = c.createStatement();
                 var rs = st.executeQuery("SELECT 1 FROM task_history WHERE slurm_job_id IS NOT NULL FETCH FIRST 1 ROW ONLY")) {
             return rs.next();
+        } catch (java.sql.SQLException e) {
+            if (Queries.isMissingColumn(e)) {
+                return false;
+            }
+            throw e;
         }
     }
 

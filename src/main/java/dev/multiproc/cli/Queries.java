@@ -26,6 +26,11 @@ final class Queries {
         return table(c, sql, List.of(params));
     }
 
+    /** Whether a statement failed because a column it names does not exist (a journal of an earlier version). */
+    static boolean isMissingColumn(SQLException e) {
+        return "42S22".equals(e.getSQLState()) || "42703".equals(e.getSQLState()); // H2's and PostgreSQL's
+    }
+
     /**
      * Whether several named hosts have used the journal, which only a PostgreSQL journal allows: tables then name them. An
      * H2 journal has one host (a renamed machine or a set {@code host} is still that one), and its tables stay as they were.

@@ -1,0 +1,90 @@
+package dev.multiproc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiproc.testing.PrintJvmArguments;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher script {@code bin/multiproc} (src/main/sh/multiproc) as the build installs it, run by the real shell
+ * and JVM: beside it a jar whose main class prints the options the JVM got. The commands that read and answer get
+ * the client compiler alone; hosts keep both compilers; the arguments pass through untouched.
+ */
+class LauncherScriptTest {
+    @TempDir
+    Path tmp;
+    private Path script;
+
+    @BeforeEach
+    void install() throws Exception {
+        script = Files.createDirectories(tmp.resolve("bin")).resolve("multiproc");
+        Files.copy(Path.of("src/main/sh/multiproc"), script);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, PrintJvmArguments.class.getName());
+        Path classes = Path.of(PrintJvmArguments.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, classes.toUri().toString());
+        try (OutputStream out = Files.newOutputStream(tmp.resolve("multiproc.jar")); JarOutputStream jar = new JarOutputStream(out, manifest)) {
+            jar.flush();
+        }
+    }
+
+    @Test
+    void readingCommandsGetTheClientCompilerAloneAndHostsBothCompilers() throws Exception {
+        for (String command : List.of("status", "history", "sql", "kill", "logs", "--help", "--version")) {
+            List<String> jvm = jvmOptions(command);
+            assertTrue(jvm.contains("-XX:TieredStopAtLevel=1"), command + ": " + jvm);
+            assertTrue(jvm.contains("-XX:+UseSerialGC"), command + ": " + jvm);
+        }
+        assertTrue(jvmOptions().contains("-XX:TieredStopAtLevel=1"), "no arguments prints the usage");
+        for (String command : List.of("run", "serve", "console", "bench")) {
+            List<String> jvm = jvmOptions(command);
+            assertFalse(jvm.stream().anyMatch(o -> o.startsWith("-XX:TieredStopAtLevel")), command + ": " + jvm);
+            assertTrue(jvm.contains("-Xmx512m"), command + ": " + jvm);
+        }
+    }
+
+    @Test
+    void argumentsPassThroughAndMultiprocJavaOptsComeLast() throws Exception {
+        List<String> out = output(List.of("MULTIPROC_JAVA_OPTS=-Xmx1g"), "run", "a file with spaces.txt", "-j", "2");
+        int separator = out.indexOf("--");
+        assertEquals(List.of("run", "a file with spaces.txt", "-j", "2"), out.subList(separator + 1, out.size()));
+        List<String> jvm = out.subList(0, separator);
+        assertTrue(jvm.indexOf("-Xmx1g") > jvm.indexOf("-Xmx512m"), jvm.toString());
+    }
+
+    private List<String> jvmOptions(String... args) throws Exception {
+        List<String> out = output(List.of(), args);
+        return out.subList(0, out.indexOf("--"));
+    }
+
+    private List<String> output(List<String> environment, String... args) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(script.toString());
+        pb.command().addAll(List.of(args));
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().remove("MULTIPROC_JAVA_OPTS");
+        for (String e : environment) {
+            pb.environment().put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
+        }
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        return out.lines().toList();
+    }
+}
