@@ -34,12 +34,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code multiproc console} is its owner's alone: another user of the machine gets nothing from it but a bare 401,
  * cannot read its token, and no query through it, even with the token, runs code, touches a file or writes.
  */
+@Tag("slow") // JVMs of seconds each; CI runs the slow tier too (the default tier stays under 90 s)
 class ConsoleSecurityTest extends JournalTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path CURL = Path.of("/usr/bin/curl");

@@ -322,7 +322,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // JournalChaosTest covers this in the default tier too
+    @Tag("slow") // JournalChaosTest covers this too
     void chaosEveryTaskEndsOnceAndNoneRunsTwice() throws Exception {
         Path ledger = tmp.resolve("ledger");
         long seed = System.nanoTime();

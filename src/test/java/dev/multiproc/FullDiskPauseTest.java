@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * pauses, with one warning, the tasks stay queued and nothing fails; once space returns every task runs,
  * exactly once. Each test mounts a small tmpfs (root only; skipped otherwise) and fills it for real.
  */
+@Tag("slow") // JVMs of seconds each; CI runs the slow tier too (the default tier stays under 90 s)
 class FullDiskPauseTest extends JournalTest {
     private static final String PAUSED = "dispatch paused";
 

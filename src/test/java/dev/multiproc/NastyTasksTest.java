@@ -13,9 +13,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Tasks that resist: terminate and stop still end them, and everything they started, within a bounded time. */
+@Tag("slow") // JVMs of seconds each; CI runs the slow tier too (the default tier stays under 90 s)
 class NastyTasksTest extends JournalTest {
 
     /** {@code command} says READY once it has set up its nastiness: READY is replaced by a command that marks it. */

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * warning, the tasks stay queued and can still be terminated, stop() does not hang, and once the limit is
  * lifted every task runs exactly once. The limits are set on the live launcher with prlimit(1).
  */
+@Tag("slow") // JVMs of seconds each; CI runs the slow tier too (the default tier stays under 90 s)
 class ProcessLimitPauseTest extends JournalTest {
     private static final String PAUSED = "dispatch paused";
 

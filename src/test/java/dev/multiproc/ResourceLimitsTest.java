@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Requested resources that mean something: cores as slots, runtime and memory limits, usage figures. */
+@Tag("slow") // JVMs of seconds each; CI runs the slow tier too (the default tier stays under 90 s)
 class ResourceLimitsTest extends JournalTest {
 
     /** Each task records its start and end (ns) in marks/NAME.start and .end. */

@@ -15,10 +15,12 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The command line with {@code journal_url} in its config.yml: run, status, history and sql on a PostgreSQL journal. */
+@Tag("slow") // PostgreSQL journals; CI runs the slow tier with the server up (the default tier stays under 90 s)
 class CommandLineOnPostgresTest extends JournalTest {
     @RegisterExtension
     final PostgresJournals postgres = new PostgresJournals(this::journal);

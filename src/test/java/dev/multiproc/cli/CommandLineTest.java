@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The command line driven as a user drives it: separate processes, a working directory, the built-in configuration. */
+@Tag("slow") // JVMs of seconds each; CI runs the slow tier too (the default tier stays under 90 s)
 class CommandLineTest extends JournalTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -60,7 +61,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // JournalChaosTest.aRunKilledAgainAndAgainRunsEveryLineOnce kills and resumes runs in the default tier
     void aRunKilledMidwayResumesWithoutRunningAnythingTwice() throws Exception {
         Path ledger = tmp.resolve("ledger");
         String[] lines = new String[12];
@@ -108,7 +108,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void ctrlCWithoutATerminalLeavesTasksRunningForTheNextRun() throws Exception {
         Path ledger = tmp.resolve("ledger");
         Path gate = Files.createFile(tmp.resolve("gate")); // the first task runs until the test removes it
@@ -139,7 +138,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void aSecondCtrlCKillsTheRunningTasks() throws Exception {
         commands("long.txt", "sleep 60", "sleep 60");
         Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
@@ -161,7 +159,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void retryFailedRunsOnlyTheFailures() throws Exception {
         Path marker = tmp.resolve("marker");
         commands("flaky.txt", "echo ok >> " + tmp.resolve("oks"), "test -f " + marker + " || { touch " + marker + "; exit 1; }");
@@ -176,7 +173,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void theSameNameWithOtherCommandsIsRefused() throws Exception {
         commands("a.txt", "true");
         assertEquals(0, Cli.run(tmp, "run", "--name", "same", "a.txt").exit());
@@ -187,7 +183,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // several command-line JVMs (10-20 s); the default tier keeps a run, its summary and bad input
     void inspectionWorksWhileAnotherProcessRunsTasks() throws Exception {
         commands("long.txt", "sleep 60", "sleep 60", "sleep 60");
         Process run = Cli.start(tmp, "run", "-j", "2", "long.txt");
@@ -302,7 +297,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // SecurityTest.noServerListensUnlessAskedFor: the journal server listens on loopback only, in the default tier
     void theJournalServerListensOnLoopbackOnly() throws Exception {
         commands("long.txt", "sleep 30");
         Process run = Cli.start(tmp, "run", "long.txt");
@@ -377,7 +371,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // JournalFaultTest.aJournalHeldByAnotherLiveHostIsRefusedNamingTheHolder, in the default tier
     void aSecondHostOnTheSameJournalIsRefusedWithTheHoldersName() throws Exception {
         commands("long.txt", "sleep 30");
         commands("other.txt", "true");
@@ -394,7 +387,6 @@ class CommandLineTest extends JournalTest {
     }
 
     @Test
-    @Tag("slow") // a benchmark, however small: minutes on a loaded machine
     void benchMeasuresEveryFigureAndWhereTheCpuGoes() throws Exception {
         Cli.Result r = Cli.runWithin(java.time.Duration.ofMinutes(8), tmp, "bench", "--tasks", "300", "--rounds", "1", "--warmup", "100",
                 "--jobs", "2", "--array-steps", "500",

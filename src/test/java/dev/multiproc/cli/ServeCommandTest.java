@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ServeCommandTest extends JournalTest {
 
     @Test
-    @Tag("slow") // eight command-line JVMs (35 s); RemoteClientTest and ServiceApiTest cover the service in the default tier
+    @Tag("slow") // eight command-line JVMs (35 s); ServiceApiTest covers the service in the default tier
     void aScriptSubmitsToTheServiceWaitsAndLearnsHowEachTaskEnded() throws Exception {
         String j = journal().toString();
         Process serve = Cli.start(tmp, "serve", "--journal", j, "-j", "3");

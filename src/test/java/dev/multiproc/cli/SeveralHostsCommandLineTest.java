@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * its config.yml, on one PostgreSQL journal at once: each runs its file, {@code history} shows both with their names,
  * and SIGKILLs of either at random moments lose nothing and run nothing twice.
  */
+@Tag("slow") // PostgreSQL journals; CI runs the slow tier with the server up (the default tier stays under 90 s)
 class SeveralHostsCommandLineTest {
     private static final List<String> HOSTS = List.of("alpha", "beta");
 

@@ -12,10 +12,12 @@ import dev.multiproc.testing.PostgresJournals;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What is the journal's own on PostgreSQL: one host per database, the views, and no H2 file beside it. */
+@Tag("slow") // PostgreSQL journals; CI runs the slow tier with the server up (the default tier stays under 90 s)
 class PostgresJournalTest extends JournalTest {
     @RegisterExtension
     final PostgresJournals postgres = new PostgresJournals(this::journal);

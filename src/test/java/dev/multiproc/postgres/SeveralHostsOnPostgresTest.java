@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Several named hosts on one PostgreSQL journal, in this JVM: ids unique across hosts, each host's recovery settling
  * only its own tasks, and a host gone for good adopted by another on the same machine.
  */
+@Tag("slow") // PostgreSQL journals; CI runs the slow tier with the server up (the default tier stays under 90 s)
 class SeveralHostsOnPostgresTest extends JournalTest {
     @RegisterExtension
     final PostgresJournals postgres = new PostgresJournals(this::journal);

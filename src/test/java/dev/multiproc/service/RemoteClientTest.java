@@ -17,9 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** What a service's client does beyond the protocol: its own stop, its tasks' environment, waiting through a restart. */
+@Tag("slow") // JVMs of seconds each; CI runs the slow tier too (the default tier stays under 90 s)
 class RemoteClientTest extends JournalTest {
 
     @Test

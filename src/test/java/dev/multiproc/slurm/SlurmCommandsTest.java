@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link SlurmCommands} against a real one-node Slurm ({@code .ci/slurm up}); skipped where there is none, failed
  * where {@code .ci/run} requires one. Every test cancels what it submitted and waits for it to end.
  */
+@Tag("slow") // Slurm jobs; CI runs the slow tier with the cluster up (the default tier stays under 90 s)
 class SlurmCommandsTest {
     private static final Duration SOON = Duration.ofSeconds(60);
 

@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The distributor on the real test Slurm ({@code .ci/slurm up}): the protocol as local tasks pass it. */
+@Tag("slow") // Slurm jobs; CI runs the slow tier with the cluster up (the default tier stays under 90 s)
 class SlurmDistributorTest extends SlurmHostTest {
     private MultiprocessDistributor open() {
         return openOnSlurm(b -> b.logDir(tmp.resolve("logs")));

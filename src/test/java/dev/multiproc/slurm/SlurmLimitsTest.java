@@ -23,6 +23,7 @@ import org.awaitility.Awaitility;
  * ends {@code RESOURCE_ERROR} with the limit, the exit-info bound holds, what Slurm would refuse is refused at
  * submit, and a job pending for a reason that never clears is a queueing error.
  */
+@Tag("slow") // Slurm jobs; CI runs the slow tier with the cluster up (the default tier stays under 90 s)
 class SlurmLimitsTest extends SlurmHostTest {
     private MultiprocessDistributor open(int exitInfoSizeLimit) {
         return openOnSlurm(b -> b.exitInfoSizeLimit(exitInfoSizeLimit));
