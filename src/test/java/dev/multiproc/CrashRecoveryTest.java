@@ -75,6 +75,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // a host killed after each of many submits (12 s); JournalChaosTest kills submitting hosts too
     void everyAcknowledgedSubmissionSurvivesAKillRightAfterSubmitReturns() throws Exception {
         Random random = new Random(1);
         List<String> acknowledged = new ArrayList<>();
@@ -287,6 +288,7 @@ class CrashRecoveryTest extends JournalTest {
     }
 
     @Test
+    @Tag("slow") // two host JVMs; the default tier keeps the reattach, exactly-once and true-exit-code cases
     void anAttemptTheDeadHostsLauncherStartsLateIsFollowedAndDoesNotRunAgain() throws Exception {
         List<String> ids = new ArrayList<>();
         try (HostProcess host = HostProcess.start(journal(), 1)) {

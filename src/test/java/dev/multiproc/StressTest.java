@@ -33,6 +33,7 @@ class StressTest extends JournalTest {
     private static final int THREADS = 16;
 
     @Test
+    @Tag("slow") // stress belongs to the slow tier, with its minute-long version
     void sixteenThreadsForThreeSeconds() throws Exception {
         stress(3);
     }

@@ -124,6 +124,7 @@ class NewUserTest extends JournalTest {
 
     /** H2 writes errors (a wrong password, say) to a trace file, created with the umask's mode: the host's journal never gets one. */
     @Test
+    @Tag("slow") // a host and its readers, several JVMs (5 s): the default tier stays under 90 s
     void noTraceFileReadableByOthersAppearsWhileTheHostRuns() throws Exception {
         Path gate = Files.createFile(tmp.resolve("gate"));
         Files.writeString(tmp.resolve("gated.txt"), "while [ -e " + gate + " ]; do sleep 0.05; done\n");
