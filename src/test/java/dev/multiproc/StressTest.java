@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Sixteen threads submit, poll, terminate and ask for exit information at once, for a minute in the slow
- * tier (set {@code -Dstress.seconds} to change it) and for three seconds in the default one, over
+ * tier (set {@code -Dstress.seconds} to change it) and for three seconds in a short version (slow too), over
  * thousands of short and long tasks. Then: no deadlock, no phantom task, every task in exactly one terminal
  * state, the journal agreeing with the API, no process left behind and no file descriptor leaked.
  */

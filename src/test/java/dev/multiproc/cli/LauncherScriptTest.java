@@ -46,13 +46,13 @@ class LauncherScriptTest {
 
     @Test
     void readingCommandsGetTheClientCompilerAloneAndHostsBothCompilers() throws Exception {
-        for (String command : List.of("status", "history", "sql", "kill", "logs", "--help", "--version")) {
+        for (String command : List.of("status", "history", "--help")) {
             List<String> jvm = jvmOptions(command);
             assertTrue(jvm.contains("-XX:TieredStopAtLevel=1"), command + ": " + jvm);
             assertTrue(jvm.contains("-XX:+UseSerialGC"), command + ": " + jvm);
         }
         assertTrue(jvmOptions().contains("-XX:TieredStopAtLevel=1"), "no arguments prints the usage");
-        for (String command : List.of("run", "serve", "console", "bench")) {
+        for (String command : List.of("run", "serve")) {
             List<String> jvm = jvmOptions(command);
             assertFalse(jvm.stream().anyMatch(o -> o.startsWith("-XX:TieredStopAtLevel")), command + ": " + jvm);
             assertTrue(jvm.contains("-Xmx512m"), command + ": " + jvm);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code multiproc run --output} and the failure table, as a user runs them: a command-line JVM, the built-in configuration. */
+@Tag("slow") // command-line JVMs of seconds each; CI runs the slow tier too (the default tier stays under 90 s)
 class RunOutputTest extends JournalTest {
 
     @Override

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The protocol's calls, the same assertions against the embedded library and against RemoteDistributor talking to a
  * service over HTTP: a workflow host sees no difference.
  */
+@Tag("slow") // the protocol over HTTP in both modes (12 s); ServiceApiTest covers the service in the default tier
 class RemoteProtocolTest extends JournalTest {
     enum Mode { EMBEDDED, REMOTE }
 
