@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * One long-lived distributor with small configured limits runs 20,000 tasks (the slow tier; 300 in the
+ * One long-lived distributor with small configured limits runs 12,000 tasks (the slow tier; 300 in the
  * default one): what it holds in memory, and what its journal keeps, stay within those limits however
  * many tasks have passed through.
  */
@@ -37,7 +37,7 @@ class HeapBoundTest extends JournalTest {
     @Test
     @Tag("slow")
     void memoryAndHistoryStayWithinTheConfiguredLimits() throws Exception {
-        runWithin(new Load(8, 10, 250, 1_000, 100));
+        runWithin(new Load(8, 6, 250, 1_000, 100));
     }
 
     private void runWithin(Load load) throws Exception {

@@ -39,7 +39,7 @@ class JournalCompactionTest extends JournalTest {
                 d.engine().flushJournal();
                 d.engine().pruneHistory();
                 d.engine().flushJournal();
-            } while (Files.size(file) < 48L << 20);
+            } while (Files.size(file) < 24L << 20);
             grown = Files.size(file);
             last = ids.get(ids.size() - 1);
             kept = taskRows(d);

@@ -48,8 +48,8 @@ class H2LostCommitTest {
     @Test
     @Tag("slow")
     void thePinnedH2KeepsEveryReturnedCommitOverThousands() throws Exception {
-        assertEquals(0, reproduce(jar("h2.pinned.jar"), 3_000, "", null).lost());
-        assertEquals(0, reproduce(jar("h2.pinned.jar"), 3_000, ";RETENTION_TIME=0", null).lost());
+        assertEquals(0, reproduce(jar("h2.pinned.jar"), 2_000, "", null).lost());
+        assertEquals(0, reproduce(jar("h2.pinned.jar"), 2_000, ";RETENTION_TIME=0", null).lost());
     }
 
     @Test
