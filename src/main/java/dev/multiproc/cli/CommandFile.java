@@ -11,7 +11,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,11 +106,8 @@ final class CommandFile {
     }
 
     private static String ownerAndMode(Path path) {
-        try {
-            return "it belongs to " + Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName() + ", mode "
-                    + JournalLocation.octal(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException | UnsupportedOperationException e) {
-            return "a directory on its path is closed to you";
-        }
+        return JournalLocation.posixAttributes(path)
+                .map(a -> "it belongs to " + a.owner().getName() + ", mode " + JournalLocation.octal(a.permissions()))
+                .orElse("a directory on its path is closed to you");
     }
 }

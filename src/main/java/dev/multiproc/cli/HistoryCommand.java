@@ -101,27 +101,12 @@ final class HistoryCommand implements Callable<Integer> {
             if (Queries.severalHosts(c)) {
                 sql.insert(slurmColumnAt, ", host");
             }
-            if (hasSlurmJobs(c)) {
+            if (Queries.hasSlurmJobs(c)) {
                 sql.insert(slurmColumnAt, ", slurm_job_id");
             }
             Queries.table(c, sql.toString(), params).print(spec.commandLine().getOut(), format);
         }
         return 0;
-    }
-
-    /** Whether the journal has tasks run as Slurm jobs (whose Slurm job ids the table then shows). */
-    static boolean hasSlurmJobs(Connection c) throws java.sql.SQLException {
-        // the query itself tells a journal of a version before Slurm (no such column): asking H2's INFORMATION_SCHEMA first
-        // cost a command about 25 ms of its start
-        try (var st = c.createStatement();
-                var rs = st.executeQuery("SELECT 1 FROM task_history WHERE slurm_job_id IS NOT NULL FETCH FIRST 1 ROW ONLY")) {
-            return rs.next();
-        } catch (java.sql.SQLException e) {
-            if (Queries.isMissingColumn(e)) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     private OffsetDateTime sinceTime(String when) {

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Optional;
 import java.util.Set;
 
 /** Finds the journal an inspection command reads, and says why when there is none this user can read. */
@@ -48,14 +51,9 @@ final class JournalLocation {
     /** "the journal at X exists but is not accessible to user U: Y belongs to O (mode 0700) ...". */
     private static IllegalArgumentException notAccessible(Path root, Path blocking) {
         String user = System.getProperty("user.name");
-        String owner = "another user";
-        String mode = "";
-        try {
-            owner = Files.getOwner(blocking, LinkOption.NOFOLLOW_LINKS).getName();
-            mode = ", mode " + octal(Files.getPosixFilePermissions(blocking, LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException | UnsupportedOperationException e) {
-            // say what we know
-        }
+        Optional<PosixFileAttributes> attributes = posixAttributes(blocking);
+        String owner = attributes.map(a -> a.owner().getName()).orElse("another user");
+        String mode = attributes.map(a -> ", mode " + octal(a.permissions())).orElse("");
         String where = blocking.equals(root) ? "it belongs to " : blocking + " belongs to ";
         return new IllegalArgumentException("the journal at " + root + " exists but is not accessible to user " + user + ": " + where
                 + owner + mode + " (a journal is private to its owner); run this command as " + owner);
@@ -71,6 +69,22 @@ final class JournalLocation {
             }
         }
         return path;
+    }
+
+    /**
+     * The owner and mode of {@code path} itself (a link is not followed); empty on a file system that keeps no POSIX
+     * attributes, or when they cannot be read: the messages then say less.
+     */
+    static Optional<PosixFileAttributes> posixAttributes(Path path) {
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        if (view == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(view.readAttributes());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     static String octal(Set<PosixFilePermission> perms) {

@@ -34,7 +34,7 @@ final class StatusCommand implements Callable<Integer> {
             Table counts = Queries.table(c, "SELECT state, COUNT(*) AS tasks FROM task GROUP BY state ORDER BY state");
             String holder = access.holder().orElse(null);
             // without a host nobody watches the running tasks: how long they have run is not known
-            boolean slurm = HistoryCommand.hasSlurmJobs(c);
+            boolean slurm = Queries.hasSlurmJobs(c);
             boolean severalHosts = Queries.severalHosts(c);
             Table running = Queries.table(c, "SELECT r.task_id" + (severalHosts ? ", r.host" : "") + ", r.run_name, r.name, r.pid"
                     + (slurm ? ", t.slurm_job_id" : "")

@@ -24,15 +24,15 @@ class SlurmColumnCheckTest {
     void aHistoryWithoutTheSlurmColumnHasNoSlurmJobsAndOtherFailuresStillFail() throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("journal"), "sa", "")) {
             c.createStatement().execute("CREATE TABLE task_history (task_id BIGINT)");
-            assertFalse(HistoryCommand.hasSlurmJobs(c));
+            assertFalse(Queries.hasSlurmJobs(c));
 
             c.createStatement().execute("ALTER TABLE task_history ADD COLUMN slurm_job_id BIGINT");
-            assertFalse(HistoryCommand.hasSlurmJobs(c));
+            assertFalse(Queries.hasSlurmJobs(c));
             c.createStatement().execute("INSERT INTO task_history VALUES (1, 42)");
-            assertTrue(HistoryCommand.hasSlurmJobs(c));
+            assertTrue(Queries.hasSlurmJobs(c));
 
             c.createStatement().execute("DROP TABLE task_history");
-            SQLException noTable = assertThrows(SQLException.class, () -> HistoryCommand.hasSlurmJobs(c));
+            SQLException noTable = assertThrows(SQLException.class, () -> Queries.hasSlurmJobs(c));
             assertFalse(Queries.isMissingColumn(noTable), noTable.toString());
         }
     }
