@@ -118,6 +118,15 @@ final class RunCommand implements Callable<Integer> {
                     remaining.retainAll(d.getSubmittedOrRunning(new ArrayList<>(remaining)));
                     printFinished(grouped, counter, progress);
                     progress.update(counter.done.get(), counter.failed.get(), d.engine().runningCount(), d.engine().queuedCount());
+                    java.util.Optional<String> supplanted = d.engine().supplanted();
+                    if (supplanted.isPresent()) {
+                        progress.close();
+                        d.engine().detach(); // what runs is the other host's now: it reattaches to it
+                        detached = true;
+                        err.println("multiproc: error: " + supplanted.get());
+                        err.flush();
+                        return 2;
+                    }
                     Interrupts.Choice choice = interrupts.poll(progress, err);
                     if (choice == Interrupts.Choice.LEAVE) {
                         printFinished(grouped, counter, progress);

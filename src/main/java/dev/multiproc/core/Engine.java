@@ -345,6 +345,11 @@ public final class Engine implements AutoCloseable {
         return active.runningCount();
     }
 
+    /** Why this host may act for its name no more: another host of its name took over its tasks (see TaskJournal). */
+    public Optional<String> supplanted() {
+        return journal.supplanted();
+    }
+
     /** Why dispatch is paused (tasks cannot start for want of disk space, file descriptors or processes), while it is. */
     public Optional<String> dispatchPause() {
         return backend.pauseReason();

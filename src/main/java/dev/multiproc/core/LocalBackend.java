@@ -1,7 +1,6 @@
 package dev.multiproc.core;
 
 import dev.multiproc.launcher.LauncherConnection;
-
 import dev.multiproc.launcher.Launcher;
 import dev.multiproc.launcher.LauncherLink;
 import dev.multiproc.proc.ProcessTrees;
@@ -114,29 +113,23 @@ final class LocalBackend implements Backend {
 
     @Override
     public boolean isDispatching() {
-        active.lock.lock();
-        try {
-            return dispatching;
-        } finally {
-            active.lock.unlock();
-        }
+        return locked(() -> dispatching);
     }
 
     @Override
     public Optional<String> pauseReason() {
-        active.lock.lock();
-        try {
-            return filler.pauseReason();
-        } finally {
-            active.lock.unlock();
-        }
+        return locked(filler::pauseReason);
     }
 
     @Override
     public int rememberedLogDirectories() {
+        return locked(filler::rememberedLogDirectories);
+    }
+
+    private <T> T locked(java.util.function.Supplier<T> read) {
         active.lock.lock();
         try {
-            return filler.rememberedLogDirectories();
+            return read.get();
         } finally {
             active.lock.unlock();
         }
@@ -297,9 +290,22 @@ final class LocalBackend implements Backend {
         filler.startedAfterPause();
     }
 
-    /** Whether queued tasks may be handed out now. Caller holds the lock. */
+    /** Whether queued tasks may be handed out now (never by a host whose name another took over). Caller holds the lock. */
     boolean handsOut() {
+        if (dispatching && !closed) {
+            events.hostSupplanted().ifPresent(this::standDown);
+        }
         return dispatching && !closed;
+    }
+
+    /** Another host took over this host's name and tasks (TaskJournal#supplanted): as after detach(), nothing more starts. */
+    private void standDown(String why) {
+        log.error("this host starts no task more: {}", why);
+        dispatching = false;
+        if (launcher != null) {
+            launcher.release(); // it drops what it was given and has not started; what runs goes on, supervised
+            launcher = null;
+        }
     }
 
     boolean isClosed() {

@@ -57,7 +57,9 @@ final class SlurmBackend implements Backend {
             t.setDaemon(true);
             return t;
         });
-        this.submitter = new SlurmSubmitter(slurm, jobs, active, events, journal, () -> dispatching && !closed, this::cancel);
+        // a host whose name another host took over (TaskJournal.supplanted) submits nothing more: its queue is that host's now
+        this.submitter = new SlurmSubmitter(slurm, jobs, active, events, journal,
+                () -> dispatching && !closed && journal.supplanted().isEmpty(), this::cancel);
     }
 
     /** Settles what earlier hosts left (see {@link SlurmRecovery}). */

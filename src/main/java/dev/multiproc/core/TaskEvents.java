@@ -41,6 +41,11 @@ final class TaskEvents {
         this.sessionId = sessionId;
     }
 
+    /** Why this host may act for its name no more, once another host of its name took over its tasks; else empty. */
+    java.util.Optional<String> hostSupplanted() {
+        return journal.supplanted();
+    }
+
     void addEndListener(TaskEndListener listener) {
         endListeners.add(listener);
     }

@@ -37,6 +37,11 @@ public abstract class JournalStore implements AutoCloseable {
     /** Between commits: compacts the database if it has grown; true if it was reopened for that. */
     abstract boolean compactIfGrown();
 
+    /** See {@link TaskJournal#supplanted()}. */
+    java.util.Optional<String> supplanted() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     public abstract void close();
 

@@ -314,6 +314,9 @@ public final class JournalWriter implements AutoCloseable {
         }
         batch.durable.clear();
         batch.nextJobId = 0;
+        if (journal.supplanted().isPresent()) {
+            return; // no write of this host's will succeed again: another host took over its tasks, and journals them
+        }
         lock.lock();
         try {
             Batch newer = pending;

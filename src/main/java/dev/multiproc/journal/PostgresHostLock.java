@@ -32,7 +32,7 @@ final class PostgresHostLock implements AutoCloseable {
     private long checkedAt = System.nanoTime();
     /** This host's session, once opened: a newer one of the same name means another host took over meanwhile. */
     private int session;
-    private String supplanted;
+    private volatile String supplanted;
 
     private PostgresHostLock(PostgresJournalSettings settings, Connection connection, String host) {
         this.settings = settings;
@@ -63,19 +63,52 @@ final class PostgresHostLock implements AutoCloseable {
             // as lost: take it again below
         }
         closeQuietly(connection);
-        PostgresHostLock again = acquire(settings, host, 0);
+        PostgresHostLock again;
+        try {
+            again = acquire(settings, host, 0);
+        } catch (NameTaken e) {
+            if (e.byThisProcess) {
+                throw e; // the server has not yet noticed that the lock's old connection broke: try again at the next write
+            }
+            supplanted = "while the journal's server had dropped the lock of host " + host + ", another host took it: " + e.getMessage()
+                    + "; this host journals and starts nothing more: stop it";
+            throw new JournalException(supplanted);
+        }
         connection = again.connection;
         checkedAt = System.nanoTime();
         int newest = newestSession();
         if (newest > session && session > 0) {
             supplanted = "while the journal's server had dropped the lock of host " + host + ", another host of that name started "
-                    + "(session " + newest + ", this one is " + session + ") and took over its tasks: this host journals nothing "
-                    + "more; stop it";
+                    + "(session " + newest + ", this one is " + session + ") and took over its tasks: this host journals and starts "
+                    + "nothing more; stop it";
             closeQuietly(connection);
             throw new JournalException(supplanted);
         }
         org.slf4j.LoggerFactory.getLogger(PostgresHostLock.class).warn("the journal's server dropped the lock of host {} (it restarted, "
                 + "or the connection broke): taken again", host);
+    }
+
+    /** After a failed write: the next {@link #ensureHeld} checks the lock's connection, however recently it did. */
+    synchronized void checkAtNextWrite() {
+        checkedAt = System.nanoTime() - CHECK_EVERY_NANOS;
+    }
+
+    /**
+     * Why this host may no longer act for its name, once another host of the name took the lock while this one had lost it
+     * (its queued tasks are that host's now): empty while the lock is this host's.
+     */
+    java.util.Optional<String> supplanted() {
+        return java.util.Optional.ofNullable(supplanted);
+    }
+
+    /** The lock of a host's name is held by another session: of this process ({@code byThisProcess}), or another's. */
+    static final class NameTaken extends JournalException {
+        final boolean byThisProcess;
+
+        NameTaken(String message, boolean byThisProcess) {
+            super(message);
+            this.byThisProcess = byThisProcess;
+        }
     }
 
     /** The host's name this lock holds. */
@@ -93,7 +126,7 @@ final class PostgresHostLock implements AutoCloseable {
         if (settings.password() != null) {
             p.setProperty("password", settings.password());
         }
-        p.setProperty("ApplicationName", "multiproc host " + host + " (pid " + ProcessHandle.current().pid() + " on " + hostName() + ")");
+        p.setProperty("ApplicationName", applicationName(host));
         // the lock's connection idles for as long as the host runs: neither the server nor a firewall may end it for that
         p.setProperty("tcpKeepAlive", "true");
         Connection c = null;
@@ -105,8 +138,9 @@ final class PostgresHostLock implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     String holder = holder(c, host);
                     c.close();
-                    throw new JournalException("a host named " + host + " already runs on the journal " + settings.url() + " ("
-                            + holder + "): one host of each name at a time; stop that one, or give this one another name (config host)");
+                    throw new NameTaken("a host named " + host + " already runs on the journal " + settings.url() + " ("
+                            + holder + "): one host of each name at a time; stop that one, or give this one another name (config host)",
+                            holder.startsWith(applicationName(host) + " from "));
                 }
                 Thread.sleep(100);
             }
@@ -189,6 +223,11 @@ final class PostgresHostLock implements AutoCloseable {
                         : "it has just gone";
             }
         }
+    }
+
+    /** The application name of this process's lock connection for {@code host}: it names the holder in a refusal. */
+    private static String applicationName(String host) {
+        return "multiproc host " + host + " (pid " + ProcessHandle.current().pid() + " on " + hostName() + ")";
     }
 
     private static String hostName() {

@@ -121,7 +121,9 @@ public final class PostgresJournal extends JournalStore {
 
     @Override
     void reopenAfterFailure(Throwable failure) {
-        // HikariCP drops a connection the server broke; the next commit takes a new one
+        // HikariCP drops a connection the server broke; the next commit takes a new one. Whatever broke it may have taken
+        // the lock's connection too: the next write checks the lock first, so that a host that lost its name stops at once
+        hostLock.checkAtNextWrite();
     }
 
     @Override
@@ -150,6 +152,11 @@ public final class PostgresJournal extends JournalStore {
     @Override
     void sessionOpened(int id) {
         hostLock.sessionOpened(id);
+    }
+
+    @Override
+    java.util.Optional<String> supplanted() {
+        return hostLock.supplanted();
     }
 
     /** The name of the host that holds this journal. */

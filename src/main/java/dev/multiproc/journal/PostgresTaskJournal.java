@@ -35,6 +35,11 @@ public final class PostgresTaskJournal extends SqlTaskJournal {
         return true;
     }
 
+    @Override
+    public java.util.Optional<String> supplanted() {
+        return db.supplanted();
+    }
+
     /** The database itself: for tests that look inside. */
     public PostgresJournal database() {
         return db;

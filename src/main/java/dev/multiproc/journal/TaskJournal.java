@@ -34,6 +34,14 @@ public interface TaskJournal extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Why this host may no longer act for its name: another host of the name took the journal's lock for it while this one
+     * had lost it, and took over its tasks. Then this host must start no task more. Empty while the journal is this host's.
+     */
+    default java.util.Optional<String> supplanted() {
+        return java.util.Optional.empty();
+    }
+
     /** The name of the host this journal is open for: its sessions, runs and exit information carry it. */
     String host();
 

@@ -88,4 +88,36 @@ class CommandLineOnPostgresTest extends JournalTest {
         assertTrue(r.exit() != 0, r.toString());
         assertTrue(r.err().contains("journal_url carries a password"), r.toString());
     }
+
+    @Test
+    void aRunWhoseHostNameAnotherTookOverExitsWithStatus2AndLeavesTheRestToIt() throws Exception {
+        List<String> config = new ArrayList<>(postgres.current().configLines());
+        config.add("host: alpha");
+        config(config);
+        Path ledger = tmp.resolve("ledger");
+        List<String> commands = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            commands.add("sleep 0.2; echo " + i + " >> " + ledger);
+        }
+        Files.write(tmp.resolve("forty.txt"), commands);
+        Process run = Cli.start(tmp, "run", "-j", "2", "forty.txt");
+        try (Connection intruder = postgres.current().database().connect()) {
+            await("a few commands to run", () -> lineCount(ledger) >= 4);
+            PostgresJournals.takeHostName(intruder, "alpha");
+            assertTrue(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the run exits");
+            String err = Cli.err(tmp, run);
+            assertEquals(2, run.exitValue(), err);
+            assertTrue(err.contains("multiproc: error: while the journal's server had dropped the lock of host alpha, another host "
+                    + "took it") && err.contains("starts nothing more"), err);
+        }
+        assertTrue(lineCount(ledger) < commands.size(), "the run left the rest of its commands to the host that took its name");
+    }
+
+    private static long lineCount(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
 }

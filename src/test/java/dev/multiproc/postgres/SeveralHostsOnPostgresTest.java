@@ -44,9 +44,7 @@ class SeveralHostsOnPostgresTest extends JournalTest {
 
     @AfterEach
     void nothingLeftOfBeta() throws InterruptedException {
-        List<String> left = Leftovers.awaitNone(betaJournal(), 5_000);
-        Leftovers.killAll(betaJournal());
-        assertEquals(List.of(), left, "processes of beta left behind");
+        Leftovers.assertNoneLeft(betaJournal(), "processes of beta left behind");
     }
 
     @Test

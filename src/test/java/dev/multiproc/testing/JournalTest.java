@@ -1,10 +1,7 @@
 package dev.multiproc.testing;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -21,9 +18,7 @@ public abstract class JournalTest {
 
     @AfterEach
     void nothingLeftBehind() throws InterruptedException {
-        List<String> left = Leftovers.awaitNone(journal(), 5_000);
-        Leftovers.killAll(journal());
-        assertEquals(List.of(), left, "processes left behind");
+        Leftovers.assertNoneLeft(journal(), "processes left behind");
     }
 
     /**

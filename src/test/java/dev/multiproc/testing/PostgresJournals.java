@@ -54,6 +54,27 @@ public final class PostgresJournals implements BeforeEachCallback, AfterEachCall
         Hosts.onPostgres(dir, current);
     }
 
+    /**
+     * As if the server dropped the lock connection of the host named {@code host} and another host took the name before
+     * it could take it back: ends the host's lock connection and takes its lock on {@code intruder}, once it is free.
+     */
+    public static void takeHostName(java.sql.Connection intruder, String host) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement end = intruder.prepareStatement(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE ?");
+             java.sql.PreparedStatement lock = intruder.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
+            end.setString(1, "multiproc host " + host + " (%");
+            end.execute();
+            lock.setInt(1, 0x6d70726f); // the key class of hosts' names ("mpro")
+            lock.setString(2, host);
+            org.awaitility.Awaitility.await("the lock of host " + host + " to be free").atMost(java.time.Duration.ofSeconds(60))
+                    .pollInterval(java.time.Duration.ofMillis(10)).until(() -> {
+                        try (java.sql.ResultSet rs = lock.executeQuery()) {
+                            return rs.next() && rs.getBoolean(1);
+                        }
+                    });
+        }
+    }
+
     @Override
     public void afterEach(ExtensionContext context) throws IOException {
         Hosts.offPostgres(journalDir.get());
