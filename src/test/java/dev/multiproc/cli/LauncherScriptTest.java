@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher script {@code bin/multiproc} (src/main/sh/multiproc) as the build installs it, run by the real shell
  * and JVM: beside it a jar whose main class prints the options the JVM got. The commands that read and answer get
- * the client compiler alone; hosts keep both compilers; the arguments pass through untouched.
+ * the client compiler alone; hosts keep both compilers; the arguments pass through untouched; the class-data-sharing
+ * archive goes only to the jar it was made for.
  */
 class LauncherScriptTest {
     @TempDir
@@ -66,6 +67,31 @@ class LauncherScriptTest {
         assertEquals(List.of("run", "a file with spaces.txt", "-j", "2"), out.subList(separator + 1, out.size()));
         List<String> jvm = out.subList(0, separator);
         assertTrue(jvm.indexOf("-Xmx1g") > jvm.indexOf("-Xmx512m"), jvm.toString());
+    }
+
+    @Test
+    void theArchiveIsGivenOnlyToTheJarItWasMadeForAtThatPath() throws Exception {
+        Path jar = tmp.resolve("multiproc.jar");
+        Path archive = Files.writeString(tmp.resolve("multiproc.jsa"), "not an archive: the JVM skips it without a word");
+        Path madeFor = tmp.resolve("multiproc.jsa.classpath");
+        Files.setLastModifiedTime(archive, later(jar));
+        assertFalse(givesArchive(), "no record of the jar it was made for");
+        Files.writeString(madeFor, jar.toRealPath() + "\n");
+        assertTrue(givesArchive(), "made for this jar, after it");
+        Files.writeString(madeFor, "/elsewhere/multiproc.jar\n");
+        assertFalse(givesArchive(), "made for a jar at another path: the files have moved");
+        Files.writeString(madeFor, jar.toRealPath() + "\n");
+        Files.setLastModifiedTime(jar, later(archive));
+        assertFalse(givesArchive(), "older than the jar: the jar was rebuilt without it");
+    }
+
+    private boolean givesArchive() throws Exception {
+        List<String> jvm = jvmOptions("status");
+        return jvm.contains("-XX:SharedArchiveFile=" + tmp.toRealPath().resolve("multiproc.jsa"));
+    }
+
+    private static java.nio.file.attribute.FileTime later(Path than) throws java.io.IOException {
+        return java.nio.file.attribute.FileTime.from(Files.getLastModifiedTime(than).toInstant().plusSeconds(2));
     }
 
     private List<String> jvmOptions(String... args) throws Exception {
