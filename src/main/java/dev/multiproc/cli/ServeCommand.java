@@ -72,7 +72,15 @@ final class ServeCommand implements Callable<Integer> {
             err.println("multiproc: serving journal " + service.journalDir() + " at " + service.url() + " (address and token in "
                     + ServiceFile.of(service.journalDir()) + ")");
             err.flush();
-            stop.await();
+            java.util.Optional<String> supplanted = java.util.Optional.empty();
+            while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS) && supplanted.isEmpty()) {
+                supplanted = d.engine().supplanted();
+            }
+            if (supplanted.isPresent()) {
+                err.println("multiproc: error: " + supplanted.get()); // what runs is the other host's now: it reattaches to it
+                err.flush();
+                return 2;
+            }
             err.println("multiproc: stopping; running tasks go on, and the next service on this journal reattaches them");
             err.flush();
         } finally {

@@ -26,9 +26,12 @@ public final class PostgresJournal extends JournalStore {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final long generation;
+    private final PeriodicTask lockWatch;
 
     private PostgresJournal(PostgresHostLock hostLock, HikariDataSource dataSource, long generation) {
         this.hostLock = hostLock;
+        // an idle host too learns within a second that the server dropped its lock: it takes it again, or stands down
+        this.lockWatch = new PeriodicTask("multiproc-host-lock", java.time.Duration.ofSeconds(1), this::watchLock);
         this.dataSource = dataSource;
         this.generation = generation;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
@@ -169,8 +172,20 @@ public final class PostgresJournal extends JournalStore {
         return false; // the server's autovacuum does
     }
 
+    private void watchLock() {
+        if (hostLock.supplanted().isPresent()) {
+            return;
+        }
+        try {
+            hostLock.ensureHeld();
+        } catch (JournalException e) {
+            // the server is away, or another host took the name: the writes say the first, supplanted() the second
+        }
+    }
+
     @Override
     public void close() {
+        lockWatch.close();
         dataSource.close();
         hostLock.close();
     }

@@ -113,6 +113,33 @@ class CommandLineOnPostgresTest extends JournalTest {
         assertTrue(lineCount(ledger) < commands.size(), "the run left the rest of its commands to the host that took its name");
     }
 
+    @Test
+    void anIdleServiceWhoseHostNameAnotherTookOverExitsWithStatus2() throws Exception {
+        List<String> config = new ArrayList<>(postgres.current().configLines());
+        config.add("host: alpha");
+        config(config);
+        Process serve = Cli.start(tmp, "serve");
+        try (Connection intruder = postgres.current().database().connect()) {
+            await("the service to serve", () -> errorOutput(serve).contains("multiproc: serving journal"));
+            PostgresJournals.takeHostName(intruder, "alpha");
+            assertTrue(serve.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the service learns, idle, that it lost its name");
+            String err = errorOutput(serve);
+            assertEquals(2, serve.exitValue(), err);
+            assertTrue(err.contains("multiproc: error: while the journal's server had dropped the lock of host alpha, another host "
+                    + "took it"), err);
+        } finally {
+            serve.destroyForcibly();
+        }
+    }
+
+    private String errorOutput(Process p) {
+        try {
+            return Cli.err(tmp, p);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     private static long lineCount(Path file) {
         try {
             return Files.exists(file) ? Files.readAllLines(file).size() : 0;
