@@ -1,5 +1,6 @@
 package dev.multiproc.cli;
 
+import dev.multiproc.config.ConfigFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,14 @@ public final class CdsTraining {
             // again: a journal at this version's schema opens without Flyway, through other classes
             failed += Main.execute("run", "--no-progress", "--config", config, commands.toString()) == 0 ? 0 : 1;
             failed += Main.execute("status", "--config", config) == 0 ? 0 : 1;
+            String[] status = {"status", "--config", config};
+            failed += StatusFastPath.run(status).orElse(1) == 0 ? 0 : 1;
+            // while a host holds the journal, status reads it through the host's journal server: H2's client classes
+            try (dev.multiproc.MultiprocessDistributor host = ConfigFile.load(Path.of(config))
+                    .applyTo(dev.multiproc.MultiprocessDistributor.builder()).journalDir(journal).journalServer(true).build()) {
+                host.start();
+                failed += StatusFastPath.run(status).orElse(1) == 0 ? 0 : 1;
+            }
             failed += Main.execute("history", "--config", config) == 0 ? 0 : 1;
             failed += Main.execute("sql", "--config", config, "SELECT COUNT(*) FROM task_history") == 0 ? 0 : 1;
             failed += Main.execute("logs", "--config", config, "1") == 0 ? 0 : 1;

@@ -54,7 +54,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         dev.multiproc.trace.StartupTrace.mainEntered();
-        int status = PrintedUsage.print(args, System.out) ? 0 : execute(args);
+        int status = PrintedUsage.print(args, System.out) ? 0 : StatusFastPath.run(args).orElseGet(() -> execute(args));
         dev.multiproc.trace.StartupTrace.mark("rest of the command");
         dev.multiproc.trace.StartupTrace.print(System.err);
         System.exit(status);
@@ -74,15 +74,7 @@ public final class Main implements Runnable {
                 }
             });
         }
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            PrintWriter err = cmd.getErr();
-            err.println("multiproc: error: " + Errors.describe(e));
-            if (Verbosity.level() >= 2) {
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return 2;
-        });
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> failed(e, cmd.getErr()));
         cli.setParameterExceptionHandler((e, args1) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("multiproc: " + e.getMessage());
@@ -93,6 +85,16 @@ public final class Main implements Runnable {
         });
         dev.multiproc.trace.StartupTrace.mark("picocli set-up");
         return cli.execute(args);
+    }
+
+    /** A command failed with {@code e}: one line on {@code err} (and the stack trace at -vv); the exit status. */
+    static int failed(Exception e, PrintWriter err) {
+        err.println("multiproc: error: " + Errors.describe(e));
+        if (Verbosity.level() >= 2) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return 2;
     }
 
     @Override

@@ -26,9 +26,13 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return run(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** Prints the status to {@code out}; {@code err} hears that it waits for a starting host. */
+    int run(PrintWriter out, PrintWriter err) throws Exception {
         common.init();
-        JournalAccess access = JournalAccess.of(common, spec.commandLine().getErr());
-        PrintWriter out = spec.commandLine().getOut();
+        JournalAccess access = JournalAccess.of(common, err);
         try (Connection c = access.reader()) {
             dev.multiproc.trace.StartupTrace.mark("journal snapshot or server connection");
             Table counts = Queries.table(c, "SELECT state, COUNT(*) AS tasks FROM task GROUP BY state ORDER BY state");
