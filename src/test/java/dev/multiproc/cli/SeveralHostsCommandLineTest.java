@@ -54,7 +54,9 @@ class SeveralHostsCommandLineTest {
             left.addAll(Leftovers.awaitNone(dir(host).resolve(".multiproc"), 5_000));
             Leftovers.killAll(dir(host).resolve(".multiproc"));
         }
-        db.database().close();
+        if (db != null) { // null when there is no server to test with: the test was skipped
+            db.database().close();
+        }
         assertEquals(List.of(), left, "processes left behind");
     }
 
