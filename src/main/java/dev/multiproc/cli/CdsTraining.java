@@ -25,6 +25,7 @@ public final class CdsTraining {
             // a configuration of its own: the working directory's (the repository's config.yml) would put logs there
             String config = Files.writeString(work.resolve("config.yml"), "journal_dir: " + journal + "\nlog_dir: "
                     + work.resolve("logs") + "\n").toString();
+            ConfigFile.defaults(); // what a command without a config.yml reads: the shipped one, as the build rendered it
             int failed = 0;
             failed += Main.execute("--help") == 0 ? 0 : 1;
             failed += Main.execute("--version") == 0 ? 0 : 1;

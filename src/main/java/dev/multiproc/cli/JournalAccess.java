@@ -1,5 +1,6 @@
 package dev.multiproc.cli;
 
+import dev.multiproc.journal.H2Settings;
 import dev.multiproc.journal.HostLock;
 import dev.multiproc.journal.JournalCredentials;
 import dev.multiproc.journal.JournalDirectory;
@@ -88,7 +89,7 @@ final class JournalAccess {
         }
         Optional<String> url = serverUrl();
         return url.isEmpty() ? Optional.empty()
-                : Optional.of(DriverManager.getConnection(url.get(), JournalCredentials.OWNER, credentials.ownerPassword()));
+                : Optional.of(H2Settings.connect(url.get(), JournalCredentials.OWNER, credentials.ownerPassword()));
     }
 
     private Connection connect(String user, String password) throws SQLException {
@@ -96,7 +97,7 @@ final class JournalAccess {
             Optional<String> url = serverUrl();
             if (url.isPresent()) {
                 try {
-                    return DriverManager.getConnection(url.get(), user, password);
+                    return H2Settings.connect(url.get(), user, password);
                 } catch (SQLException e) {
                     if (HostLock.holder(dir).isPresent()) {
                         throw e;

@@ -56,6 +56,10 @@ public final class ConfigFile {
 
     /** The configuration shipped in the jar: the same as the repository's {@code config.yml}. */
     public static ConfigFile defaults() {
+        Map<String, Object> rendered = BuiltInConfig.rendered();
+        if (rendered != null) {
+            return new ConfigFile("built-in config.yml", rendered);
+        }
         try (InputStream in = ConfigFile.class.getResourceAsStream("/config.yml")) {
             if (in == null) {
                 return new ConfigFile("built-in defaults", new LinkedHashMap<>());
@@ -84,6 +88,11 @@ public final class ConfigFile {
             values.put(String.valueOf(e.getKey()), e.getValue());
         }
         return new ConfigFile(source, values);
+    }
+
+    /** The values as the file has them, by key. */
+    Map<String, Object> values() {
+        return values;
     }
 
     private void validate() {

@@ -37,4 +37,15 @@ public final class H2Settings {
     public static boolean serversBoundToLoopback() {
         return LOOPBACK.equals(System.getProperty(BIND_ADDRESS));
     }
+
+    /**
+     * A connection to the H2 database at {@code url}, from H2's driver itself: {@code DriverManager} would first load
+     * every driver on the class path, PostgreSQL's and its logging with it (15 ms of a 450 ms {@code status}).
+     */
+    public static java.sql.Connection connect(String url, String user, String password) throws java.sql.SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        return new org.h2.Driver().connect(url, p);
+    }
 }

@@ -223,10 +223,12 @@ public final class Journal extends JournalStore {
 
     private static HikariDataSource dataSource(JournalDirectory dir, JournalCredentials credentials) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url(dir));
-        config.setUsername(JournalCredentials.OWNER);
-        config.setPassword(credentials.ownerPassword());
-        config.setDriverClassName("org.h2.Driver");
+        // H2's data source, not its driver's class name: HikariCP would ask DriverManager, which loads every driver first
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL(url(dir));
+        h2.setUser(JournalCredentials.OWNER);
+        h2.setPassword(credentials.ownerPassword());
+        config.setDataSource(h2);
         config.setPoolName("multiproc-journal");
         config.setMaximumPoolSize(4);
         config.setMinimumIdle(1);

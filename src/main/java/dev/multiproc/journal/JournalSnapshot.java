@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,9 +51,9 @@ public final class JournalSnapshot {
             }
             String url = "jdbc:h2:file:" + copyDir.resolve("journal") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
             // no trace file (its directory goes next): only an admin may say so, and the setting stays with the open database
-            try (Connection owner = DriverManager.getConnection(url + ";TRACE_LEVEL_FILE=0", JournalCredentials.OWNER,
+            try (Connection owner = H2Settings.connect(url + ";TRACE_LEVEL_FILE=0", JournalCredentials.OWNER,
                     credentials.ownerPassword())) {
-                return Optional.of(DriverManager.getConnection(url, user, password));
+                return Optional.of(H2Settings.connect(url, user, password));
             }
         } finally {
             deleteQuietly(copyDir);
