@@ -17,11 +17,13 @@ import java.util.Map;
  * {@code status} and {@code run} of one {@code true}, started as {@code java -jar multiproc.jar} and through
  * {@code bin/multiproc} (with the class-data-sharing archive) when the build made it; beside the JVM alone
  * ({@code java -version}) and GNU parallel running one {@code true}, interleaved in the same rounds. Every
- * multiproc command runs with {@link StartupTrace} on, which gives the breakdown of its phases.
+ * multiproc command runs with {@link StartupTrace} on, which gives the breakdown of its phases. {@code status} is
+ * measured twice: on a journal no host holds (it reads a private copy of the file), and on one a running host holds
+ * (it reads through the host's journal server), as in a {@code watch} loop beside a run.
  */
 public final class StartupBench {
     /** One way of starting multiproc, or a peer; the median wall time of each command, in milliseconds. */
-    public record Row(String name, Double version, Double help, Double status, Double run, Double parallel) {
+    public record Row(String name, Double version, Double help, Double status, Double statusHeld, Double run, Double parallel) {
     }
 
     /** The figures, and each command's phases (median milliseconds per phase) through the fastest way of starting. */
@@ -58,7 +60,7 @@ public final class StartupBench {
         Files.createDirectories(work);
         Path journal = work.resolve("startup-journal");
         Path one = Files.writeString(work.resolve("one.txt"), "true\n");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = javaCommand();
         Map<String, List<String>> launchers = new LinkedHashMap<>();
         launchers.put("java -jar multiproc.jar", List.of(java, "-jar", jar.toString()));
         Path script = jar.resolveSibling("bin").resolve("multiproc");
@@ -72,6 +74,28 @@ public final class StartupBench {
                 null);
         Map<String, Map<String, List<Double>>> samples = new LinkedHashMap<>();
         Map<String, Map<String, List<Double>>> phases = new LinkedHashMap<>();
+        try (HeldJournal held = HeldJournal.start(launchers.get(traced), work)) {
+            measure(launchers, traced, parallel, journal, one, held.journal(), samples, phases);
+        }
+        List<Row> rows = new ArrayList<>();
+        for (Map.Entry<String, Map<String, List<Double>>> s : samples.entrySet()) {
+            Map<String, List<Double>> m = s.getValue();
+            rows.add(new Row(s.getKey(), median(m.get("version")), median(m.get("help")), median(m.get("status")), median(m.get("statusHeld")),
+                    median(m.get("run")), median(m.get("parallel"))));
+        }
+        Map<String, Map<String, Double>> phaseMedians = new LinkedHashMap<>();
+        phases.forEach((command, byPhase) -> {
+            Map<String, Double> medians = new LinkedHashMap<>();
+            byPhase.forEach((phase, values) -> medians.put(phase, median(values)));
+            phaseMedians.put(command, medians);
+        });
+        return new Results(rounds, rows, traced, phaseMedians);
+    }
+
+    private void measure(Map<String, List<String>> launchers, String traced, boolean parallel, Path journal, Path one, Path held,
+            Map<String, Map<String, List<Double>>> samples, Map<String, Map<String, List<Double>>> phases)
+            throws IOException, InterruptedException {
+        String java = javaCommand();
         for (int round = 0; round < rounds; round++) {
             progress.printf(Locale.ROOT, "bench: start-up round %d of %d%n", round + 1, rounds);
             progress.flush();
@@ -84,24 +108,17 @@ public final class StartupBench {
                 add(samples, l.getKey(), "help", time(l.getValue(), List.of("--help"), p));
                 p = l.getKey().equals(traced) ? phases.computeIfAbsent("status", k -> new LinkedHashMap<>()) : null;
                 add(samples, l.getKey(), "status", time(l.getValue(), List.of("status", "--journal", journal.toString()), p));
+                p = l.getKey().equals(traced) ? phases.computeIfAbsent("status, a host holding the journal", k -> new LinkedHashMap<>()) : null;
+                add(samples, l.getKey(), "statusHeld", time(l.getValue(), List.of("status", "--journal", held.toString()), p));
                 p = l.getKey().equals(traced) ? phases.computeIfAbsent("run", k -> new LinkedHashMap<>()) : null;
                 add(samples, l.getKey(), "run", time(l.getValue(), List.of("run", "--no-progress", "--journal", journal.toString(), "--name",
                         "startup-" + round, one.toString()), p));
             }
         }
-        List<Row> rows = new ArrayList<>();
-        for (Map.Entry<String, Map<String, List<Double>>> s : samples.entrySet()) {
-            Map<String, List<Double>> m = s.getValue();
-            rows.add(new Row(s.getKey(), median(m.get("version")), median(m.get("help")), median(m.get("status")), median(m.get("run")),
-                    median(m.get("parallel"))));
-        }
-        Map<String, Map<String, Double>> phaseMedians = new LinkedHashMap<>();
-        phases.forEach((command, byPhase) -> {
-            Map<String, Double> medians = new LinkedHashMap<>();
-            byPhase.forEach((phase, values) -> medians.put(phase, median(values)));
-            phaseMedians.put(command, medians);
-        });
-        return new Results(rounds, rows, traced, phaseMedians);
+    }
+
+    private static String javaCommand() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static void add(Map<String, Map<String, List<Double>>> samples, String row, String column, double ms) {
@@ -156,13 +173,14 @@ public final class StartupBench {
     /** The figures as a table, then the breakdown. */
     public static void print(PrintWriter out, Results r) {
         out.printf(Locale.ROOT, "start-up: wall time in ms, median of %d rounds, each command a new process%n", r.rounds());
-        out.printf(Locale.ROOT, "  %-28s  %8s  %8s  %8s  %18s%n", "", "--help", "status", "run true", "alone");
+        out.printf(Locale.ROOT, "  %-28s  %8s  %8s  %12s  %8s  %18s%n", "", "--help", "status", "status, held", "run true", "alone");
         for (Row row : r.rows()) {
             Double alone = row.version() != null ? row.version() : row.parallel();
             String what = row.version() != null ? " (java -version)" : row.parallel() != null ? " (parallel ::: true)" : "";
-            out.printf(Locale.ROOT, "  %-28s  %8s  %8s  %8s  %18s%n", row.name(), ms(row.help()), ms(row.status()), ms(row.run()),
-                    alone == null ? "" : ms(alone) + what);
+            out.printf(Locale.ROOT, "  %-28s  %8s  %8s  %12s  %8s  %18s%n", row.name(), ms(row.help()), ms(row.status()),
+                    ms(row.statusHeld()), ms(row.run()), alone == null ? "" : ms(alone) + what);
         }
+        out.println("  (status: on a journal no host holds; status, held: on one a running host holds, through its journal server)");
         out.printf(Locale.ROOT, "start-up breakdown through %s, median ms per phase:%n", r.tracedWith());
         r.phases().forEach((command, phases) -> {
             StringBuilder line = new StringBuilder("  " + command + ":");
