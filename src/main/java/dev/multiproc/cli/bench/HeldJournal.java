@@ -16,18 +16,8 @@ import java.util.concurrent.TimeUnit;
  * of one task that waits for a file to go. Closing removes the file: the task ends, and the run with it, leaving
  * nothing behind.
  */
-final class HeldJournal implements AutoCloseable {
+record HeldJournal(Path journal, Path hold, Process host) implements AutoCloseable {
     private static final long READY_WITHIN_MS = 120_000;
-
-    private final Path journal;
-    private final Path hold;
-    private final Process host;
-
-    private HeldJournal(Path journal, Path hold, Process host) {
-        this.journal = journal;
-        this.hold = hold;
-        this.host = host;
-    }
 
     /** Starts the host through {@code launcher} in {@code work}, and returns once it serves its journal. */
     static HeldJournal start(List<String> launcher, Path work) throws IOException, InterruptedException {
@@ -46,10 +36,6 @@ final class HeldJournal implements AutoCloseable {
             throw e;
         }
         return held;
-    }
-
-    Path journal() {
-        return journal;
     }
 
     private void awaitServed() throws InterruptedException {
