@@ -95,10 +95,12 @@ final class RunCommand implements Callable<Integer> {
         Interrupts interrupts = Interrupts.install();
         MultiprocessDistributor d = common.host(cluster, b -> jobs != null ? b.parallelism(jobs) : b);
         boolean detached = false;
+        StatusSocket socket = null;
         try {
             Counter counter = new Counter(output);
             d.engine().addEndListener(counter::ended);
             d.start();
+            socket = StatusSocket.open(common, d).orElse(null);
             reportRecovery(err, d.engine().recovery().orElse(null));
             RunStart run = d.engine().startRun(runName, file.equals("-") ? "stdin" : Path.of(file).toAbsolutePath().toString(), commands,
                     retryFailed);
@@ -158,6 +160,9 @@ final class RunCommand implements Callable<Integer> {
             return summary(out, d, run, runName, t0);
         } finally {
             interrupts.uninstall();
+            if (socket != null) {
+                socket.close();
+            }
             if (!detached) {
                 d.close();
             }

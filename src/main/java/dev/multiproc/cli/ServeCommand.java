@@ -68,6 +68,7 @@ final class ServeCommand implements Callable<Integer> {
             d.close();
             throw e;
         }
+        StatusSocket socket = StatusSocket.open(common, d).orElse(null);
         try {
             err.println("multiproc: serving journal " + service.journalDir() + " at " + service.url() + " (address and token in "
                     + ServiceFile.of(service.journalDir()) + ")");
@@ -84,6 +85,9 @@ final class ServeCommand implements Callable<Integer> {
             err.println("multiproc: stopping; running tasks go on, and the next service on this journal reattaches them");
             err.flush();
         } finally {
+            if (socket != null) {
+                socket.close();
+            }
             service.close();
         }
         return 0;
