@@ -219,18 +219,12 @@ final class LocalBackend implements Backend {
 
     @Override
     public void detach() {
-        Launcher toClose;
         active.lock.lock();
         try {
-            dispatching = false;
             closed = true;
-            toClose = launcher;
-            launcher = null;
+            stopDispatching();
         } finally {
             active.lock.unlock();
-        }
-        if (toClose != null) {
-            toClose.release(); // its queue is dropped; what it started runs on, supervised, to its end
         }
         reattachment.close(); // they go on supervising, and wait for the next host
         filler.close();
@@ -293,17 +287,19 @@ final class LocalBackend implements Backend {
     /** Whether queued tasks may be handed out now (never by a host whose name another took over). Caller holds the lock. */
     boolean handsOut() {
         if (dispatching && !closed) {
-            events.hostSupplanted().ifPresent(this::standDown);
+            events.hostSupplanted().ifPresent(why -> { // another host took over this host's name and tasks: it stands down
+                log.error("this host starts no task more: {}", why);
+                stopDispatching();
+            });
         }
         return dispatching && !closed;
     }
 
-    /** Another host took over this host's name and tasks (TaskJournal#supplanted): as after detach(), nothing more starts. */
-    private void standDown(String why) {
-        log.error("this host starts no task more: {}", why);
+    /** Hands out nothing more; the launcher drops what it has not started and supervises what runs. Caller holds the lock. */
+    private void stopDispatching() {
         dispatching = false;
         if (launcher != null) {
-            launcher.release(); // it drops what it was given and has not started; what runs goes on, supervised
+            launcher.release();
             launcher = null;
         }
     }
