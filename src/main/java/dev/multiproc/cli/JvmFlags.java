@@ -20,6 +20,9 @@ public final class JvmFlags {
     public static final List<String> HOST = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "-Xmn16m",
             "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40", "-XX:TrimNativeHeapInterval=5000");
 
+    /** What the script adds for a {@code run} (and the commands that read and answer): the client compiler alone. */
+    public static final String CLIENT_COMPILER_ALONE = "-XX:TieredStopAtLevel=1";
+
     private JvmFlags() {
     }
 }

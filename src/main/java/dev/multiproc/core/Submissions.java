@@ -22,7 +22,10 @@ import java.util.function.Supplier;
  * durably (one commit for many) and only then queues it. Also starts and resumes runs of the command line.
  */
 final class Submissions {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /** Made at first use: a command line's run of plain lines has no resources to write (Jackson's set-up is 50 ms of it). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    }
 
     private final EngineSettings settings;
     private final TaskJournal journal;
@@ -308,7 +311,7 @@ final class Submissions {
 
     private static String json(Map<String, ?> requested) {
         try {
-            return JSON.writeValueAsString(requested == null ? Map.of() : requested);
+            return requested == null || requested.isEmpty() ? "{}" : Json.MAPPER.writeValueAsString(requested);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("requested resources cannot be written as JSON: " + e.getOriginalMessage(), e);
         }

@@ -22,10 +22,22 @@ import java.util.List;
  */
 final class StatementRecorder {
     private List<RecordedStatement> recorded = new ArrayList<>();
+    private volatile Thread recording;
 
-    /** Starts recording a new transaction. */
+    /** Starts recording a new transaction: the connections this thread opens until {@link #end()} are wrapped. */
     void begin() {
         recorded = new ArrayList<>();
+        recording = Thread.currentThread();
+    }
+
+    /** Stops wrapping this thread's new connections; what was recorded stays until the next {@link #begin()}. */
+    void end() {
+        recording = null;
+    }
+
+    /** Whether a connection this thread opens now is one to record (between {@link #begin()} and {@link #end()}). */
+    boolean recordsThisThread() {
+        return recording == Thread.currentThread();
     }
 
     /** The write statements executed since {@link #begin()}, in order. */

@@ -46,14 +46,14 @@ class LauncherScriptTest {
     }
 
     @Test
-    void readingCommandsGetTheClientCompilerAloneAndHostsBothCompilers() throws Exception {
-        for (String command : List.of("status", "history", "--help")) {
+    void shortLivedCommandsGetTheClientCompilerAloneAndServicesBothCompilers() throws Exception {
+        for (String command : List.of("status", "history", "--help", "run")) {
             List<String> jvm = jvmOptions(command);
             assertTrue(jvm.contains("-XX:TieredStopAtLevel=1"), command + ": " + jvm);
             assertTrue(jvm.contains("-XX:+UseSerialGC"), command + ": " + jvm);
         }
         assertTrue(jvmOptions().contains("-XX:TieredStopAtLevel=1"), "no arguments prints the usage");
-        for (String command : List.of("run", "serve")) {
+        for (String command : List.of("serve", "console", "bench")) {
             List<String> jvm = jvmOptions(command);
             assertFalse(jvm.stream().anyMatch(o -> o.startsWith("-XX:TieredStopAtLevel")), command + ": " + jvm);
             assertTrue(jvm.contains("-Xmx512m"), command + ": " + jvm);
