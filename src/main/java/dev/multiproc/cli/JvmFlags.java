@@ -20,8 +20,8 @@ public final class JvmFlags {
     public static final List<String> HOST = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "-Xmn16m",
             "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40", "-XX:TrimNativeHeapInterval=5000");
 
-    /** What the script adds for a {@code run} (and the commands that read and answer): the client compiler alone. */
-    public static final String CLIENT_COMPILER_ALONE = "-XX:TieredStopAtLevel=1";
+    /** What the script adds for a {@code run} (and the commands that read and answer): the client compiler alone, one thread of it. */
+    public static final List<String> CLIENT_COMPILER_ALONE = List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1");
 
     private JvmFlags() {
     }

@@ -49,7 +49,7 @@ class LauncherScriptTest {
     void shortLivedCommandsGetTheClientCompilerAloneAndServicesBothCompilers() throws Exception {
         for (String command : List.of("status", "history", "--help", "run")) {
             List<String> jvm = jvmOptions(command);
-            assertTrue(jvm.contains("-XX:TieredStopAtLevel=1"), command + ": " + jvm);
+            assertTrue(jvm.containsAll(JvmFlags.CLIENT_COMPILER_ALONE), command + ": " + jvm);
             assertTrue(jvm.contains("-XX:+UseSerialGC"), command + ": " + jvm);
         }
         assertTrue(jvmOptions().contains("-XX:TieredStopAtLevel=1"), "no arguments prints the usage");
@@ -58,6 +58,16 @@ class LauncherScriptTest {
             assertFalse(jvm.stream().anyMatch(o -> o.startsWith("-XX:TieredStopAtLevel")), command + ": " + jvm);
             assertTrue(jvm.contains("-Xmx512m"), command + ": " + jvm);
         }
+    }
+
+    @Test
+    void compilerOptionsOfTheUsersReplaceTheScripts() throws Exception {
+        // -XX:CICompilerCount=1 with both compilers stops the JVM: "CICompilerCount (1) must be at least 2"
+        List<String> out = output(List.of("MULTIPROC_JAVA_OPTS=-XX:TieredStopAtLevel=4"), "run", "f.txt");
+        List<String> jvm = out.subList(0, out.indexOf("--"));
+        assertFalse(jvm.contains("-XX:CICompilerCount=1") || jvm.contains("-XX:TieredStopAtLevel=1"), jvm.toString());
+        assertTrue(jvm.contains("-XX:TieredStopAtLevel=4"), jvm.toString());
+        assertTrue(jvmOptions("run").containsAll(JvmFlags.CLIENT_COMPILER_ALONE));
     }
 
     @Test

@@ -55,7 +55,7 @@ public final class FootprintBench {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JvmFlags.HOST);
         if (args.length > 0 && args[0].equals("run")) {
-            cmd.add(JvmFlags.CLIENT_COMPILER_ALONE); // as the script starts a run
+            cmd.addAll(JvmFlags.CLIENT_COMPILER_ALONE); // as the script starts a run
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.multiproc.cli.Main"));
         cmd.addAll(List.of(args));
