@@ -62,6 +62,11 @@ final class JournalAccess {
         return new JournalAccess(dir, JournalCredentials.load(dir.credentialsFile()), notices, null);
     }
 
+    /** Whether the journal is the directory's H2 file (not a PostgreSQL server's). */
+    boolean isFile() {
+        return postgres == null;
+    }
+
     JournalDirectory directory() {
         return dir;
     }

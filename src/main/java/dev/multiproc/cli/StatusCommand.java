@@ -1,9 +1,11 @@
 package dev.multiproc.cli;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.sql.Connection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,6 +35,25 @@ final class StatusCommand implements Callable<Integer> {
     int run(PrintWriter out, PrintWriter err) throws Exception {
         common.init();
         JournalAccess access = JournalAccess.of(common, err);
+        Optional<SavedStatus> saved = access.isFile() && common.verbose.length == 0 ? SavedStatus.of(access.directory(), json)
+                : Optional.empty();
+        Optional<String> answer = saved.flatMap(SavedStatus::answer);
+        if (answer.isPresent()) {
+            out.print(answer.get());
+            out.flush();
+            dev.multiproc.trace.StartupTrace.mark("saved answer");
+            return 0;
+        }
+        StringWriter printed = new StringWriter();
+        int status = print(access, new PrintWriter(printed));
+        out.print(printed);
+        out.flush();
+        saved.ifPresent(s -> s.keep(printed.toString()));
+        dev.multiproc.trace.StartupTrace.mark("queries, output");
+        return status;
+    }
+
+    private int print(JournalAccess access, PrintWriter out) throws Exception {
         try (Connection c = access.reader()) {
             dev.multiproc.trace.StartupTrace.mark("journal snapshot or server connection");
             Table counts = Queries.table(c, "SELECT state, COUNT(*) AS tasks FROM task GROUP BY state ORDER BY state");
@@ -100,7 +121,6 @@ final class StatusCommand implements Callable<Integer> {
                 failures.print(out, Table.Format.TABLE);
             }
             out.flush();
-            dev.multiproc.trace.StartupTrace.mark("queries, output");
             return 0;
         }
     }

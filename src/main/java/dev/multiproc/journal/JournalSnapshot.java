@@ -77,8 +77,8 @@ public final class JournalSnapshot {
         }
     }
 
-    /** What changes when a host writes the file: its identity, size and modification time. */
-    private static Object fingerprint(Path file) {
+    /** What changes when a host writes the file: its identity, size and modification time; a message when it cannot be read. */
+    public static Object fingerprint(Path file) {
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
             return java.util.List.of(String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime());

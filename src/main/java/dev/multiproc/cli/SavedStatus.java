@@ -1,0 +1,106 @@
+package dev.multiproc.cli;
+
+import dev.multiproc.journal.HostLock;
+import dev.multiproc.journal.JournalDirectory;
+import dev.multiproc.journal.JournalSnapshot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.TimeZone;
+
+/**
+ * The answer {@code status} printed about a journal no host holds, kept in the journal directory ({@code
+ * status.saved}, 0600) with what it was made from: the database file's identity, size and modification time (as
+ * {@link JournalSnapshot} checks them), the form asked for, the time zone and locale it was printed in, and the build
+ * that printed it. Without a host the answer is a function of the file alone, so while all of these are the same it
+ * is printed again without copying and opening the file (in a {@code watch} loop, or a script's): that open was most
+ * of {@code status}'s time. A host's writes change the file, and an answer is kept only if no host held the journal and
+ * the file did not change from before the reading to after it.
+ */
+public final class SavedStatus {
+    public static final String FILE = "status.saved";
+    private static final String FORMAT = "multiproc status.saved 1";
+
+    private final JournalDirectory dir;
+    private final Path file;
+    private final String key;
+
+    private SavedStatus(JournalDirectory dir, String key) {
+        this.dir = dir;
+        this.file = dir.root().resolve(FILE);
+        this.key = key;
+    }
+
+    /** The saved answer's place for this form of {@code status}; empty while a host holds the journal, or its file cannot be read. */
+    static Optional<SavedStatus> of(JournalDirectory dir, boolean json) {
+        if (HostLock.isHeld(dir)) {
+            return Optional.empty();
+        }
+        return key(dir, json).map(k -> new SavedStatus(dir, k));
+    }
+
+    private static Optional<String> key(JournalDirectory dir, boolean json) {
+        Object fingerprint = JournalSnapshot.fingerprint(dir.databaseFile());
+        if (!(fingerprint instanceof List)) {
+            return Optional.empty(); // no file, or none that can be read: the usual way says so
+        }
+        String key = String.join("\t", FORMAT, json ? "json" : "text", TimeZone.getDefault().getID(), Locale.getDefault().toLanguageTag(),
+                build(), fingerprint.toString(), dir.root().toString());
+        return key.contains("\n") ? Optional.empty() : Optional.of(key);
+    }
+
+    /** The jar (or class directory) this runs from and its modification time: another build may print otherwise. */
+    private static String build() {
+        try {
+            Path code = Path.of(SavedStatus.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return code + " " + Files.getLastModifiedTime(code);
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    /** The answer saved for the journal's file as it is now; empty when none was, or it was for another state of it. */
+    Optional<String> answer() {
+        try {
+            if (!Files.isRegularFile(file) || !Files.getOwner(file).equals(Files.getOwner(dir.databaseFile()))) {
+                return Optional.empty();
+            }
+            String saved = Files.readString(file, StandardCharsets.UTF_8);
+            int end = saved.indexOf('\n');
+            return end > 0 && saved.substring(0, end).equals(key) ? Optional.of(saved.substring(end + 1)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Keeps {@code answer}, read after this was made, if no host holds the journal now and its file is as it was then.
+     * A journal directory this user cannot write to keeps nothing; nothing here fails the command.
+     */
+    void keep(String answer) {
+        if (HostLock.isHeld(dir) || !key(dir, key.startsWith(FORMAT + "\tjson")).equals(Optional.of(key))) {
+            return;
+        }
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(dir.root(), FILE + ".", ".new", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, key + "\n" + answer, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // nothing more to try: the answer was printed, and the next status reads the file again
+                }
+            }
+        }
+    }
+}

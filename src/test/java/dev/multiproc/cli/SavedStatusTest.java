@@ -1,0 +1,94 @@
+package dev.multiproc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.testing.Hosts;
+import dev.multiproc.testing.JournalTest;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+
+/** {@code status} about a journal no host holds prints its saved answer while the journal's file is unchanged ({@link SavedStatus}). */
+class SavedStatusTest extends JournalTest {
+
+    private String status(String... options) {
+        String[] args = new String[options.length + 3];
+        args[0] = "status";
+        args[1] = "--journal";
+        args[2] = journal().toString();
+        System.arraycopy(options, 0, args, 3, options.length);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = StatusFastPath.run(StatusFastPath.parse(args).orElseThrow(), new PrintWriter(out), new PrintWriter(err));
+        assertEquals(0, exit, err.toString());
+        return out.toString();
+    }
+
+    private Path saved() {
+        return journal().resolve(SavedStatus.FILE);
+    }
+
+    /** Puts {@code body} in place of the saved answer, its key kept: what status prints next shows where it came from. */
+    private void replaceSavedAnswer(String body) throws Exception {
+        String file = Files.readString(saved(), StandardCharsets.UTF_8);
+        Files.writeString(saved(), file.substring(0, file.indexOf('\n') + 1) + body, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void anUnchangedJournalGetsTheSavedAnswerAndAChangedOneIsReadAgain() throws Exception {
+        Hosts.journalWithOneTaskRun(journal(), "exit 3");
+        String first = status();
+        assertTrue(first.contains("failed=1"), first);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(saved())));
+        assertTrue(Files.readString(saved()).endsWith(first));
+        assertEquals(first, status(), "the saved answer is the answer");
+
+        replaceSavedAnswer("saved\n");
+        assertEquals("saved\n", status(), "an unchanged file: the saved answer");
+
+        Hosts.journalWithOneTaskRun(journal(), "true");
+        String after = status();
+        assertTrue(after.contains("done=1") && after.contains("failed=1"), "a host wrote the file: read again\n" + after);
+        assertEquals(after, status());
+    }
+
+    @Test
+    void eachFormHasItsOwn() throws Exception {
+        Hosts.journalWithOneTaskRun(journal(), "true");
+        String text = status();
+        replaceSavedAnswer("saved text\n");
+        String json = status("--json");
+        assertTrue(json.startsWith("{") && json.contains("\"done\" : 1"), json);
+        assertEquals(json, status("--json"));
+        assertEquals(text, status(), "the text form is read again after the JSON one replaced the saved answer");
+        replaceSavedAnswer("saved text\n");
+        assertEquals(text, statusVerbose(), "-v reads the journal");
+    }
+
+    private String statusVerbose() {
+        StringWriter out = new StringWriter();
+        StatusCommand command = StatusFastPath.parse(new String[] {"status", "--journal", journal().toString(), "-v"}).orElseThrow();
+        assertEquals(0, StatusFastPath.run(command, new PrintWriter(out), new PrintWriter(new StringWriter())));
+        return out.toString();
+    }
+
+    @Test
+    void nothingIsSavedWhileAHostHoldsTheJournal() throws Exception {
+        Hosts.journalWithOneTaskRun(journal(), "true");
+        try (MultiprocessDistributor host = Hosts.builder(journal(), 1).journalServer(true).build()) {
+            host.start();
+            String live = status();
+            assertTrue(live.contains("done=1"), live);
+            assertFalse(Files.exists(saved()), "an answer while a host holds the journal");
+        }
+        status();
+        assertTrue(Files.exists(saved()));
+    }
+}
