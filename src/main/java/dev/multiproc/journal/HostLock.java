@@ -1,7 +1,6 @@
 package dev.multiproc.journal;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -161,11 +160,7 @@ public final class HostLock implements AutoCloseable {
     }
 
     static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
+        return SessionRow.machineName();
     }
 
     @Override

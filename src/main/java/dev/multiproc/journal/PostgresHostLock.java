@@ -231,11 +231,7 @@ final class PostgresHostLock implements AutoCloseable {
     }
 
     private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
+        return SessionRow.machineName();
     }
 
     private static void closeQuietly(Connection c) {

@@ -10,8 +10,21 @@ public record SessionRow(int sessionId, long startedMs, long hostPid, String hos
                 orphanPolicy, backend, null, null);
     }
 
-    /** This machine's name: where a host's processes run, and a host's name unless it is given one. */
+    /**
+     * This machine's name: where a host's processes run, and a host's name unless it is given one. The kernel's name
+     * for it, as {@code InetAddress.getLocalHost().getHostName()} gives it, but without that call's lookup of the
+     * name's address, which waits for DNS (seconds on a machine whose name is not in /etc/hosts and whose DNS does not
+     * answer).
+     */
     public static String machineName() {
+        try {
+            String name = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!name.isEmpty()) {
+                return name;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: ask the JDK
+        }
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.io.IOException e) {
