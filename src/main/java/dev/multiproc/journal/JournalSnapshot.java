@@ -77,8 +77,24 @@ public final class JournalSnapshot {
         }
     }
 
+    /**
+     * What changes when a host commits to the journal in {@code dir}: the database file's {@link #fingerprint} and the
+     * generation the generation file records (each commit's, which a file system with a coarse clock does not miss).
+     */
+    public static Object stateOf(JournalDirectory dir) {
+        Object file = fingerprint(dir.databaseFile());
+        if (!(file instanceof java.util.List<?> attributes)) {
+            return file;
+        }
+        try {
+            return java.util.List.of(attributes, GenerationFile.read(dir.generationFile()));
+        } catch (JournalException e) {
+            return e.getMessage();
+        }
+    }
+
     /** What changes when a host writes the file: its identity, size and modification time; a message when it cannot be read. */
-    public static Object fingerprint(Path file) {
+    static Object fingerprint(Path file) {
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
             return java.util.List.of(String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime());
