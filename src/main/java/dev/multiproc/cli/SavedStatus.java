@@ -28,11 +28,13 @@ public final class SavedStatus {
     private static final String FORMAT = "multiproc status.saved 1";
 
     private final JournalDirectory dir;
+    private final boolean json;
     private final Path file;
     private final String key;
 
-    private SavedStatus(JournalDirectory dir, String key) {
+    private SavedStatus(JournalDirectory dir, boolean json, String key) {
         this.dir = dir;
+        this.json = json;
         this.file = dir.root().resolve(FILE);
         this.key = key;
     }
@@ -42,7 +44,7 @@ public final class SavedStatus {
         if (HostLock.isHeld(dir)) {
             return Optional.empty();
         }
-        return key(dir, json).map(k -> new SavedStatus(dir, k));
+        return key(dir, json).map(k -> new SavedStatus(dir, json, k));
     }
 
     private static Optional<String> key(JournalDirectory dir, boolean json) {
@@ -84,7 +86,7 @@ public final class SavedStatus {
      * A journal directory this user cannot write to keeps nothing; nothing here fails the command.
      */
     void keep(String answer) {
-        if (HostLock.isHeld(dir) || !key(dir, key.startsWith(FORMAT + "\tjson")).equals(Optional.of(key))) {
+        if (HostLock.isHeld(dir) || !key(dir, json).equals(Optional.of(key))) {
             return;
         }
         Path tmp = null;

@@ -1,7 +1,6 @@
 package dev.multiproc.cli.bench;
 
 import dev.multiproc.cli.SavedStatus;
-
 import dev.multiproc.trace.StartupTrace;
 import java.io.IOException;
 import java.io.PrintWriter;
