@@ -23,6 +23,15 @@ public final class JvmFlags {
     /** What the script adds for a {@code run} (and the commands that read and answer): the client compiler alone, one thread of it. */
     public static final List<String> CLIENT_COMPILER_ALONE = List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1");
 
+    /** The commands the script gives {@link #CLIENT_COMPILER_ALONE}: they end soon, or before the optimising compiler pays back. */
+    static final java.util.Set<String> SHORT_LIVED = java.util.Set.of("run", "status", "history", "logs", "sql", "kill", "submit",
+            "wait", "help", "--help", "-h", "--version", "-V");
+
+    /** The compiler options the script adds for {@code command} (a subcommand, or an option that stands for one). */
+    public static List<String> compilersFor(String command) {
+        return SHORT_LIVED.contains(command) ? CLIENT_COMPILER_ALONE : List.of();
+    }
+
     private JvmFlags() {
     }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TimeZone;
@@ -47,14 +46,12 @@ public final class SavedStatus {
         return key(dir, json).map(k -> new SavedStatus(dir, json, k));
     }
 
+    /** Empty when the journal's state cannot be read (the usual way says why), or the key would not fit on its line. */
     private static Optional<String> key(JournalDirectory dir, boolean json) {
-        Object fingerprint = JournalSnapshot.stateOf(dir);
-        if (!(fingerprint instanceof List)) {
-            return Optional.empty(); // no file, or none that can be read: the usual way says so
-        }
-        String key = String.join("\t", FORMAT, json ? "json" : "text", TimeZone.getDefault().getID(), Locale.getDefault().toLanguageTag(),
-                build(), fingerprint.toString(), dir.root().toString());
-        return key.contains("\n") ? Optional.empty() : Optional.of(key);
+        return JournalSnapshot.stateOf(dir)
+                .map(state -> String.join("\t", FORMAT, json ? "json" : "text", TimeZone.getDefault().getID(),
+                        Locale.getDefault().toLanguageTag(), build(), state, dir.root().toString()))
+                .filter(key -> !key.contains("\n"));
     }
 
     /** The jar (or class directory) this runs from and its modification time: another build may print otherwise. */

@@ -51,7 +51,7 @@ public final class HostLock implements AutoCloseable {
     /** Takes the journal; {@code serving}: this host will start a journal server once the journal is open. */
     public static HostLock acquire(JournalDirectory dir, boolean serving) {
         Path file = dir.lockFile();
-        String me = "host pid " + ProcessHandle.current().pid() + " on " + hostName() + " since " + Instant.now();
+        String me = "host pid " + ProcessHandle.current().pid() + " on " + SessionRow.machineName() + " since " + Instant.now();
         if (HELD_HERE.putIfAbsent(dir.root(), me + "\n" + SERVER_LINE + serving) != null) {
             throw new JournalHeldException(dir.root(), "this process (pid " + ProcessHandle.current().pid() + ")");
         }
@@ -157,10 +157,6 @@ public final class HostLock implements AutoCloseable {
     private static String firstLine(String text) {
         int nl = text.indexOf('\n');
         return (nl >= 0 ? text.substring(0, nl) : text).trim();
-    }
-
-    static String hostName() {
-        return SessionRow.machineName();
     }
 
     @Override

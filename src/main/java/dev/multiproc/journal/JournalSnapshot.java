@@ -79,17 +79,18 @@ public final class JournalSnapshot {
 
     /**
      * What changes when a host commits to the journal in {@code dir}: the database file's {@link #fingerprint} and the
-     * generation the generation file records (each commit's, which a file system with a coarse clock does not miss).
+     * generation the generation file records (each commit's, which a file system with a coarse clock does not miss);
+     * empty when either cannot be read.
      */
-    public static Object stateOf(JournalDirectory dir) {
+    public static Optional<String> stateOf(JournalDirectory dir) {
         Object file = fingerprint(dir.databaseFile());
-        if (!(file instanceof java.util.List<?> attributes)) {
-            return file;
+        if (!(file instanceof java.util.List)) {
+            return Optional.empty();
         }
         try {
-            return java.util.List.of(attributes, GenerationFile.read(dir.generationFile()));
+            return Optional.of(file + " " + GenerationFile.read(dir.generationFile()));
         } catch (JournalException e) {
-            return e.getMessage();
+            return Optional.empty();
         }
     }
 

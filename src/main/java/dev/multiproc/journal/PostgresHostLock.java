@@ -227,11 +227,7 @@ final class PostgresHostLock implements AutoCloseable {
 
     /** The application name of this process's lock connection for {@code host}: it names the holder in a refusal. */
     private static String applicationName(String host) {
-        return "multiproc host " + host + " (pid " + ProcessHandle.current().pid() + " on " + hostName() + ")";
-    }
-
-    private static String hostName() {
-        return SessionRow.machineName();
+        return "multiproc host " + host + " (pid " + ProcessHandle.current().pid() + " on " + SessionRow.machineName() + ")";
     }
 
     private static void closeQuietly(Connection c) {

@@ -61,6 +61,22 @@ class LauncherScriptTest {
     }
 
     @Test
+    void theScriptsCompilersAreJvmFlags() throws Exception {
+        // FootprintBench starts hosts as the script does, from JvmFlags
+        java.util.Set<String> commands = new java.util.TreeSet<>(Main.subcommands().keySet());
+        commands.addAll(JvmFlags.SHORT_LIVED);
+        for (String command : commands) {
+            List<String> jvm = jvmOptions(command);
+            List<String> expected = JvmFlags.compilersFor(command);
+            assertTrue(jvm.containsAll(expected), command + ": " + jvm);
+            if (expected.isEmpty()) {
+                assertFalse(jvm.stream().anyMatch(o -> o.startsWith("-XX:TieredStopAtLevel") || o.startsWith("-XX:CICompilerCount")),
+                        command + ": " + jvm);
+            }
+        }
+    }
+
+    @Test
     void compilerOptionsOfTheUsersReplaceTheScripts() throws Exception {
         // -XX:CICompilerCount=1 with both compilers stops the JVM: "CICompilerCount (1) must be at least 2"
         List<String> out = output(List.of("MULTIPROC_JAVA_OPTS=-XX:TieredStopAtLevel=4"), "run", "f.txt");

@@ -54,8 +54,8 @@ public final class FootprintBench {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JvmFlags.HOST);
-        if (args.length > 0 && args[0].equals("run")) {
-            cmd.addAll(JvmFlags.CLIENT_COMPILER_ALONE); // as the script starts a run
+        if (args.length > 0) {
+            cmd.addAll(JvmFlags.compilersFor(args[0]));
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.multiproc.cli.Main"));
         cmd.addAll(List.of(args));
