@@ -49,13 +49,15 @@ class CommandRunnerTest {
 
     @Test
     void aCommandThatOverstaysIsKilledWithEverythingItStarted() {
-        CommandRunner runner = new CommandRunner(null, Map.of("MULTIPROC_JOURNAL", dir.toString()), Duration.ofMillis(1500));
+        // long enough for sh to have written its line on a loaded machine: at 1,500 ms, with two test JVMs on two cores,
+        // it once had not, and the message had no output to show
+        CommandRunner runner = new CommandRunner(null, Map.of("MULTIPROC_JOURNAL", dir.toString()), Duration.ofMillis(4500));
         long start = System.nanoTime();
         SlurmCommandException e = assertThrows(SlurmCommandException.class,
                 () -> runner.run(List.of("sh", "-c", "echo waiting >&2; sleep 600 & sleep 600; wait"), null, Map.of()));
         assertTrue(System.nanoTime() - start < 30_000_000_000L, "it gave up in time");
         assertNull(e.exitStatus());
-        assertTrue(e.getMessage().contains("did not finish within 1500ms: waiting"), e.getMessage());
+        assertTrue(e.getMessage().contains("did not finish within 4500ms: waiting"), e.getMessage());
         assertTrue(e.isTransient());
         assertEquals(List.of(), Leftovers.of(dir), "no process of the command is left");
     }
