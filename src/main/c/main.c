@@ -80,11 +80,11 @@ static int launcher(const char *state_dir, int slot_count)
         return 2;
     }
     pid_t host = getppid();
+    socket_open(state_dir); /* before the hello: a host that has heard it can count on a later host finding this launcher */
     char hello[64];
     snprintf(hello, sizeof hello, "H %s %ld %ld\n", AGENT_VERSION, sysconf(_SC_CLK_TCK), page_kb);
     write_all(1, hello, strlen(hello));
     fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
-    socket_open(state_dir);
 
     struct request_buffer from_host = { NULL, 0, 0 };
     for (;;) {
