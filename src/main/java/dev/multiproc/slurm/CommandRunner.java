@@ -72,15 +72,15 @@ final class CommandRunner {
         } catch (IOException e) {
             throw new SlurmCommandException(command, null, "", "could not be started (" + e.getMessage() + ")", e);
         }
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
+        Drain out = new Drain(p.getInputStream());
+        Drain err = new Drain(p.getErrorStream());
         feed(p.getOutputStream(), stdin);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 killTree(p);
                 throw new SlurmCommandException(command, null, partial(err), "did not finish within " + describe(timeout), null);
             }
-            return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+            return new Result(p.exitValue(), out.get(10), err.get(10));
         } catch (InterruptedException e) {
             killTree(p);
             Thread.currentThread().interrupt();
@@ -91,18 +91,38 @@ final class CommandRunner {
         }
     }
 
-    private static CompletableFuture<String> drain(InputStream in) {
-        CompletableFuture<String> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try (in) {
-                f.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                f.completeExceptionally(e);
+    /** Standard output or error, read whole on a thread of its own; what came so far is readable before the end. */
+    private static final class Drain {
+        private final java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+        private final CompletableFuture<String> whole = new CompletableFuture<>();
+
+        Drain(InputStream in) {
+            Thread t = new Thread(() -> {
+                byte[] buffer = new byte[8192];
+                try (in) {
+                    for (int n; (n = in.read(buffer)) >= 0; ) {
+                        synchronized (read) {
+                            read.write(buffer, 0, n);
+                        }
+                    }
+                    whole.complete(soFar());
+                } catch (IOException e) {
+                    whole.completeExceptionally(e);
+                }
+            }, "slurm-command-output");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String get(long seconds) throws ExecutionException, TimeoutException, InterruptedException {
+            return whole.get(seconds, TimeUnit.SECONDS);
+        }
+
+        String soFar() {
+            synchronized (read) {
+                return read.toString(StandardCharsets.UTF_8);
             }
-        }, "slurm-command-output");
-        t.setDaemon(true);
-        t.start();
-        return f;
+        }
     }
 
     private static void feed(OutputStream in, String text) {
@@ -115,19 +135,28 @@ final class CommandRunner {
         }
     }
 
-    private static String partial(CompletableFuture<String> err) {
+    /** What the killed command wrote: whole if its end of file comes soon, else what came (a process may hold it open). */
+    private static String partial(Drain err) {
         try {
-            return err.get(2, TimeUnit.SECONDS);
+            return err.get(2);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "";
+            return err.soFar();
         } catch (ExecutionException | TimeoutException e) {
-            return "";
+            return err.soFar();
         }
     }
 
     private static void killTree(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        // while the command lives, it may start more: its descendants are looked for until none is found, then it is
+        // killed (its orphans would no longer be its descendants)
+        for (int round = 0; round < 100; round++) {
+            List<ProcessHandle> descendants = p.descendants().toList();
+            if (descendants.isEmpty()) {
+                break;
+            }
+            descendants.forEach(ProcessHandle::destroyForcibly);
+        }
         p.destroyForcibly();
         try {
             p.waitFor(5, TimeUnit.SECONDS);

@@ -48,9 +48,10 @@ class CommandRunnerTest {
     }
 
     @Test
-    void aCommandThatOverstaysIsKilledWithEverythingItStarted() {
-        // long enough for sh to have written its line on a loaded machine: at 1,500 ms, with two test JVMs on two cores,
-        // it once had not, and the message had no output to show
+    void aCommandThatOverstaysIsKilledWithEverythingItStarted() throws Exception {
+        // long enough for sh to have started both sleeps on a loaded machine. The message once had no output to show: the
+        // runner had listed sh's descendants before sh started them, killed sh and left them holding its standard error,
+        // and it waited for that end of file, not for the line that had come (CommandRunner now takes what came)
         CommandRunner runner = new CommandRunner(null, Map.of("MULTIPROC_JOURNAL", dir.toString()), Duration.ofMillis(4500));
         long start = System.nanoTime();
         SlurmCommandException e = assertThrows(SlurmCommandException.class,
@@ -59,7 +60,20 @@ class CommandRunnerTest {
         assertNull(e.exitStatus());
         assertTrue(e.getMessage().contains("did not finish within 4500ms: waiting"), e.getMessage());
         assertTrue(e.isTransient());
-        assertEquals(List.of(), Leftovers.of(dir), "no process of the command is left");
+        assertEquals(List.of(), Leftovers.awaitNone(dir, 30_000), "no process of the command is left");
+    }
+
+    @Test
+    void theOutputOfAKilledCommandIsShownEvenWhileAProcessThatEscapedItHoldsItOpen() throws Exception {
+        CommandRunner runner = new CommandRunner(null, Map.of("MULTIPROC_JOURNAL", dir.toString()), Duration.ofMillis(1500));
+        try {
+            // the inner sh exits at once: its sleep is then init's, not a descendant of the command, and keeps standard error open
+            SlurmCommandException e = assertThrows(SlurmCommandException.class,
+                    () -> runner.run(List.of("sh", "-c", "echo waiting >&2; sh -c 'sleep 60 &'; sleep 600"), null, Map.of()));
+            assertTrue(e.getMessage().contains("did not finish within 1500ms: waiting"), e.getMessage());
+        } finally {
+            Leftovers.killAll(dir);
+        }
     }
 
     @Test
