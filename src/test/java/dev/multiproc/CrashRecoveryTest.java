@@ -177,7 +177,10 @@ class CrashRecoveryTest extends JournalTest {
 
     @Test
     void aTaskThatFinishesWhileTheHostIsDownReportsItsTrueExitCode() throws Exception {
-        String id = startThenKillHost("sleep 1; exit 7").get(0);
+        Path gate = tmp.resolve("gate");
+        // the task ends only once the host is dead, however long the kill takes on a loaded machine
+        String id = startThenKillHost("while [ ! -e " + gate + " ]; do sleep 0.05; done; exit 7").get(0);
+        Files.createFile(gate);
         await("the task to end while no host runs", () -> {
             try {
                 return fields(stateFile(id)).containsKey("exit");
@@ -216,11 +219,13 @@ class CrashRecoveryTest extends JournalTest {
     @Test
     void tasksThatNeverStartedRunExactlyOnceInSubmissionOrder() throws Exception {
         Path ledger = tmp.resolve("ledger");
+        Path gate = tmp.resolve("gate");
         List<String> ids = new ArrayList<>();
         try (HostProcess host = HostProcess.start(journal(), 1)) {
             host.send("start");
             host.expect("STARTED");
-            host.send("burst 6 echo $JOB_ID >> " + ledger + "; sleep 0.4");
+            // each task waits for the gate: the first one still runs when the host dies, however slow the acks were
+            host.send("burst 6 echo $JOB_ID >> " + ledger + "; while [ ! -e " + gate + " ]; do sleep 0.05; done");
             for (int i = 0; i < 6; i++) {
                 ids.addAll(host.ack());
             }
@@ -229,7 +234,9 @@ class CrashRecoveryTest extends JournalTest {
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
             d.start();
-            assertTrue(recovered(d).requeued() >= 4, "requeued: " + recovered(d));
+            assertEquals(1, recovered(d).reattached(), "recovered: " + recovered(d));
+            assertEquals(5, recovered(d).requeued(), "recovered: " + recovered(d));
+            Files.createFile(gate);
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
         }
         assertEquals(ids, Files.readAllLines(ledger), "each task once, in submission order");
