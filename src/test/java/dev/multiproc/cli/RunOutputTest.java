@@ -85,6 +85,8 @@ class RunOutputTest extends JournalTest {
         try {
             Process first = Cli.start(tmp, "run", "--output", "-j", "2", "r.txt");
             await("the first task to start and the second to be printed", () -> Files.exists(ledger) && outOf(first).contains("quick"));
+            // printed at its end, which reaches the journal a moment later: killed before, the next run would settle it and print it
+            await("the second task's end to be journaled", () -> Cli.statusJson(tmp).contains("\"done\" : 1"));
             first.destroyForcibly(); // SIGKILL: the task runs on under its launcher
             assertTrue(first.waitFor(30, TimeUnit.SECONDS));
             Process again = Cli.start(tmp, "run", "--output", "-j", "2", "r.txt");

@@ -40,6 +40,18 @@ public final class Cli {
         return finish(dir, startWith(environment, dir, args), null, args);
     }
 
+    /** {@code multiproc status --json -v} in {@code dir} (the journal read the usual way), or "" when it could not run: for awaits. */
+    public static String statusJson(Path dir) {
+        try {
+            return run(dir, "status", "--json", "-v").out();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
     /** As {@link #start(Path, String...)}, with {@code environment} added to the command's. */
     public static Process startWith(Map<String, String> environment, Path dir, String... args) throws IOException {
         return start(Jvm.command(), environment, dir, args);
