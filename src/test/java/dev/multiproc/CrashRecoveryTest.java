@@ -282,7 +282,7 @@ class CrashRecoveryTest extends JournalTest {
             d.start();
             assertEquals(2, recovered(d).killed());
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
-            assertEquals(List.of(), Leftovers.awaitNoneButOurLauncher(journal(), 5_000), "survivors, or the dead host's launcher");
+            assertEquals(List.of(), Leftovers.awaitNoneButOurLauncher(journal(), 30_000), "survivors, or the dead host's launcher");
             for (String id : ids) {
                 assertTrue(d.getRemoteExitInfo(id).message().startsWith("terminated by recovery"), d.getRemoteExitInfo(id).message());
             }

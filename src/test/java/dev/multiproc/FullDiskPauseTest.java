@@ -106,7 +106,7 @@ class FullDiskPauseTest extends JournalTest {
                     assertEachRanOnceAndIsDone(d, ids, ran);
                     assertEquals(1, log.lines(PAUSED), "one warning for the whole shortage:\n" + log.text());
                 }
-                assertEquals(List.of(), Leftovers.awaitNone(journal, 5_000), "processes left behind");
+                assertEquals(List.of(), Leftovers.awaitNone(journal, 30_000), "processes left behind");
             } finally {
                 Leftovers.killAll(journal); // the journal is on the tmpfs: nothing of it may outlive the test
             }

@@ -38,7 +38,7 @@ class JournalChaosTest {
     @AfterEach
     void nothingLeftBehind() throws InterruptedException {
         for (Path j : journals) {
-            List<String> left = Leftovers.awaitNone(j, 10_000);
+            List<String> left = Leftovers.awaitNone(j, 30_000);
             Leftovers.killAll(j);
             assertEquals(List.of(), left, "processes left behind on " + j);
         }

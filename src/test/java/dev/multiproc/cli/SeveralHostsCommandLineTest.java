@@ -51,7 +51,7 @@ class SeveralHostsCommandLineTest {
     void nothingLeftBehind() throws InterruptedException {
         List<String> left = new ArrayList<>();
         for (String host : HOSTS) {
-            left.addAll(Leftovers.awaitNone(dir(host).resolve(".multiproc"), 5_000));
+            left.addAll(Leftovers.awaitNone(dir(host).resolve(".multiproc"), 30_000));
             Leftovers.killAll(dir(host).resolve(".multiproc"));
         }
         if (db != null) { // null when there is no server to test with: the test was skipped

@@ -18,9 +18,9 @@ public final class Leftovers {
     private Leftovers() {
     }
 
-    /** After a test: waits up to 5 s for the processes of {@code journalDir} to end, kills what is left, and fails naming it. */
+    /** After a test: waits up to 30 s for the processes of {@code journalDir} to end, kills what is left, and fails naming it. */
     public static void assertNoneLeft(Path journalDir, String what) throws InterruptedException {
-        List<String> left = awaitNone(journalDir, 5_000);
+        List<String> left = awaitNone(journalDir, 30_000);
         killAll(journalDir);
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), left, what);
     }
