@@ -71,10 +71,22 @@ class DistributorProtocolTest extends JournalTest {
     void parallelismIsNeverExceededAndIsReached() throws Exception {
         int p = 3;
         Path marks = Files.createDirectories(tmp.resolve("marks"));
+        Path gate = tmp.resolve("gate");
         try (MultiprocessDistributor d = Hosts.open(journal(), p)) {
             d.start();
-            d.submitArrayToBatchDistributor("date +%s%N > " + marks + "/$ARRAY_STEP_ID.start; sleep 0.4; date +%s%N > " + marks
+            // the first p steps wait, once started, for the gate: they all run at once however slow the machine
+            d.submitArrayToBatchDistributor("date +%s%N > " + marks + "/$ARRAY_STEP_ID.start; if [ $ARRAY_STEP_ID -lt " + p
+                    + " ]; then while [ ! -e " + gate + " ]; do sleep 0.01; done; fi; sleep 0.4; date +%s%N > " + marks
                     + "/$ARRAY_STEP_ID.end", "overlap", Map.of(), 12);
+            await("the first " + p + " steps to start", () -> {
+                for (int step = 0; step < p; step++) {
+                    if (!Files.exists(marks.resolve(step + ".start"))) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            Files.createFile(gate);
             awaitIdle(d);
         }
         List<long[]> events = new ArrayList<>();
@@ -120,7 +132,7 @@ class DistributorProtocolTest extends JournalTest {
             String queued = d.submitToBatchDistributor("touch " + tmp + "/ran", "queued", Map.of());
             assertEquals(Set.of(blocker, queued), d.getSubmittedOrRunning(null));
             d.terminateTaskInstances(List.of(queued));
-            assertEquals(Set.of(blocker), d.getSubmittedOrRunning(null));
+            await("the queued task to be dropped", () -> d.getSubmittedOrRunning(null).equals(Set.of(blocker)));
             d.terminateTaskInstances(List.of(blocker));
             // one slot, in order: had the queued task stayed anywhere (here or in the launcher's queue), it would run before this one
             String after = d.submitToBatchDistributor("touch " + tmp + "/after", "after", Map.of());
