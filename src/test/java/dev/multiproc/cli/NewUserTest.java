@@ -56,7 +56,9 @@ class NewUserTest extends JournalTest {
         Files.writeString(longLine, "echo " + "x".repeat(1_000_000) + "\n");
         assertOneLine(Cli.run(tmp, "run", "long.txt"), "long.txt line 1 is 1,000,005 characters long; a command may have at most 1,000,000");
         Files.writeString(longLine, "echo x\n");
-        assertEquals(0, Cli.run(tmp, "run", "long.txt").exit());
+        Cli.Result fixed = Cli.run(tmp, "run", "long.txt");
+        assertEquals(0, fixed.exit(), fixed.toString());
+        assertTrue(fixed.out().startsWith("run long.txt: 1 command: 1 done, 0 failed"), fixed.toString());
     }
 
     @Test
