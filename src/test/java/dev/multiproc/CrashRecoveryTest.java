@@ -233,10 +233,13 @@ class CrashRecoveryTest extends JournalTest {
             host.kill();
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
-            d.start();
-            assertEquals(1, recovered(d).reattached(), "recovered: " + recovered(d));
-            assertEquals(5, recovered(d).requeued(), "recovered: " + recovered(d));
-            Files.createFile(gate);
+            try {
+                d.start();
+                assertEquals(1, recovered(d).reattached(), "recovered: " + recovered(d));
+                assertEquals(5, recovered(d).requeued(), "recovered: " + recovered(d));
+            } finally {
+                Files.createFile(gate);
+            }
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
         }
         assertEquals(ids, Files.readAllLines(ledger), "each task once, in submission order");

@@ -162,6 +162,8 @@ class ProcessLimitPauseTest extends JournalTest {
                 d.close();
                 assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60), "close() returned in "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
+                // the bound tells a return from a hang; stop()'s fallback, which a stall would reach, says so in the log
+                assertFalse(log.text().contains("did not end after stop()"), log.text());
             }
         }
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {

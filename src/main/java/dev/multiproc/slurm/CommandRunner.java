@@ -1,5 +1,6 @@
 package dev.multiproc.slurm;
 
+import dev.multiproc.proc.ProcStat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -87,7 +88,7 @@ final class CommandRunner {
             throw new SlurmCommandException(command, null, "", "was interrupted", e);
         } catch (ExecutionException | TimeoutException e) {
             // the command exited but a process it left behind still holds its output open
-            throw new SlurmCommandException(command, p.exitValue(), "", "left its output open after it exited", e);
+            throw new SlurmCommandException(command, p.exitValue(), err.soFar(), "left its output open after it exited", e);
         }
     }
 
@@ -148,14 +149,22 @@ final class CommandRunner {
     }
 
     private static void killTree(Process p) {
-        // while the command lives, it may start more: its descendants are looked for until none is found, then it is
-        // killed (its orphans would no longer be its descendants)
+        // While the command lives it may start more, and its orphans are no longer its descendants: its live descendants
+        // are killed until none is found (for at most a second), and then it is. This narrows the window; it does not
+        // close it: what the command starts between the last look and its own kill escapes, and so does what a
+        // descendant starts just before its kill.
         for (int round = 0; round < 100; round++) {
-            List<ProcessHandle> descendants = p.descendants().toList();
-            if (descendants.isEmpty()) {
+            List<ProcessHandle> live = p.descendants().filter(h -> ProcStat.read(h.pid()).map(ProcStat::isLive).orElse(false)).toList();
+            if (live.isEmpty()) {
                 break;
             }
-            descendants.forEach(ProcessHandle::destroyForcibly);
+            live.forEach(ProcessHandle::destroyForcibly);
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         p.destroyForcibly();
         try {

@@ -65,12 +65,12 @@ class CommandRunnerTest {
 
     @Test
     void theOutputOfAKilledCommandIsShownEvenWhileAProcessThatEscapedItHoldsItOpen() throws Exception {
-        CommandRunner runner = new CommandRunner(null, Map.of("MULTIPROC_JOURNAL", dir.toString()), Duration.ofMillis(1500));
+        CommandRunner runner = new CommandRunner(null, Map.of("MULTIPROC_JOURNAL", dir.toString()), Duration.ofMillis(4500));
         try {
             // the inner sh exits at once: its sleep is then init's, not a descendant of the command, and keeps standard error open
             SlurmCommandException e = assertThrows(SlurmCommandException.class,
                     () -> runner.run(List.of("sh", "-c", "echo waiting >&2; sh -c 'sleep 60 &'; sleep 600"), null, Map.of()));
-            assertTrue(e.getMessage().contains("did not finish within 1500ms: waiting"), e.getMessage());
+            assertTrue(e.getMessage().contains("did not finish within 4500ms: waiting"), e.getMessage());
         } finally {
             Leftovers.killAll(dir);
         }
