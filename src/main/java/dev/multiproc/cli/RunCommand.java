@@ -185,7 +185,8 @@ final class RunCommand implements Callable<Integer> {
         RunSummary s = d.engine().journal().runSummary(run.runId(), 20);
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "run %s: %d %s: %d done, %d failed, %d not finished, in %.1fs (journal %s)%n", runName, s.commands(),
-                s.commands() == 1 ? "command" : "commands", s.done(), s.failed(), s.commands() - s.done() - s.failed(), seconds, d.engine().settings().journalDir().toAbsolutePath().normalize());
+                s.commands() == 1 ? "command" : "commands", s.done(), s.failed(), s.commands() - s.done() - s.failed(), seconds,
+                d.engine().settings().journalDir().toAbsolutePath().normalize());
         FailureTable.print(out, s, d.engine().journal().taskLogs(s.failures().stream().map(RunSummary.Failure::taskId).toList()), runName);
         out.flush();
         return (int) Math.min(s.failed(), MAX_EXIT);
