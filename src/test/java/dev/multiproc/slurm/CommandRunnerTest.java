@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +65,7 @@ class CommandRunnerTest {
     }
 
     @Test
+    @Tag("slow") // 6.5 s of waiting: the timeout, then the end of file that does not come
     void theOutputOfAKilledCommandIsShownEvenWhileAProcessThatEscapedItHoldsItOpen() throws Exception {
         CommandRunner runner = new CommandRunner(null, Map.of("MULTIPROC_JOURNAL", dir.toString()), Duration.ofMillis(4500));
         try {
