@@ -1,6 +1,7 @@
 package dev.multiproc.slurm;
 
 import dev.multiproc.proc.ProcStat;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -94,7 +95,7 @@ final class CommandRunner {
 
     /** Standard output or error, read whole on a thread of its own; what came so far is readable before the end. */
     private static final class Drain {
-        private final java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+        private final ByteArrayOutputStream read = new ByteArrayOutputStream(); // its methods are synchronized
         private final CompletableFuture<String> whole = new CompletableFuture<>();
 
         Drain(InputStream in) {
@@ -102,9 +103,7 @@ final class CommandRunner {
                 byte[] buffer = new byte[8192];
                 try (in) {
                     for (int n; (n = in.read(buffer)) >= 0; ) {
-                        synchronized (read) {
-                            read.write(buffer, 0, n);
-                        }
+                        read.write(buffer, 0, n);
                     }
                     whole.complete(soFar());
                 } catch (IOException e) {
@@ -120,9 +119,7 @@ final class CommandRunner {
         }
 
         String soFar() {
-            synchronized (read) {
-                return read.toString(StandardCharsets.UTF_8);
-            }
+            return read.toString(StandardCharsets.UTF_8);
         }
     }
 

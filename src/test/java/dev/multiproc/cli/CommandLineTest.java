@@ -145,7 +145,7 @@ class CommandLineTest extends JournalTest {
         // two signals sent at once can reach the process as one: the second goes once the first was seen, and it must
         // arrive within a second of that; a helper already running sends both and watches the stderr file itself
         Process signals = new ProcessBuilder("sh", "-c", "kill -INT $0; until grep -qF 'a second SIGINT within a second kills' \"$1\"; "
-                + "do sleep 0.01; done; kill -INT $0", Long.toString(run.pid()), tmp.resolve(".err-" + run.pid()).toString()).start();
+                + "do sleep 0.01; done; kill -INT $0", Long.toString(run.pid()), Cli.errFile(tmp, run).toString()).start();
         try {
             assertTrue(signals.waitFor(30, TimeUnit.SECONDS), "the first SIGINT to be seen: " + Cli.err(tmp, run));
         } finally {

@@ -14,8 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,11 +33,8 @@ class LauncherDefectsTest extends JournalTest {
         return ProcStat.read(pid).map(ProcStat::isLive).orElse(false);
     }
 
-    /** As {@link #await}, with the time a thousand processes take to start or end on a loaded two-core machine. */
-    private static void awaitMany(String what, BooleanSupplier condition) {
-        Awaitility.await(what).atMost(Duration.ofSeconds(180)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
-                .until(condition::getAsBoolean);
-    }
+    /** The time a thousand processes take to start or end on a loaded two-core machine. */
+    private static final Duration FOR_A_THOUSAND = Duration.ofSeconds(180);
 
     /** Ends every task still running (each gets SIGTERM) and waits for their ends. */
     private void endAll(RecordedEvents events) throws Exception {
@@ -48,7 +43,7 @@ class LauncherDefectsTest extends JournalTest {
                 launcher.kill(key);
             }
         }
-        awaitMany("every task to end", () -> events.exits.keySet().containsAll(events.started.keySet()));
+        await("every task to end", FOR_A_THOUSAND, () -> events.exits.keySet().containsAll(events.started.keySet()));
     }
 
     @Test
@@ -83,8 +78,8 @@ class LauncherDefectsTest extends JournalTest {
             batch.add(Launchers.withMemoryLimit("hog", "exec /usr/bin/python3 -c \"import time; b = b'x' * (256 << 20); time.sleep(300)\"",
                     64 * 1024));
             launcher.send(batch);
-            awaitMany("all 1,025 to start", () -> events.started.size() == 1025);
-            awaitMany("the 1,025th task to be stopped at its memory limit", () -> events.exits.containsKey("hog"));
+            await("all 1,025 to start", FOR_A_THOUSAND, () -> events.started.size() == 1025);
+            await("the 1,025th task to be stopped at its memory limit", FOR_A_THOUSAND, () -> events.exits.containsKey("hog"));
             RecordedEvents.Exit hog = events.exits.get("hog");
             assertEquals(dev.multiproc.core.EndCause.MEMORY, hog.result().cause());
             assertTrue(hog.result().peakKb() > 64 * 1024, "peak " + hog.result().peakKb() + " KiB");

@@ -71,7 +71,7 @@ public final class Cli {
             p.destroyForcibly();
             throw new AssertionError("multiproc " + String.join(" ", args) + " did not end within " + limit);
         }
-        return new Result(p.exitValue(), Files.readString(dir.resolve(".out-" + p.pid())), Files.readString(dir.resolve(".err-" + p.pid())));
+        return new Result(p.exitValue(), Files.readString(dir.resolve(".out-" + p.pid())), Files.readString(errFile(dir, p)));
     }
 
     /** Starts {@code multiproc ARGS} in {@code dir}; its output goes to {@code .out-PID} and {@code .err-PID} there. */
@@ -98,7 +98,7 @@ public final class Cli {
         pb.environment().putAll(environment);
         Process p = pb.start();
         Files.move(out, dir.resolve(".out-" + p.pid()));
-        Files.move(err, dir.resolve(".err-" + p.pid()));
+        Files.move(err, errFile(dir, p));
         return p;
     }
 
@@ -106,7 +106,12 @@ public final class Cli {
         return Files.readString(dir.resolve(".out-" + p.pid()));
     }
 
+    /** Where the standard error of {@code p}, started by {@link #start}, goes. */
+    public static Path errFile(Path dir, Process p) {
+        return dir.resolve(".err-" + p.pid());
+    }
+
     public static String err(Path dir, Process p) throws IOException {
-        return Files.readString(dir.resolve(".err-" + p.pid()));
+        return Files.readString(errFile(dir, p));
     }
 }

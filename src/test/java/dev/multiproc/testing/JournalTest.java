@@ -26,7 +26,11 @@ public abstract class JournalTest {
      * alone can take half of that, and a condition that holds ends the wait at once.
      */
     protected static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Awaitility.await(what).atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
-                .until(condition::getAsBoolean);
+        await(what, Duration.ofSeconds(60), condition);
+    }
+
+    /** As {@link #await(String, BooleanSupplier)}, for at most {@code atMost}. */
+    protected static void await(String what, Duration atMost, BooleanSupplier condition) throws InterruptedException {
+        Awaitility.await(what).atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
     }
 }
