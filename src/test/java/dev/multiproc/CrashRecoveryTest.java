@@ -9,6 +9,7 @@ import dev.multiproc.cluster.RemoteExitInfo;
 import dev.multiproc.cluster.TaskInstanceStatus;
 import dev.multiproc.journal.RecoveryCounts;
 import dev.multiproc.testing.HostProcess;
+import dev.multiproc.testing.StandardErrorCapture;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
 import dev.multiproc.testing.Leftovers;
@@ -243,6 +244,33 @@ class CrashRecoveryTest extends JournalTest {
             assertTrue(d.engine().awaitIdle(Duration.ofSeconds(30)));
         }
         assertEquals(ids, Files.readAllLines(ledger), "each task once, in submission order");
+    }
+
+    @Test
+    @Tag("slow") // two JVMs and 30,000 rows (6 s); ArrayStepRowsTest keeps the writing of the rows in the default tier
+    void theStepsOfALargeArrayWhoseRowsWereNotWrittenWhenTheHostDiedAreWrittenAndQueuedByTheNext() throws Exception {
+        int steps = 30_000; // the submit writes 2,000 rows, the writer 5,000 a commit after it: six commits to go at the kill
+        List<String> ids;
+        try (HostProcess host = HostProcess.start(journal(), 1)) {
+            host.send("array " + steps + " true");
+            ids = host.ack();
+            host.kill();
+        }
+        assertEquals(steps, ids.size());
+        try (StandardErrorCapture log = StandardErrorCapture.start(); MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            assertEquals(1, log.lines("writing the task rows of array steps that an earlier host journaled"),
+                    "the host died before it wrote every step's row (else this tests nothing)");
+            org.jdbi.v3.core.Jdbi jdbi = Hosts.jdbi(d);
+            assertEquals(new HashSet<>(ids), new HashSet<>(jdbi.withHandle(h -> h.createQuery(
+                    "SELECT task_id FROM task WHERE state = 'QUEUED'").mapTo(String.class).list())), "one queued row per step");
+            int rows = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Integer.class).one());
+            assertEquals(steps, rows, "no step has two rows");
+            int unwritten = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM array_fill").mapTo(Integer.class).one());
+            assertEquals(0, unwritten);
+            d.start();
+            assertEquals(steps, recovered(d).requeued(), "recovered: " + recovered(d));
+            d.engine().detach(); // the steps stay queued: closing would journal the end of each
+        }
     }
 
     @Test

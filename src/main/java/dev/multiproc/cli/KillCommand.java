@@ -27,6 +27,7 @@ import picocli.CommandLine.Parameters;
                 "While a host runs the journal, it is asked to do it; with no host, this command takes over the journal briefly."},
         footer = {"", "Example:", "  multiproc kill 17 18_3"})
 final class KillCommand implements Callable<Integer> {
+    private static final java.util.regex.Pattern ARRAY_STEP = java.util.regex.Pattern.compile("(\\d{1,18})_(\\d{1,9})");
     @Mixin
     CommonOptions common;
 
@@ -62,6 +63,14 @@ final class KillCommand implements Callable<Integer> {
         return outcome.values().stream().allMatch(v -> v.equals("terminated")) ? 0 : 1;
     }
 
+    /** Whether {@code id} is a step of a large array just submitted, whose task row the host has not written yet (queued). */
+    private static boolean unwrittenStep(org.jdbi.v3.core.Handle h, String id) {
+        java.util.regex.Matcher step = ARRAY_STEP.matcher(id);
+        return step.matches() && h.createQuery("SELECT COUNT(*) FROM array_fill f JOIN job j ON j.job_id = f.job_id "
+                + "WHERE f.job_id = :job AND :step >= f.next_step AND :step < j.array_length").bind("job", Long.parseLong(step.group(1)))
+                .bind("step", Integer.parseInt(step.group(2))).mapTo(Integer.class).one() > 0;
+    }
+
     /**
      * Leaves terminate requests for the host, then waits for its answers. The host may stop right after
      * answering (when the task was its run's last): then the answers are read from the journal it left.
@@ -78,7 +87,7 @@ final class KillCommand implements Callable<Integer> {
             for (String id : ids) {
                 // on a journal several hosts share, only the task's own host answers: none would answer for a task that is not active
                 boolean active = h.createQuery("SELECT COUNT(*) FROM task WHERE task_id = :id AND state IN ('QUEUED', 'RUNNING')")
-                        .bind("id", id).mapTo(Integer.class).one() > 0;
+                        .bind("id", id).mapTo(Integer.class).one() > 0 || unwrittenStep(h, id);
                 if (active) {
                     rows.put(id, dao.insert(id, "terminate", System.currentTimeMillis(), by));
                 } else {

@@ -33,7 +33,8 @@ public final class JournalWriter implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final Thread thread;
-    private Batch pending = new Batch();
+    private final ArrayFill arrays = new ArrayFill();
+    private CommitBatch pending = new CommitBatch();
     private long generation;
     private long lastCompactionCheck = System.nanoTime();
     private long nextJobId;
@@ -57,16 +58,22 @@ public final class JournalWriter implements AutoCloseable {
         this.host = host;
         this.ownExitInfo = scope.rows("exit_info");
         this.exitSeq = journal.jdbi().withExtension(ExitInfoDao.class, d -> d.lastSeq(ownExitInfo));
+        journal.jdbi().useHandle(h -> arrays.load(h, scope));
+        boolean leftByAnEarlierHost = arrays.pending();
         this.thread = new Thread(this::run, "multiproc-journal-writer");
         this.thread.setDaemon(true);
         this.thread.start();
+        if (leftByAnEarlierHost) {
+            log.info("writing the task rows of array steps that an earlier host journaled but had not written yet");
+            flush(); // before anyone looks for the unfinished tasks
+        }
     }
 
     /** Journals a submission; the future completes when its rows are durable. */
     public CompletableFuture<Void> submit(JobRow job) {
         CompletableFuture<Object> done = new CompletableFuture<>();
         enqueue(b -> {
-            b.durable.add(new Durable(job, null, done));
+            b.durable.add(new CommitBatch.Durable(job, null, done));
             b.nextJobId = Math.max(b.nextJobId, job.jobId() + 1);
         });
         return done.thenApply(ignored -> null);
@@ -81,7 +88,7 @@ public final class JournalWriter implements AutoCloseable {
         enqueue(b -> {
             for (int i = 0; i < jobs.size(); i++) {
                 // one future for all: the rows commit or fail together
-                b.durable.add(new Durable(jobs.get(i), null, i == jobs.size() - 1 ? done : new CompletableFuture<>()));
+                b.durable.add(new CommitBatch.Durable(jobs.get(i), null, i == jobs.size() - 1 ? done : new CompletableFuture<>()));
                 b.nextJobId = Math.max(b.nextJobId, jobs.get(i).jobId() + 1);
             }
         });
@@ -95,11 +102,11 @@ public final class JournalWriter implements AutoCloseable {
         HandleCallback<Object, Exception> erased = (HandleCallback<Object, Exception>) (HandleCallback<?, Exception>) work;
         @SuppressWarnings("unchecked")
         CompletableFuture<Object> erasedDone = (CompletableFuture<Object>) (CompletableFuture<?>) done;
-        enqueue(b -> b.durable.add(new Durable(null, erased, erasedDone)));
+        enqueue(b -> b.durable.add(new CommitBatch.Durable(null, erased, erasedDone)));
         return done;
     }
 
-    /** Waits until everything queued before this call is durable. */
+    /** Waits until everything queued before this call is durable, and every array step has its task row. */
     public void flush() {
         call(h -> null).join();
     }
@@ -132,7 +139,7 @@ public final class JournalWriter implements AutoCloseable {
         });
     }
 
-    private void enqueue(java.util.function.Consumer<Batch> add) {
+    private void enqueue(java.util.function.Consumer<CommitBatch> add) {
         lock.lock();
         try {
             if (closing) {
@@ -152,16 +159,16 @@ public final class JournalWriter implements AutoCloseable {
 
     private void run() {
         while (true) {
-            Batch batch;
+            CommitBatch batch;
             lock.lock();
             try {
-                while (pending.isEmpty() && !closing) {
+                while (pending.isEmpty() && !arrays.pending() && !closing) {
                     work.awaitUninterruptibly();
                 }
-                if (pending.isEmpty()) {
+                if (pending.isEmpty() && !arrays.pending()) {
                     return;
                 }
-                if (pending.durable.isEmpty() && !closing) {
+                if (pending.durable.isEmpty() && !closing && !arrays.pending()) {
                     long left = BACKGROUND_WINDOW_NANOS;
                     while (left > 0 && pending.durable.isEmpty() && !closing) {
                         try {
@@ -173,7 +180,7 @@ public final class JournalWriter implements AutoCloseable {
                     }
                 }
                 batch = pending;
-                pending = new Batch();
+                pending = new CommitBatch();
             } finally {
                 lock.unlock();
             }
@@ -196,15 +203,17 @@ public final class JournalWriter implements AutoCloseable {
         journal.checkpointIfDue(generation, reopened);
     }
 
-    private void commit(Batch batch) {
+    private void commit(CommitBatch batch) {
         long nextGeneration = generation + 1;
         List<Object> results = new ArrayList<>(batch.durable.size());
         try {
             journal.writeTransaction(h -> apply(h, batch, nextGeneration, results));
         } catch (Exception e) {
+            arrays.rolledBack();
             onFailure(batch, e);
             return;
         }
+        arrays.committed();
         generation = nextGeneration;
         exitSeq = committedExitSeq;
         if (batch.nextJobId > nextJobId) {
@@ -220,7 +229,7 @@ public final class JournalWriter implements AutoCloseable {
             failuresInARow = 0;
         }
         for (int i = 0; i < batch.durable.size(); i++) {
-            batch.durable.get(i).done.complete(results.get(i));
+            batch.durable.get(i).done().complete(results.get(i));
         }
         for (Runnable r : batch.afterCommit) {
             try {
@@ -231,14 +240,14 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    private void apply(Handle h, Batch batch, long nextGeneration, List<Object> results) throws Exception {
+    private void apply(Handle h, CommitBatch batch, long nextGeneration, List<Object> results) throws Exception {
         List<JobRow> jobs = new ArrayList<>();
         List<Long> singles = new ArrayList<>();
-        for (Durable d : batch.durable) {
-            if (d.job != null) {
-                jobs.add(d.job);
-                if (d.job.arrayLength() == null) {
-                    singles.add(d.job.jobId());
+        for (CommitBatch.Durable d : batch.durable) {
+            if (d.job() != null) {
+                jobs.add(d.job());
+                if (d.job().arrayLength() == null) {
+                    singles.add(d.job().jobId());
                 }
             }
         }
@@ -254,9 +263,12 @@ public final class JournalWriter implements AutoCloseable {
             }
             for (JobRow job : jobs) {
                 if (job.arrayLength() != null) {
-                    tasks.insertArraySteps(job.jobId(), job.arrayLength());
+                    arrays.submitted(h, job.jobId(), job.arrayLength());
                 }
             }
+        }
+        if (arrays.pending()) {
+            writeArraySteps(h, batch, jobs.isEmpty());
         }
         if (!batch.starts.isEmpty()) {
             List<TaskStartRow> starts = batch.starts;
@@ -295,22 +307,34 @@ public final class JournalWriter implements AutoCloseable {
         if (!batch.queueingErrors.isEmpty()) {
             h.attach(QueueingErrorDao.class).insert(batch.queueingErrors);
         }
-        for (Durable d : batch.durable) {
-            results.add(d.work == null ? null : d.work.withHandle(h));
+        for (CommitBatch.Durable d : batch.durable) {
+            results.add(d.work() == null ? null : d.work().withHandle(h));
         }
         journal.stampCommit(h, batch.nextJobId > nextJobId ? batch.nextJobId : 0, nextGeneration);
         committedExitSeq = seq;
     }
 
-    private void onFailure(Batch batch, Exception e) {
+    /** The rows of array steps this commit touches, and the next part of the arrays, or all of them for a caller. */
+    private void writeArraySteps(Handle h, CommitBatch batch, boolean noSubmit) {
+        List<String> touched = new ArrayList<>(batch.starts.size() + batch.ends.size());
+        batch.starts.forEach(s -> touched.add(s.taskId()));
+        batch.ends.forEach(e -> touched.add(e.taskId()));
+        arrays.touching(h, touched);
+        boolean waitedOn = batch.durable.stream().anyMatch(d -> d.work() != null);
+        if (waitedOn || noSubmit) {
+            arrays.advance(h, waitedOn); // a submit's commit is not made to wait for older arrays' rows
+        }
+    }
+
+    private void onFailure(CommitBatch batch, Exception e) {
         failuresInARow++;
         journal.reopenAfterFailure(e);
         JournalException failure = new JournalException("journal write failed: " + Journal.rootMessage(e), e);
         if (failuresInARow == 1) {
             log.warn("journal write failed, will retry the task updates: {}", Journal.rootMessage(e));
         }
-        for (Durable d : batch.durable) {
-            d.done.completeExceptionally(failure);
+        for (CommitBatch.Durable d : batch.durable) {
+            d.done().completeExceptionally(failure);
         }
         batch.durable.clear();
         batch.nextJobId = 0;
@@ -319,7 +343,7 @@ public final class JournalWriter implements AutoCloseable {
         }
         lock.lock();
         try {
-            Batch newer = pending;
+            CommitBatch newer = pending;
             batch.append(newer);
             pending = batch;
         } finally {
@@ -352,34 +376,6 @@ public final class JournalWriter implements AutoCloseable {
             thread.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private record Durable(JobRow job, HandleCallback<Object, Exception> work, CompletableFuture<Object> done) {
-    }
-
-    private static final class Batch {
-        final List<Durable> durable = new ArrayList<>();
-        final List<TaskStartRow> starts = new ArrayList<>();
-        final List<TaskEndRow> ends = new ArrayList<>();
-        final List<ExitInfoRow> exitInfos = new ArrayList<>();
-        final List<QueueingErrorRow> queueingErrors = new ArrayList<>();
-        final List<Runnable> afterCommit = new ArrayList<>();
-        long nextJobId;
-
-        boolean isEmpty() {
-            return durable.isEmpty() && starts.isEmpty() && ends.isEmpty() && exitInfos.isEmpty()
-                    && queueingErrors.isEmpty() && afterCommit.isEmpty();
-        }
-
-        void append(Batch newer) {
-            durable.addAll(newer.durable);
-            starts.addAll(newer.starts);
-            ends.addAll(newer.ends);
-            exitInfos.addAll(newer.exitInfos);
-            queueingErrors.addAll(newer.queueingErrors);
-            afterCommit.addAll(newer.afterCommit);
-            nextJobId = Math.max(nextJobId, newer.nextJobId);
         }
     }
 }

@@ -187,6 +187,7 @@ public abstract class SqlTaskJournal implements TaskJournal {
 
     @Override
     public List<String> activeTasksOfClient(String clientId) {
+        writer.flush(); // every step of the client's arrays has its row
         return db.jdbi().withExtension(TaskDao.class, d -> d.activeTasksOfClient(clientId, scope.jobs("j")));
     }
 

@@ -36,10 +36,10 @@ public interface TaskDao {
     @SqlBatch("INSERT INTO task (task_id, job_id, step, state) VALUES (CAST(:jobId AS VARCHAR), :jobId, NULL, 'QUEUED')")
     void insertSingleTasks(@Bind("jobId") List<Long> jobIds);
 
-    /** All steps of an array in one statement: the rows are generated inside the database. */
+    /** Steps {@code from} to {@code to - 1} of an array in one statement: the rows are generated inside the database. */
     @SqlUpdate("INSERT INTO task (task_id, job_id, step, state) "
-            + "SELECT CONCAT(:jobId, '_', X), :jobId, X, 'QUEUED' FROM SYSTEM_RANGE(0, :length - 1)")
-    void insertArraySteps(@Bind("jobId") long jobId, @Bind("length") int length);
+            + "SELECT CONCAT(:jobId, '_', X), :jobId, X, 'QUEUED' FROM SYSTEM_RANGE(:from, :to - 1)")
+    void insertArraySteps(@Bind("jobId") long jobId, @Bind("from") int from, @Bind("to") int to);
 
     @SqlBatch("UPDATE task SET state = 'RUNNING', attempt = :attempt, pid = :pid, pid_start_ticks = :pidStartTicks, pid_started_ms = :pidStartedMs, "
             + "started_ms = :startedMs, session_id = :sessionId WHERE task_id = :taskId AND state IN ('QUEUED', 'RUNNING')")

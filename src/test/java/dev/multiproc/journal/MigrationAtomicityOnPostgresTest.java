@@ -53,7 +53,7 @@ class MigrationAtomicityOnPostgresTest {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             s.execute("DROP TRIGGER refuse_v8 ON flyway_schema_history");
         }
-        assertEquals("10", Journal.migrate(ds, null), "the next start migrates, version 8 included");
+        assertEquals("11", Journal.migrate(ds, null), "the next start migrates, version 8 included");
         assertTrue(hasColumn(db, "job", "client_id"));
     }
 
