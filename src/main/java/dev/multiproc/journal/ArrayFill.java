@@ -145,6 +145,12 @@ final class ArrayFill {
         return lengths.get(job);
     }
 
+    /** Stops writing rows: another host took the journal over, and writes them when it opens it. */
+    void forget() {
+        open.clear();
+        rolledBack();
+    }
+
     /** Seeds the arrays an earlier host left part-written, so that the writer writes their rest: {@code scope}'s only. */
     void load(Handle h, HostScope scope) {
         for (ArrayFillDao.Open o : h.attach(ArrayFillDao.class).open(scope.jobs("j"))) {

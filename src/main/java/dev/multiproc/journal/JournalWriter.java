@@ -339,6 +339,7 @@ public final class JournalWriter implements AutoCloseable {
         batch.durable.clear();
         batch.nextJobId = 0;
         if (journal.supplanted().isPresent()) {
+            arrays.forget(); // the host that took over writes the rows at its open
             return; // no write of this host's will succeed again: another host took over its tasks, and journals them
         }
         lock.lock();
@@ -349,7 +350,7 @@ public final class JournalWriter implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (!batch.isEmpty()) {
+        if (!batch.isEmpty() || arrays.pending()) {
             long backoff = Math.min(MAX_BACKOFF_MS, 25L << Math.min(failuresInARow, 10));
             try {
                 Thread.sleep(backoff);
