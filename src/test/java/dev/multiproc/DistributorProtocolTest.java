@@ -194,6 +194,19 @@ class DistributorProtocolTest extends JournalTest {
     }
 
     @Test
+    void manyEndsInOneCommitKeepOnlyTheNewestExitInfoNumberedAfterAllOfThem() throws Exception {
+        try (MultiprocessDistributor d = Hosts.builder(journal(), 1).exitInfoSizeLimit(5).build()) {
+            List<String> ids = new ArrayList<>(d.submitArrayToBatchDistributor("true", "queued", Map.of(), 20).values());
+            d.terminateTaskInstances(ids); // never started: twenty ends, journaled together
+            d.engine().flushJournal();
+            List<Long> seqs = Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT seq FROM exit_info ORDER BY seq").mapTo(Long.class).list());
+            assertEquals(List.of(16L, 17L, 18L, 19L, 20L), seqs, "the newest five of twenty");
+            RemoteExitInfo kept = d.getRemoteExitInfo(ids.get(19));
+            assertEquals(kept, d.getRemoteExitInfo(ids.get(0)), "one whose entry was never written answers from history alike");
+        }
+    }
+
+    @Test
     void stateSurvivesACleanCloseAndReopen() throws Exception {
         String id;
         Map<Integer, String> array;

@@ -294,8 +294,12 @@ public final class JournalWriter implements AutoCloseable {
         }
         long seq = exitSeq;
         if (!batch.exitInfos.isEmpty()) {
-            List<ExitInfoRow> numbered = new ArrayList<>(batch.exitInfos.size());
-            for (ExitInfoRow row : batch.exitInfos) {
+            // numbered all, written only the newest exitInfoLimit: the prune below would delete the others (a stop() that
+            // ends 50,000 queued tasks wrote and deleted 49,000 rows)
+            int skipped = Math.max(0, batch.exitInfos.size() - exitInfoLimit);
+            List<ExitInfoRow> numbered = new ArrayList<>(batch.exitInfos.size() - skipped);
+            seq += skipped;
+            for (ExitInfoRow row : batch.exitInfos.subList(skipped, batch.exitInfos.size())) {
                 numbered.add(row.withSeq(++seq));
             }
             ExitInfoDao exitInfo = h.attach(ExitInfoDao.class);
