@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
                 "While a host runs the journal, it is asked to do it; with no host, this command takes over the journal briefly."},
         footer = {"", "Example:", "  multiproc kill 17 18_3"})
 final class KillCommand implements Callable<Integer> {
-    private static final java.util.regex.Pattern ARRAY_STEP = java.util.regex.Pattern.compile("(\\d{1,18})_(\\d{1,9})");
+    private static final java.util.regex.Pattern ARRAY_STEP = java.util.regex.Pattern.compile("(0|[1-9]\\d{0,17})_(0|[1-9]\\d{0,8})");
     @Mixin
     CommonOptions common;
 

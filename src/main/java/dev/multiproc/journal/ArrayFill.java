@@ -38,9 +38,14 @@ final class ArrayFill {
     /** The lengths of the arrays in either map above. */
     private final Map<Long, Integer> lengths = new LinkedHashMap<>();
 
-    /** Whether steps remain to be written. */
+    /** Whether steps remain to be written, by the commits to come. */
     boolean pending() {
         return !open.isEmpty();
+    }
+
+    /** Whether steps remain to be written, counting the arrays the commit under way submitted. */
+    boolean active() {
+        return !open.isEmpty() || !writing.isEmpty();
     }
 
     /** In a commit that journals the array {@code job}: writes its first steps, and records where it stopped. */
@@ -116,15 +121,23 @@ final class ArrayFill {
         }
     }
 
-    /** Writes the rows of {@code job}'s steps up to {@code upTo} (exclusive), from the first not written. */
+    /**
+     * Writes the rows of {@code job}'s steps up to {@code upTo} (exclusive), from the first not written as the journal
+     * says, its {@code array_fill} row locked: a commit whose outcome this host did not learn (a connection lost as
+     * the server committed), or a supplanted host's last commit, may have written more than this host knows of.
+     */
     private void write(Handle h, long job, int upTo) {
-        int next = nextStep(job);
+        if (upTo <= nextStep(job)) {
+            return;
+        }
+        ArrayFillDao fills = h.attach(ArrayFillDao.class);
+        int next = fills.nextStep(job).orElse(length(job));
         int end = Math.min(upTo, length(job));
         if (end <= next) {
+            writing.put(job, next);
             return;
         }
         h.attach(TaskDao.class).insertArraySteps(job, next, end);
-        ArrayFillDao fills = h.attach(ArrayFillDao.class);
         if (end >= length(job)) {
             fills.delete(job);
         } else {

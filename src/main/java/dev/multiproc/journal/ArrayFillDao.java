@@ -20,6 +20,10 @@ public interface ArrayFillDao {
     @SqlUpdate("UPDATE array_fill SET next_step = :next WHERE job_id = :job")
     void update(@Bind("job") long jobId, @Bind("next") int nextStep);
 
+    /** The first step of {@code job} without a row, its row locked until the commit; empty when every step has one. */
+    @SqlQuery("SELECT next_step FROM array_fill WHERE job_id = :job FOR UPDATE")
+    java.util.Optional<Integer> nextStep(@Bind("job") long jobId);
+
     @SqlUpdate("DELETE FROM array_fill WHERE job_id = :job")
     void delete(@Bind("job") long jobId);
 

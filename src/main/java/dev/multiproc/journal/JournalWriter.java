@@ -43,6 +43,7 @@ public final class JournalWriter implements AutoCloseable {
     private long exitSeq;
     private long committedExitSeq;
     private boolean closing;
+    private volatile boolean abandoned;
     private int failuresInARow;
 
     public JournalWriter(JournalStore journal, int exitInfoLimit, long nextJobId) {
@@ -65,7 +66,14 @@ public final class JournalWriter implements AutoCloseable {
         this.thread.start();
         if (leftByAnEarlierHost) {
             log.info("writing the task rows of array steps that an earlier host journaled but had not written yet");
-            flush(); // before anyone looks for the unfinished tasks
+            try {
+                flush(); // before anyone looks for the unfinished tasks
+            } catch (RuntimeException e) {
+                abandoned = true; // else the thread would go on trying, against a journal its opener closes
+                close();
+                throw new JournalException("cannot write the task rows of array steps an earlier host left unwritten: "
+                        + Journal.rootMessage(e), e);
+            }
         }
     }
 
@@ -162,6 +170,9 @@ public final class JournalWriter implements AutoCloseable {
             CommitBatch batch;
             lock.lock();
             try {
+                if (abandoned) {
+                    return;
+                }
                 while (pending.isEmpty() && !arrays.pending() && !closing) {
                     work.awaitUninterruptibly();
                 }
@@ -267,7 +278,7 @@ public final class JournalWriter implements AutoCloseable {
                 }
             }
         }
-        if (arrays.pending()) {
+        if (arrays.active()) {
             writeArraySteps(h, batch, jobs.isEmpty());
         }
         if (!batch.starts.isEmpty()) {

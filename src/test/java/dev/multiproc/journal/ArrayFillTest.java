@@ -1,0 +1,86 @@
+package dev.multiproc.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The journal writer's writing of a large array's rows after its submit ({@link ArrayFill}), on a real H2 file. */
+class ArrayFillTest {
+    private static final int STEPS = 40_000;
+
+    @TempDir
+    Path tmp;
+
+    private Journal journal;
+    private JournalWriter writer;
+
+    @AfterEach
+    void close() {
+        if (writer != null) {
+            writer.close();
+        }
+        if (journal != null) {
+            journal.close();
+        }
+    }
+
+    private static JobRow array(long jobId, int steps) {
+        return new JobRow(jobId, "array" + jobId, "true", "{}", 1, null, null, null, null, steps, System.currentTimeMillis(), 1, null,
+                null);
+    }
+
+    private static long writerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("multiproc-journal-writer") && t.isAlive()).count();
+    }
+
+    private int count(String sql) {
+        return journal.jdbi().withHandle(h -> h.createQuery(sql).mapTo(Integer.class).one());
+    }
+
+    @Test
+    void workCommittedWithTheSubmitOfAnArrayFindsEveryStepsRow() throws Exception {
+        journal = Journal.open(JournalDirectory.prepare(tmp.resolve("journal")));
+        writer = new JournalWriter(journal, 100, 1);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Object> held = writer.call(h -> {
+            holding.countDown();
+            return release.await(30, TimeUnit.SECONDS);
+        });
+        assertTrue(holding.await(30, TimeUnit.SECONDS));
+        // queued while the writer is busy: the submit and the call share the next commit
+        CompletableFuture<Void> submit = writer.submit(array(1, STEPS));
+        CompletableFuture<Integer> rowsSeen = writer.call(h -> h.createQuery("SELECT COUNT(*) FROM task").mapTo(Integer.class).one());
+        release.countDown();
+        held.join();
+        submit.join();
+        assertEquals(STEPS, rowsSeen.join(), "the call's work ran after every step had its row");
+        assertEquals(0, count("SELECT COUNT(*) FROM array_fill"));
+    }
+
+    @Test
+    void aHostThatCannotWriteTheRowsAnEarlierOneLeftFailsToOpenAndLeavesNoWriterRunning() throws Exception {
+        journal = Journal.open(JournalDirectory.prepare(tmp.resolve("journal")));
+        writer = new JournalWriter(journal, 100, 1);
+        writer.submit(array(1, STEPS)).join();
+        writer.close();
+        writer = null;
+        // the rows an earlier host left, as the journal says; and one in the way of the first of them
+        journal.jdbi().useHandle(h -> {
+            h.execute("DELETE FROM task WHERE step >= 3000");
+            h.execute("MERGE INTO array_fill (job_id, next_step) KEY (job_id) VALUES (1, 2999)");
+        });
+        long writersBefore = writerThreads();
+        JournalException e = assertThrows(JournalException.class, () -> new JournalWriter(journal, 100, 1));
+        assertTrue(e.getMessage().contains("cannot write the task rows of array steps an earlier host left unwritten"), e.getMessage());
+        assertEquals(writersBefore, writerThreads(), "the failed writer's thread ended before the error reached its opener");
+    }
+}
