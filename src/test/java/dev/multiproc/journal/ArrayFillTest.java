@@ -4,33 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The journal writer's writing of a large array's rows after its submit ({@link ArrayFill}), on a real H2 file. */
-class ArrayFillTest {
+class ArrayFillTest extends WriterTest {
     private static final int STEPS = 40_000;
-
-    @TempDir
-    Path tmp;
-
-    private Journal journal;
-    private JournalWriter writer;
-
-    @AfterEach
-    void close() {
-        if (writer != null) {
-            writer.close();
-        }
-        if (journal != null) {
-            journal.close();
-        }
-    }
 
     private static JobRow array(long jobId, int steps) {
         return new JobRow(jobId, "array" + jobId, "true", "{}", 1, null, null, null, null, steps, System.currentTimeMillis(), 1, null,
@@ -47,8 +28,7 @@ class ArrayFillTest {
 
     @Test
     void workCommittedWithTheSubmitOfAnArrayFindsEveryStepsRow() throws Exception {
-        journal = Journal.open(JournalDirectory.prepare(tmp.resolve("journal")));
-        writer = new JournalWriter(journal, 100, 1);
+        open(tmp.resolve("journal"));
         CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Object> held = writer.call(h -> {
@@ -68,8 +48,7 @@ class ArrayFillTest {
 
     @Test
     void aHostThatCannotWriteTheRowsAnEarlierOneLeftFailsToOpenAndLeavesNoWriterRunning() throws Exception {
-        journal = Journal.open(JournalDirectory.prepare(tmp.resolve("journal")));
-        writer = new JournalWriter(journal, 100, 1);
+        open(tmp.resolve("journal"));
         writer.submit(array(1, STEPS)).join();
         writer.close();
         writer = null;

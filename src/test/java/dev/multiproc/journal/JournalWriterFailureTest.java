@@ -17,9 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The journal writer when a commit fails, on a real H2 file: the callers waiting for that commit get an error
@@ -27,29 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * committed once the journal can write again (the database is reopened when H2 closed it); and nothing
  * that was acknowledged is lost, in the open journal or after it is opened again.
  */
-class JournalWriterFailureTest {
+class JournalWriterFailureTest extends WriterTest {
     private static final int SESSION = 1;
-
-    @TempDir
-    Path tmp;
-
-    private Journal journal;
-    private JournalWriter writer;
-
-    @AfterEach
-    void close() {
-        if (writer != null) {
-            writer.close();
-        }
-        if (journal != null) {
-            journal.close();
-        }
-    }
-
-    private void open(Path dir) {
-        journal = Journal.open(JournalDirectory.prepare(dir));
-        writer = new JournalWriter(journal, 100, 1);
-    }
 
     private static JobRow single(long jobId) {
         return new JobRow(jobId, "job" + jobId, "true", "{}", 1, null, null, null, null, null, System.currentTimeMillis(), SESSION, null, null);
