@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** The journal writer's writing of a large array's rows after its submit ({@link ArrayFill}), on a real H2 file. */
 class ArrayFillTest extends WriterTest {
-    private static final int STEPS = 40_000;
+    private static final int STEPS = 8_000;
 
     private static JobRow array(long jobId, int steps) {
         return new JobRow(jobId, "array" + jobId, "true", "{}", 1, null, null, null, null, steps, System.currentTimeMillis(), 1, null,
