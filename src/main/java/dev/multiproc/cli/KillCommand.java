@@ -27,7 +27,6 @@ import picocli.CommandLine.Parameters;
                 "While a host runs the journal, it is asked to do it; with no host, this command takes over the journal briefly."},
         footer = {"", "Example:", "  multiproc kill 17 18_3"})
 final class KillCommand implements Callable<Integer> {
-    private static final java.util.regex.Pattern ARRAY_STEP = java.util.regex.Pattern.compile("(0|[1-9]\\d{0,17})_(0|[1-9]\\d{0,8})");
     @Mixin
     CommonOptions common;
 
@@ -65,10 +64,9 @@ final class KillCommand implements Callable<Integer> {
 
     /** Whether {@code id} is a step of a large array just submitted, whose task row the host has not written yet (queued). */
     private static boolean unwrittenStep(org.jdbi.v3.core.Handle h, String id) {
-        java.util.regex.Matcher step = ARRAY_STEP.matcher(id);
-        return step.matches() && h.createQuery("SELECT COUNT(*) FROM array_fill f JOIN job j ON j.job_id = f.job_id "
-                + "WHERE f.job_id = :job AND :step >= f.next_step AND :step < j.array_length").bind("job", Long.parseLong(step.group(1)))
-                .bind("step", Integer.parseInt(step.group(2))).mapTo(Integer.class).one() > 0;
+        return dev.multiproc.core.TaskId.parse(id).filter(t -> t.step() != null).map(t -> h.createQuery("SELECT COUNT(*) FROM array_fill f "
+                + "JOIN job j ON j.job_id = f.job_id WHERE f.job_id = :job AND :step >= f.next_step AND :step < j.array_length")
+                .bind("job", t.jobId()).bind("step", t.step()).mapTo(Integer.class).one() > 0).orElse(false);
     }
 
     /**

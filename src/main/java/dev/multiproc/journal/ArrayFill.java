@@ -1,6 +1,5 @@
 package dev.multiproc.journal;
 
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +44,7 @@ final class ArrayFill {
 
     /** Whether steps remain to be written, counting the arrays the commit under way submitted. */
     boolean active() {
-        return !open.isEmpty() || !writing.isEmpty();
+        return !lengths.isEmpty();
     }
 
     /** In a commit that journals the array {@code job}: writes its first steps, and records where it stopped. */
@@ -61,7 +60,7 @@ final class ArrayFill {
 
     /** In a commit that starts or ends these tasks: writes the rows of those of them that are not written yet. */
     void touching(Handle h, List<String> taskIds) {
-        if (open.isEmpty() && writing.isEmpty()) {
+        if (!active()) {
             return;
         }
         Map<Long, Integer> needed = new LinkedHashMap<>();
@@ -80,13 +79,7 @@ final class ArrayFill {
 
     /** In a commit: writes the next part of the oldest array, or the rest of every array when {@code all}. */
     void advance(Handle h, boolean all) {
-        List<Long> jobs = new ArrayList<>(open.keySet());
-        for (long job : writing.keySet()) {
-            if (!open.containsKey(job)) {
-                jobs.add(job);
-            }
-        }
-        for (long job : jobs) {
+        for (long job : lengths.keySet()) { // oldest first: the arrays left by an earlier host, then in submit order
             int next = nextStep(job);
             int length = length(job);
             if (next < length) {
