@@ -164,7 +164,7 @@ final class RunCommand implements Callable<Integer> {
                 socket.close();
             }
             if (!detached) {
-                d.close();
+                d.engine().close(StatusLeftByHost.forJournal(common));
             }
         }
     }

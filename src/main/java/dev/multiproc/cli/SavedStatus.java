@@ -20,7 +20,8 @@ import java.util.TimeZone;
  * locale it was printed in, and the build that printed it. Without a host the answer is a function of the file alone, so while all of these are the same it
  * is printed again without copying and opening the file (in a {@code watch} loop, or a script's): that open was most
  * of {@code status}'s time. A host's writes change the file, and an answer is kept only if no host held the journal and
- * the file did not change from before the reading to after it.
+ * the file did not change from before the reading to after it. A host that closes leaves the answer for the journal as it
+ * left it ({@link StatusLeftByHost}): the first {@code status} after a run needs no reading of the file either.
  */
 public final class SavedStatus {
     public static final String FILE = "status.saved";
@@ -86,6 +87,18 @@ public final class SavedStatus {
         if (HostLock.isHeld(dir) || !key(dir, json).equals(Optional.of(key))) {
             return;
         }
+        write(answer);
+    }
+
+    /**
+     * Keeps {@code answer}, the text form of the status of the journal in {@code dir} as it is now, for a host that
+     * closed that journal and still holds its lock: no other host has changed it since the answer was read.
+     */
+    static void leftByHost(JournalDirectory dir, String answer) {
+        key(dir, false).ifPresent(k -> new SavedStatus(dir, false, k).write(answer));
+    }
+
+    private void write(String answer) {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir.root(), FILE + ".", ".new", PosixFilePermissions.asFileAttribute(

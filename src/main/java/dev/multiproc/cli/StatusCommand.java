@@ -3,6 +3,7 @@ package dev.multiproc.cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -56,73 +57,80 @@ final class StatusCommand implements Callable<Integer> {
     private int print(JournalAccess access, PrintWriter out) throws Exception {
         try (Connection c = access.reader()) {
             dev.multiproc.trace.StartupTrace.mark("journal snapshot or server connection");
-            Table counts = Queries.table(c, "SELECT state, COUNT(*) AS tasks FROM task GROUP BY state ORDER BY state");
-            String holder = access.holder().orElse(null);
-            // without a host nobody watches the running tasks: how long they have run is not known
-            boolean slurm = Queries.hasSlurmJobs(c);
-            boolean severalHosts = Queries.severalHosts(c);
-            Table running = Queries.table(c, "SELECT r.task_id" + (severalHosts ? ", r.host" : "") + ", r.run_name, r.name, r.pid"
-                    + (slurm ? ", t.slurm_job_id" : "")
-                    + ", r.started_at" + (holder == null ? "" : ", r.running_s") + " FROM running_tasks r"
-                    + (slurm ? " JOIN task t ON t.task_id = r.task_id" : "") + " ORDER BY r.started_at LIMIT 20");
-            Table failures = Queries.table(c, "SELECT task_id" + (severalHosts ? ", host" : "")
-                    + ", run_name, name, state, reason, exit_code, ended_at, message FROM failures "
-                    + "ORDER BY ended_at DESC NULLS LAST LIMIT 5");
-            Table session = Queries.table(c, "SELECT session_id, started_at, ended_at, host_pid, parallelism, previous_clean, "
-                    + "reattached, finished_while_down, lost, requeued, killed FROM host_sessions ORDER BY session_id DESC LIMIT 1");
-            Table hosts = severalHosts ? Queries.table(c, "SELECT h.host, h.host_name AS machine, h.session_id AS last_session, "
-                    + "h.started_at, h.ended_at, (SELECT COUNT(*) FROM task_history t WHERE t.host = h.host AND t.state = 'RUNNING') "
-                    + "AS running, (SELECT COUNT(*) FROM task_history t WHERE t.host = h.host AND t.state = 'QUEUED') AS queued "
-                    + "FROM host_sessions h WHERE h.session_id = (SELECT MAX(h2.session_id) FROM host_sessions h2 WHERE h2.host = h.host) "
-                    + "ORDER BY h.host") : null;
-            Map<String, Object> countMap = new LinkedHashMap<>();
-            for (Map<String, Object> r : counts.records()) {
-                countMap.put(String.valueOf(r.get("state")).toLowerCase(java.util.Locale.ROOT), r.get("tasks"));
-            }
-            String asLeft = holder == null ? asLeftByTheLastHost(countMap, session) : null;
-            if (json) {
-                Map<String, Object> all = new LinkedHashMap<>();
-                all.put("journal", access.directory().root().toString());
-                all.put("host", holder);
-                all.put("host_alive", holder != null);
-                if (asLeft != null) {
-                    all.put("note", asLeft);
-                }
-                all.put("counts", countMap);
-                if (hosts != null) {
-                    all.put("hosts", hosts.records());
-                }
-                all.put("running", running.records());
-                all.put("recent_failures", failures.records());
-                all.put("last_session", session.records().isEmpty() ? null : session.records().get(0));
-                out.println(Table.json(all));
-                out.flush();
-                return 0;
-            }
-            out.println("journal: " + access.directory().root());
-            out.println("host:    " + (holder == null ? "none (no host holds the journal)" : holder));
-            out.println("tasks:   " + (countMap.isEmpty() ? "none" : countMap.toString().replaceAll("[{}]", "")));
-            if (asLeft != null) {
-                out.println("note:    " + asLeft);
-            }
-            if (hosts != null) {
-                out.println();
-                out.println("hosts on this journal (the last session of each):");
-                hosts.print(out, Table.Format.TABLE);
-            }
-            if (running.size() > 0) {
-                out.println();
-                out.println(holder == null ? "running when the last host left (as it left them, not live):" : "running:");
-                running.print(out, Table.Format.TABLE);
-            }
-            if (failures.size() > 0) {
-                out.println();
-                out.println("latest failures:");
-                failures.print(out, Table.Format.TABLE);
-            }
-            out.flush();
+            render(c, access.directory().root().toString(), access.holder().orElse(null), json, out);
             return 0;
         }
+    }
+
+    /**
+     * Prints the status of the journal at {@code journal}, read through {@code c}, that {@code holder} holds (null: no
+     * host does). A host that closes prints it too, as it leaves the journal ({@link StatusLeftByHost}).
+     */
+    static void render(Connection c, String journal, String holder, boolean json, PrintWriter out) throws SQLException {
+        Table counts = Queries.table(c, "SELECT state, COUNT(*) AS tasks FROM task GROUP BY state ORDER BY state");
+        // without a host nobody watches the running tasks: how long they have run is not known
+        boolean slurm = Queries.hasSlurmJobs(c);
+        boolean severalHosts = Queries.severalHosts(c);
+        Table running = Queries.table(c, "SELECT r.task_id" + (severalHosts ? ", r.host" : "") + ", r.run_name, r.name, r.pid"
+                + (slurm ? ", t.slurm_job_id" : "")
+                + ", r.started_at" + (holder == null ? "" : ", r.running_s") + " FROM running_tasks r"
+                + (slurm ? " JOIN task t ON t.task_id = r.task_id" : "") + " ORDER BY r.started_at, r.task_id LIMIT 20");
+        Table failures = Queries.table(c, "SELECT task_id" + (severalHosts ? ", host" : "")
+                + ", run_name, name, state, reason, exit_code, ended_at, message FROM failures "
+                + "ORDER BY ended_at DESC NULLS LAST, task_id DESC LIMIT 5");
+        Table session = Queries.table(c, "SELECT session_id, started_at, ended_at, host_pid, parallelism, previous_clean, "
+                + "reattached, finished_while_down, lost, requeued, killed FROM host_sessions ORDER BY session_id DESC LIMIT 1");
+        Table hosts = severalHosts ? Queries.table(c, "SELECT h.host, h.host_name AS machine, h.session_id AS last_session, "
+                + "h.started_at, h.ended_at, (SELECT COUNT(*) FROM task_history t WHERE t.host = h.host AND t.state = 'RUNNING') "
+                + "AS running, (SELECT COUNT(*) FROM task_history t WHERE t.host = h.host AND t.state = 'QUEUED') AS queued "
+                + "FROM host_sessions h WHERE h.session_id = (SELECT MAX(h2.session_id) FROM host_sessions h2 WHERE h2.host = h.host) "
+                + "ORDER BY h.host") : null;
+        Map<String, Object> countMap = new LinkedHashMap<>();
+        for (Map<String, Object> r : counts.records()) {
+            countMap.put(String.valueOf(r.get("state")).toLowerCase(java.util.Locale.ROOT), r.get("tasks"));
+        }
+        String asLeft = holder == null ? asLeftByTheLastHost(countMap, session) : null;
+        if (json) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("journal", journal);
+            all.put("host", holder);
+            all.put("host_alive", holder != null);
+            if (asLeft != null) {
+                all.put("note", asLeft);
+            }
+            all.put("counts", countMap);
+            if (hosts != null) {
+                all.put("hosts", hosts.records());
+            }
+            all.put("running", running.records());
+            all.put("recent_failures", failures.records());
+            all.put("last_session", session.records().isEmpty() ? null : session.records().get(0));
+            out.println(Table.json(all));
+            out.flush();
+            return;
+        }
+        out.println("journal: " + journal);
+        out.println("host:    " + (holder == null ? "none (no host holds the journal)" : holder));
+        out.println("tasks:   " + (countMap.isEmpty() ? "none" : countMap.toString().replaceAll("[{}]", "")));
+        if (asLeft != null) {
+            out.println("note:    " + asLeft);
+        }
+        if (hosts != null) {
+            out.println();
+            out.println("hosts on this journal (the last session of each):");
+            hosts.print(out, Table.Format.TABLE);
+        }
+        if (running.size() > 0) {
+            out.println();
+            out.println(holder == null ? "running when the last host left (as it left them, not live):" : "running:");
+            running.print(out, Table.Format.TABLE);
+        }
+        if (failures.size() > 0) {
+            out.println();
+            out.println("latest failures:");
+            failures.print(out, Table.Format.TABLE);
+        }
+        out.flush();
     }
 
     /** What to say when no host holds the journal but it records tasks as running or queued; null when it records none. */

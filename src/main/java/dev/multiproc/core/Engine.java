@@ -174,20 +174,10 @@ public final class Engine implements AutoCloseable {
                 } catch (IOException e) {
                     throw new JournalException("recovery failed: cannot read the task state files in " + stateFiles.dir() + ": " + e, e);
                 }
-                logRecovery(recovery);
+                Recovery.log(recovery, settings.journalDir(), settings.orphanPolicy());
             }
             return recovery;
         }
-    }
-
-    private void logRecovery(RecoveryCounts c) {
-        if (c.total() == 0) {
-            log.debug("recovery: nothing to recover ({} ms)", c.recoveryMs());
-            return;
-        }
-        log.info("recovery of journal {}: {} reattached, {} finished while no host watched, {} lost, {} queued again, {} killed "
-                + "(orphan policy {}) in {} ms", settings.journalDir(), c.reattached(), c.finishedWhileDown(), c.lost(),
-                c.requeued(), c.killed(), settings.orphanPolicy().name().toLowerCase(), c.recoveryMs());
     }
 
     public void stop() {
@@ -202,7 +192,12 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
-        shutDown(false);
+        shutDown(false, null);
+    }
+
+    /** As {@link #close()}; {@code farewell} reads the journal as this host leaves it (not when the session's end fails). */
+    public void close(JournalFarewell farewell) {
+        shutDown(false, farewell);
     }
 
     /**
@@ -211,15 +206,16 @@ public final class Engine implements AutoCloseable {
      * runs the others. This is what a command-line run does when asked to leave its tasks running.
      */
     public void detach() {
-        shutDown(true);
+        shutDown(true, null);
     }
 
-    private void shutDown(boolean detach) {
+    private void shutDown(boolean detach, JournalFarewell farewell) {
         synchronized (lifecycle) {
             if (closed) {
                 return;
             }
             closed = true;
+            boolean farewellRead = false;
             retention.close();
             if (requestPoller != null) {
                 requestPoller.close();
@@ -234,6 +230,7 @@ public final class Engine implements AutoCloseable {
                 dev.multiproc.trace.StartupTrace.mark("shutdown: launcher close");
                 journal.endSession(sessionId, System.currentTimeMillis());
                 dev.multiproc.trace.StartupTrace.mark("shutdown: session end");
+                farewellRead = Farewells.read(farewell, journal);
             } catch (RuntimeException e) {
                 log.warn("closing the journal: {}", e.getMessage());
             } finally {
@@ -243,6 +240,9 @@ public final class Engine implements AutoCloseable {
                 dev.multiproc.trace.StartupTrace.mark("shutdown: journal server close");
                 journal.close();
                 dev.multiproc.trace.StartupTrace.mark("shutdown: journal close (compaction)");
+                if (farewellRead) {
+                    Farewells.closed(farewell);
+                }
                 hostLock.close();
             }
         }

@@ -253,4 +253,15 @@ final class Recovery {
                     + e.getOriginalMessage(), e);
         }
     }
+
+    /** Logs what recovery of the journal in {@code journalDir} found. */
+    static void log(RecoveryCounts c, Path journalDir, OrphanPolicy policy) {
+        if (c.total() == 0) {
+            log.debug("recovery: nothing to recover ({} ms)", c.recoveryMs());
+            return;
+        }
+        log.info("recovery of journal {}: {} reattached, {} finished while no host watched, {} lost, {} queued again, {} killed "
+                + "(orphan policy {}) in {} ms", journalDir, c.reattached(), c.finishedWhileDown(), c.lost(), c.requeued(), c.killed(),
+                policy.name().toLowerCase(java.util.Locale.ROOT), c.recoveryMs());
+    }
 }

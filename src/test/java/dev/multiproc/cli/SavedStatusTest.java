@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.testing.Cli;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
 import java.io.PrintWriter;
@@ -105,5 +106,34 @@ class SavedStatusTest extends JournalTest {
         }
         status();
         assertTrue(Files.exists(saved()));
+    }
+
+    @Test
+    void aRunLeavesTheAnswerThatStatusWouldReadAfterIt() throws Exception {
+        // failures that end in the same millisecond, a task killed by a signal, output on both streams
+        Files.writeString(tmp.resolve("mixed.txt"), "true\nexit 3\nfalse\necho out; echo err >&2\nkill -9 $$\nexit 4\n");
+        for (String name : new String[] {"first", "second"}) {
+            Cli.Result run = Cli.run(tmp, "run", "--journal", journal().toString(), "--no-progress", "--name", name, "mixed.txt");
+            assertEquals(4, run.exit(), "the number of failed commands\n" + run);
+            assertTrue(Files.exists(saved()), "the run left no answer\n" + run);
+            String left = status();
+            Files.delete(saved());
+            String read = status();
+            assertEquals(read, left, "the answer the run left is the one status reads from the journal");
+            assertTrue(read.contains("failed=" + (name.equals("first") ? 4 : 8)), read);
+        }
+        replaceSavedAnswer("left by the run\n");
+        assertEquals("left by the run\n", status(), "status printed the answer without reading the journal");
+    }
+
+    @Test
+    void aRunLeavesNoAnswerThatOutlivesAChangeOfTheJournal() throws Exception {
+        Files.writeString(tmp.resolve("one.txt"), "exit 3\n");
+        Cli.Result run = Cli.run(tmp, "run", "--journal", journal().toString(), "--no-progress", "one.txt");
+        assertEquals(1, run.exit(), run.toString());
+        replaceSavedAnswer("left by the run\n");
+        Hosts.journalWithOneTaskRun(journal(), "true");
+        String after = status();
+        assertTrue(after.contains("done=1") && after.contains("failed=1"), "a host that is not a run changed the file: read again\n" + after);
     }
 }

@@ -19,14 +19,15 @@ import java.util.Map;
  * {@code bin/multiproc} (with the class-data-sharing archive) when the build made it; beside the JVM alone
  * ({@code java -version}) and GNU parallel running one {@code true}, interleaved in the same rounds. Every
  * multiproc command runs with {@link StartupTrace} on, which gives the breakdown of its phases. {@code status} is
- * measured three times: on a journal no host holds (it reads a private copy of the file), on the same journal unchanged
- * (the answer saved by the status before, {@link SavedStatus}), and on one a running host holds (it reads through the
- * host's journal server), as in a {@code watch} loop beside a run.
+ * measured four times: on a journal no host holds (it reads a private copy of the file), on the same journal unchanged
+ * (the answer saved by the status before, {@link SavedStatus}), right after a run (the answer the run's host left as it
+ * closed the journal), and on one a running host holds (it reads through the host's journal server), as in a {@code
+ * watch} loop beside a run.
  */
 public final class StartupBench {
     /** One way of starting multiproc, or a peer; the median wall time of each command, in milliseconds. */
-    public record Row(String name, Double version, Double help, Double status, Double statusAgain, Double statusHeld, Double run,
-            Double parallel) {
+    public record Row(String name, Double version, Double help, Double status, Double statusAgain, Double statusAfterRun,
+            Double statusHeld, Double run, Double parallel) {
     }
 
     /** The figures, and each command's phases (median milliseconds per phase) through the fastest way of starting. */
@@ -84,7 +85,8 @@ public final class StartupBench {
         for (Map.Entry<String, Map<String, List<Double>>> s : samples.entrySet()) {
             Map<String, List<Double>> m = s.getValue();
             rows.add(new Row(s.getKey(), median(m.get("version")), median(m.get("help")), median(m.get("status")),
-                    median(m.get("statusAgain")), median(m.get("statusHeld")), median(m.get("run")), median(m.get("parallel"))));
+                    median(m.get("statusAgain")), median(m.get("statusAfterRun")), median(m.get("statusHeld")), median(m.get("run")),
+                    median(m.get("parallel"))));
         }
         Map<String, Map<String, Double>> phaseMedians = new LinkedHashMap<>();
         phases.forEach((command, byPhase) -> {
@@ -119,6 +121,8 @@ public final class StartupBench {
                 p = l.getKey().equals(traced) ? phases.computeIfAbsent("run", k -> new LinkedHashMap<>()) : null;
                 add(samples, l.getKey(), "run", time(l.getValue(), List.of("run", "--no-progress", "--journal", journal.toString(), "--name",
                         "startup-" + round, one.toString()), p));
+                p = l.getKey().equals(traced) ? phases.computeIfAbsent("status, after a run", k -> new LinkedHashMap<>()) : null;
+                add(samples, l.getKey(), "statusAfterRun", time(l.getValue(), List.of("status", "--journal", journal.toString()), p));
             }
         }
     }
@@ -179,16 +183,17 @@ public final class StartupBench {
     /** The figures as a table, then the breakdown. */
     public static void print(PrintWriter out, Results r) {
         out.printf(Locale.ROOT, "start-up: wall time in ms, median of %d rounds, each command a new process%n", r.rounds());
-        out.printf(Locale.ROOT, "  %-28s  %8s  %8s  %13s  %12s  %8s  %18s%n", "", "--help", "status", "status, again", "status, held",
-                "run true", "alone");
+        out.printf(Locale.ROOT, "  %-28s  %8s  %8s  %13s  %17s  %12s  %8s  %18s%n", "", "--help", "status", "status, again",
+                "status, after run", "status, held", "run true", "alone");
         for (Row row : r.rows()) {
             Double alone = row.version() != null ? row.version() : row.parallel();
             String what = row.version() != null ? " (java -version)" : row.parallel() != null ? " (parallel ::: true)" : "";
-            out.printf(Locale.ROOT, "  %-28s  %8s  %8s  %13s  %12s  %8s  %18s%n", row.name(), ms(row.help()), ms(row.status()),
-                    ms(row.statusAgain()), ms(row.statusHeld()), ms(row.run()), alone == null ? "" : ms(alone) + what);
+            out.printf(Locale.ROOT, "  %-28s  %8s  %8s  %13s  %17s  %12s  %8s  %18s%n", row.name(), ms(row.help()), ms(row.status()),
+                    ms(row.statusAgain()), ms(row.statusAfterRun()), ms(row.statusHeld()), ms(row.run()), alone == null ? "" : ms(alone) + what);
         }
         out.println("  (status: on a journal no host holds, read from a copy of its file; status, again: the same journal unchanged, "
-                + "its saved answer; status, held: on one a running host holds, through its journal server)");
+                + "its saved answer; status, after run: the answer the run's host left as it closed the journal; status, held: on one "
+                + "a running host holds, through its journal server)");
         out.printf(Locale.ROOT, "start-up breakdown through %s, median ms per phase:%n", r.tracedWith());
         r.phases().forEach((command, phases) -> {
             StringBuilder line = new StringBuilder("  " + command + ":");
