@@ -23,7 +23,8 @@ import org.jdbi.v3.core.statement.TemplateEngine;
 final class PostgresDialect implements TemplateEngine {
     private static final Pattern MERGE = Pattern.compile(
             "(?s)MERGE INTO (\\w+) \\(([^)]*)\\) KEY \\((\\w+)\\) VALUES (\\(.*\\))");
-    private static final Pattern SYSTEM_RANGE = Pattern.compile("FROM SYSTEM_RANGE\\(([^)]*)\\)");
+    /** Its bounds may hold parentheses two deep: {@code COALESCE((SELECT ...), :from)}. */
+    private static final Pattern SYSTEM_RANGE = Pattern.compile("FROM SYSTEM_RANGE\\(((?:[^()]|\\((?:[^()]|\\([^()]*\\))*\\))*)\\)");
     private static final Pattern LIMITED_DELETE = Pattern.compile(
             "(?s)DELETE FROM (\\w+) WHERE (.*) FETCH FIRST (\\S+) ROWS ONLY");
 

@@ -36,9 +36,14 @@ public interface TaskDao {
     @SqlBatch("INSERT INTO task (task_id, job_id, step, state) VALUES (CAST(:jobId AS VARCHAR), :jobId, NULL, 'QUEUED')")
     void insertSingleTasks(@Bind("jobId") List<Long> jobIds);
 
-    /** Steps {@code from} to {@code to - 1} of an array in one statement: the rows are generated inside the database. */
-    @SqlUpdate("INSERT INTO task (task_id, job_id, step, state) "
-            + "SELECT CONCAT(:jobId, '_', X), :jobId, X, 'QUEUED' FROM SYSTEM_RANGE(:from, :to - 1)")
+    /**
+     * Steps {@code from} to {@code to - 1} of an array in one statement: the rows are generated inside the database. They
+     * start where the array's {@code array_fill} row says, when it has one, which is {@code from} as the writer runs it;
+     * a redo record replayed by a lenient repair onto a file that lost the records before it ({@code RedoReplay}) then
+     * writes the steps those records wrote too, instead of leaving them without a row that nothing would ever write.
+     */
+    @SqlUpdate("INSERT INTO task (task_id, job_id, step, state) SELECT CONCAT(:jobId, '_', X), :jobId, X, 'QUEUED' "
+            + "FROM SYSTEM_RANGE(COALESCE((SELECT f.next_step FROM array_fill f WHERE f.job_id = :jobId), :from), :to - 1)")
     void insertArraySteps(@Bind("jobId") long jobId, @Bind("from") int from, @Bind("to") int to);
 
     @SqlBatch("UPDATE task SET state = 'RUNNING', attempt = :attempt, pid = :pid, pid_start_ticks = :pidStartTicks, pid_started_ms = :pidStartedMs, "

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -61,5 +64,54 @@ class ArrayFillTest extends WriterTest {
         JournalException e = assertThrows(JournalException.class, () -> new JournalWriter(journal, 100, 1));
         assertTrue(e.getMessage().contains("cannot write the task rows of array steps an earlier host left unwritten"), e.getMessage());
         assertEquals(writersBefore, writerThreads(), "the failed writer's thread ended before the error reached its opener");
+    }
+
+    /**
+     * A lenient repair (the file fell back to a generation before the redo log's first) replays the part of an array's
+     * rows that a later session wrote, while the parts written before it were in the lost records: it writes those
+     * steps too, where it used to leave them without a row, queued to nobody and reported by nothing.
+     */
+    @Test
+    void aRepairThatReplaysALaterPartOfAnArrayLeavesNoStepOfTheLostPartsWithoutARow() throws Exception {
+        Path dir = tmp.resolve("journal");
+        open(dir);
+        writer.submit(array(1, 12_000)).join();
+        closeBoth();
+        leaveRowsUpTo(dir, 2_000);
+        Path older = tmp.resolve("older.mv.db");
+        Files.copy(dir.resolve("journal.mv.db"), older); // the file as H2 might fall back to it: steps 2,000 on unwritten
+        open(dir); // a session writes steps 2,000 on: these records are lost with the next session's new redo log
+        closeBoth();
+        leaveRowsUpTo(dir, 7_000);
+        open(dir); // the next session writes steps 7,000 on, in its redo log
+        closeBoth();
+        Files.copy(older, dir.resolve("journal.mv.db"), StandardCopyOption.REPLACE_EXISTING);
+
+        open(dir);
+        RepairReport repair = journal.repairAtOpen().orElseThrow();
+        assertEquals(RepairReport.Kind.REBUILT, repair.kind(), repair.details());
+        assertEquals(12_000, count("SELECT COUNT(DISTINCT step) FROM task WHERE job_id = 1 AND step BETWEEN 0 AND 11999"));
+        assertEquals(12_000, count("SELECT COUNT(*) FROM task WHERE job_id = 1"));
+        assertEquals(0, count("SELECT COUNT(*) FROM array_fill"));
+    }
+
+    private void closeBoth() {
+        writer.close();
+        writer = null;
+        journal.close();
+        journal = null;
+    }
+
+    /** Leaves the array's rows below {@code step} only, as a host that wrote no more would have (not a recorded commit). */
+    private static void leaveRowsUpTo(Path dir, int step) {
+        Journal j = Journal.open(JournalDirectory.prepare(dir));
+        try {
+            j.jdbi().useHandle(h -> {
+                h.execute("DELETE FROM task WHERE job_id = 1 AND step >= ?", step);
+                h.execute("MERGE INTO array_fill (job_id, next_step) KEY (job_id) VALUES (1, ?)", step);
+            });
+        } finally {
+            j.close();
+        }
     }
 }
