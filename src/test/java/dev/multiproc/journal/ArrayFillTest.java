@@ -93,6 +93,8 @@ class ArrayFillTest extends WriterTest {
         assertEquals(12_000, count("SELECT COUNT(DISTINCT step) FROM task WHERE job_id = 1 AND step BETWEEN 0 AND 11999"));
         assertEquals(12_000, count("SELECT COUNT(*) FROM task WHERE job_id = 1"));
         assertEquals(0, count("SELECT COUNT(*) FROM array_fill"));
+        assertTrue(count("SELECT CAST(meta_value AS INTEGER) FROM journal_meta WHERE meta_key = '" + JournalMeta.UNCERTAIN_BELOW_JOB + "'") > 1,
+                "the array's unfinished steps are uncertain: recovery reports those without a state file lost, and runs none again");
     }
 
     private void closeBoth() {
