@@ -1,5 +1,7 @@
 package dev.multiproc.service;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.core.Engine;
@@ -25,6 +27,8 @@ public final class DistributorService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DistributorService.class);
     /** Requests served at once; a client that sends slowly holds one for up to maxReqTime. Idle ones end after 30 s. */
     static final int THREADS = 64;
+    /** How long {@link #close()} lets the requests under way finish before it drops their connections. */
+    static final long STOP_WAIT_MS = 1_000;
 
     static {
         // the JDK's server waits for more of a small answer before sending it (Nagle): 50 ms a round trip without this
@@ -41,6 +45,9 @@ public final class DistributorService implements AutoCloseable {
     private final String url;
     private volatile boolean ready;
     private boolean closed;
+    /** Requests being answered now: {@link #close()} lets them finish. */
+    private final AtomicInteger answering = new AtomicInteger();
+    private final Object noneAnswering = new Object();
 
     private DistributorService(MultiprocessDistributor distributor, HttpServer server, ExecutorService workers, Path journalDir) {
         this.distributor = distributor;
@@ -72,7 +79,7 @@ public final class DistributorService implements AutoCloseable {
         new ProtocolRoutes(engine, new ProtocolRoutes.Info(ServiceFile.API_VERSION, distributor.clusterName(), engine.settings().cluster(),
                 distributor.workerNodeEntryPoint(), distributor.expectedJobmonVersion(), journalDir.toString(), pid)).addTo(api);
         server.setExecutor(workers);
-        server.createContext("/", api);
+        server.createContext("/", exchange -> service.answer(exchange, api));
         server.start();
         try {
             ServiceFile.write(journalDir, new ServiceFile.Entry(ServiceFile.API_VERSION, service.url, token, pid, journalDir.toString()));
@@ -121,6 +128,39 @@ public final class DistributorService implements AutoCloseable {
         return distributor;
     }
 
+    private void answer(HttpExchange exchange, HttpHandler api) throws IOException {
+        answering.incrementAndGet();
+        try {
+            api.handle(exchange);
+        } finally {
+            if (answering.decrementAndGet() == 0) {
+                synchronized (noneAnswering) {
+                    noneAnswering.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** How many requests are being answered now. */
+    int answering() {
+        return answering.get();
+    }
+
+    private void awaitNoneAnswering(long ms) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        synchronized (noneAnswering) {
+            long left;
+            while (answering.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(noneAnswering, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     /** Stops listening, removes service.json and leaves the journal (see the class comment); idempotent. */
     @Override
     public synchronized void close() {
@@ -128,8 +168,9 @@ public final class DistributorService implements AutoCloseable {
             return;
         }
         closed = true;
-        ready = false;
-        server.stop(1);
+        ready = false; // what arrives from now on is answered 503 at once
+        awaitNoneAnswering(STOP_WAIT_MS);
+        server.stop(0); // Java 17's server waits the whole delay given here even when no request is under way (JDK-8304065)
         workers.shutdownNow();
         try {
             ServiceFile.remove(journalDir, ProcessHandle.current().pid());

@@ -1,6 +1,7 @@
 package dev.multiproc.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiproc.cluster.RemoteExitInfo;
@@ -68,6 +69,52 @@ class ServiceLoadTest extends JournalTest {
             assertEquals(1, jobs, "a half-sent submit was journaled");
         }
         await("the service's threads ended with it", () -> serviceThreads() == 0);
+    }
+
+    /**
+     * A service that stops lets the request under way finish and be answered, and answers what arrives meanwhile 503;
+     * it does not wait longer when none is under way (Java 17's server, stopped with a delay, waited all of it).
+     */
+    @Test
+    void aStoppingServiceAnswersTheRequestUnderWayBeforeItClosesItsConnection() throws Exception {
+        String id;
+        try (DistributorService s = DistributorService.start(Hosts.builder(journal(), 2).build(), 0)) {
+            String token = ServiceFile.read(journal()).orElseThrow().token();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpRequest info = java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.url() + "/v1/info"))
+                    .header("Authorization", "Bearer " + token).build();
+            assertEquals(200, http.send(info, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+            try (Socket half = halfRequest(s, token)) {
+                await("the half-sent request is being answered", () -> s.answering() == 1);
+                java.util.concurrent.CompletableFuture<Void> closing = java.util.concurrent.CompletableFuture.runAsync(s::close);
+                await("the service answers 503 as it stops, or has stopped", () -> {
+                    if (closing.isDone()) {
+                        return true;
+                    }
+                    try {
+                        return http.send(info, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 503;
+                    } catch (java.io.IOException e) {
+                        return false;
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                assertFalse(closing.isDone(), "the service closed with a request under way");
+                String body = "{\"command\":\"touch " + tmp + "/half\",\"name\":\"half\"}";
+                half.getOutputStream().write(body.substring(body.length() / 2).getBytes(StandardCharsets.UTF_8));
+                half.getOutputStream().flush();
+                String answer = new String(half.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"distributor_id\"\\s*:\\s*\"([^\"]+)\"").matcher(answer);
+                assertTrue(m.find(), answer);
+                id = m.group(1);
+                closing.get(30, TimeUnit.SECONDS);
+            }
+        }
+        try (var d = Hosts.open(journal(), 1)) {
+            assertEquals(1L, (long) Hosts.jdbi(d).withHandle(h -> h.createQuery("SELECT COUNT(*) FROM task WHERE task_id = :id")
+                    .bind("id", id).mapTo(Long.class).one()), "the answered submit is in the journal");
+        }
     }
 
     @Test
