@@ -134,7 +134,7 @@ final class RunCommand implements Callable<Integer> {
                         printFinished(grouped, counter, progress);
                         progress.close();
                         int running = d.engine().runningCount();
-                        d.engine().detach();
+                        d.engine().leave(true, StatusLeftByHost.forJournal(common));
                         detached = true;
                         err.println("multiproc: left " + running + " running tasks running; run the same command again to resume "
                                 + "(they are reattached, and what did not run yet runs)");
@@ -164,7 +164,7 @@ final class RunCommand implements Callable<Integer> {
                 socket.close();
             }
             if (!detached) {
-                d.engine().close(StatusLeftByHost.forJournal(common));
+                d.engine().leave(false, StatusLeftByHost.forJournal(common));
             }
         }
     }

@@ -88,7 +88,7 @@ final class ServeCommand implements Callable<Integer> {
             if (socket != null) {
                 socket.close();
             }
-            service.close();
+            service.close(StatusLeftByHost.forJournal(common));
         }
         return 0;
     }

@@ -7,9 +7,10 @@ import java.io.StringWriter;
 import java.sql.Connection;
 
 /**
- * The answer {@code status} will give about a journal that a closing host leaves: the host prints it from the journal's
- * last state, and keeps it ({@link SavedStatus}) once the journal's file is closed, keyed by that file. The first
- * {@code status} after a run then prints it without opening the file (a fifth of the time, in the README's figures).
+ * The answer {@code status} will give about a journal that a host leaves (a run that ends or leaves its tasks running, a
+ * service that stops): the host prints it from the journal's last state, and keeps it ({@link SavedStatus}) once the
+ * journal's file is closed, keyed by that file. The next {@code status} prints it without opening the file (half the
+ * time, in the README's figures).
  */
 final class StatusLeftByHost implements JournalFarewell {
     private final JournalDirectory dir;

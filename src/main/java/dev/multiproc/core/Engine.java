@@ -195,9 +195,9 @@ public final class Engine implements AutoCloseable {
         shutDown(false, null);
     }
 
-    /** As {@link #close()}; {@code farewell} reads the journal as this host leaves it (not when the session's end fails). */
-    public void close(JournalFarewell farewell) {
-        shutDown(false, farewell);
+    /** {@link #detach()} or else {@link #close()}; {@code farewell} reads the journal as this host leaves it (see JournalFarewell). */
+    public void leave(boolean detach, JournalFarewell farewell) {
+        shutDown(detach, farewell);
     }
 
     /**

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.core.Engine;
+import dev.multiproc.core.JournalFarewell;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -163,7 +164,12 @@ public final class DistributorService implements AutoCloseable {
 
     /** Stops listening, removes service.json and leaves the journal (see the class comment); idempotent. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(null);
+    }
+
+    /** As {@link #close()}; {@code farewell} reads the journal as the service leaves it (see JournalFarewell). */
+    public synchronized void close(JournalFarewell farewell) {
         if (closed) {
             return;
         }
@@ -177,6 +183,6 @@ public final class DistributorService implements AutoCloseable {
         } catch (IOException e) {
             log.warn("cannot remove {}: {}", ServiceFile.of(journalDir), e.toString());
         }
-        distributor.engine().detach();
+        distributor.engine().leave(true, farewell);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.service.DistributorService;
 import dev.multiproc.testing.Cli;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
@@ -135,5 +136,31 @@ class SavedStatusTest extends JournalTest {
         Hosts.journalWithOneTaskRun(journal(), "true");
         String after = status();
         assertTrue(after.contains("done=1") && after.contains("failed=1"), "a host that is not a run changed the file: read again\n" + after);
+    }
+
+    @Test
+    void aServiceThatStopsLeavesTheAnswerWithTheTasksItLeavesRunning() throws Exception {
+        Path gate = Files.createFile(tmp.resolve("gate"));
+        DistributorService service = DistributorService.start(Hosts.builder(journal(), 2).build(), 0);
+        try {
+            service.distributor().submitToBatchDistributor("while [ -e " + gate + " ]; do sleep 0.05; done", "gated", java.util.Map.of());
+            await("the task runs", () -> service.distributor().engine().runningCount() == 1);
+        } finally {
+            service.close(new StatusLeftByHost(JournalLocation.existing(journal())));
+        }
+        try {
+            assertTrue(Files.exists(saved()), "the service left no answer");
+            String left = status();
+            Files.delete(saved());
+            String read = status();
+            assertEquals(read, left, "the answer the service left is the one status reads from the journal");
+            assertTrue(read.contains("running when the last host left"), read);
+        } finally {
+            Files.delete(gate);
+            try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+                d.start(); // reattaches the task the service left, which ends now
+                assertTrue(d.engine().awaitIdle(java.time.Duration.ofSeconds(60)));
+            }
+        }
     }
 }
