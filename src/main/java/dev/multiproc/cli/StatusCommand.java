@@ -85,9 +85,13 @@ final class StatusCommand implements Callable<Integer> {
                 + "AS running, (SELECT COUNT(*) FROM task_history t WHERE t.host = h.host AND t.state = 'QUEUED') AS queued "
                 + "FROM host_sessions h WHERE h.session_id = (SELECT MAX(h2.session_id) FROM host_sessions h2 WHERE h2.host = h.host) "
                 + "ORDER BY h.host") : null;
-        Map<String, Object> countMap = new LinkedHashMap<>();
+        Map<String, Object> countMap = new java.util.TreeMap<>(); // in the states' order, as the query sorts them
         for (Map<String, Object> r : counts.records()) {
-            countMap.put(String.valueOf(r.get("state")).toLowerCase(java.util.Locale.ROOT), r.get("tasks"));
+            countMap.put(String.valueOf(r.get("state")).toLowerCase(java.util.Locale.ROOT), ((Number) r.get("tasks")).longValue());
+        }
+        long unwritten = Queries.unwrittenArraySteps(c);
+        if (unwritten > 0) {
+            countMap.merge("queued", unwritten, (rows, more) -> (Long) rows + (Long) more);
         }
         String asLeft = holder == null ? asLeftByTheLastHost(countMap, session) : null;
         if (json) {

@@ -163,4 +163,23 @@ class SavedStatusTest extends JournalTest {
             }
         }
     }
+
+    /** Steps of an array whose rows are not written yet (a host died before it wrote them) are queued: status counts them. */
+    @Test
+    void theStepsOfAnArrayThatHaveNoRowYetCountAsQueued() throws Exception {
+        try (MultiprocessDistributor d = Hosts.open(journal(), 1)) {
+            String job = d.submitArrayToBatchDistributor("true", "array", java.util.Map.of(), 5_000).get(0).split("_")[0];
+            d.engine().flushJournal();
+            // as a host that died after writing the first 1,000 rows leaves the journal
+            Hosts.jdbi(d).useHandle(h -> {
+                h.execute("DELETE FROM task WHERE job_id = ? AND step >= 1000", Long.parseLong(job));
+                h.execute("MERGE INTO array_fill (job_id, next_step) KEY (job_id) VALUES (?, 1000)", Long.parseLong(job));
+            });
+            d.engine().detach(); // the queued steps stay queued
+        }
+        String text = status();
+        assertTrue(text.contains("tasks:   queued=5000"), text);
+        String json = status("--json");
+        assertTrue(json.contains("\"queued\" : 5000"), json);
+    }
 }
