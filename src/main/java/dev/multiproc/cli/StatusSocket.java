@@ -51,7 +51,7 @@ record StatusSocket(ServerSocketChannel server, Path path, CommonOptions common)
         Path staging = null;
         try {
             // made in a private directory and moved into place once its owner's alone: nobody else ever reaches it
-            staging = Files.createTempDirectory(root, ".status-");
+            staging = privateDirectory(root);
             Path made = staging.resolve(FILE);
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(made));
             try {
@@ -72,6 +72,29 @@ record StatusSocket(ServerSocketChannel server, Path path, CommonOptions common)
                     Files.deleteIfExists(staging);
                 } catch (IOException e) {
                     // an empty private directory left behind
+                }
+            }
+        }
+    }
+
+    /**
+     * A new directory of this user's alone in {@code root}, named briefly ({@code .s} and 6 letters or digits): the
+     * socket made in it must fit in 107 bytes, which {@code Files.createTempDirectory}'s 20-digit names cost 19 of
+     * (a journal at /tmp/multiproc-bench&lt;19 digits&gt;/startup/startup-held-journal, 69 bytes, got no socket).
+     */
+    private static Path privateDirectory(Path root) throws IOException {
+        java.util.Random random = new java.security.SecureRandom();
+        for (int attempt = 0; ; attempt++) {
+            StringBuilder name = new StringBuilder(".s");
+            for (int i = 0; i < 6; i++) {
+                name.append(Character.forDigit(random.nextInt(36), 36));
+            }
+            try {
+                return Files.createDirectory(root.resolve(name.toString()),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt == 9) {
+                    throw e;
                 }
             }
         }

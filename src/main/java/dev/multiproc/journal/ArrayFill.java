@@ -15,7 +15,7 @@ import org.jdbi.v3.core.Handle;
  * steps' rows and a row of {@code array_fill} saying where the rows stop; the commits that follow write
  * {@link #CHUNK_STEPS} more each, until the last removes the {@code array_fill} row. A host that opens a journal
  * with {@code array_fill} rows of its own writes the rest before it looks for unfinished tasks
- * ({@link #completeAll}), so a crash in between loses no step.
+ * (the {@link JournalWriter}'s constructor), so a crash in between loses no step.
  *
  * <p>Whatever a commit does to a step it has not written yet (a start, an end) first gets the step's row written in
  * that commit; so does everything a caller waits on ({@link JournalWriter#call}): a caller that then reads the task

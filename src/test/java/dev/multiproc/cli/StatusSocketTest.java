@@ -67,6 +67,26 @@ class StatusSocketTest extends JournalTest {
         assertFalse(Files.exists(socket()), "the host removes its socket");
     }
 
+    /** A socket's path may have 107 bytes: a journal 85 bytes long has one (it had none while its private directory's name took 28). */
+    @Test
+    void aJournalWithALongPathHasItsSocketToo() throws Exception {
+        Path root = tmp.resolve("x".repeat(Math.max(1, 85 - tmp.toString().length() - 1)));
+        assertEquals(85, root.toString().length(), root.toString());
+        Path hold = Files.createFile(hold());
+        Files.write(tmp.resolve("hold.txt"), List.of("while [ -e " + hold + " ]; do sleep 0.05; done"));
+        Process host = Cli.start(tmp, "run", "--no-progress", "--journal", root.toString(), "hold.txt");
+        try {
+            await("the host to open its status socket", () -> Files.exists(root.resolve(StatusSocket.FILE)) || !host.isAlive());
+            Cli.Result byHost = Cli.runWith(Map.of(StartupTrace.ENV, "1"), tmp, "status", "--journal", root.toString());
+            assertEquals(0, byHost.exit(), byHost.toString());
+            assertTrue(byHost.err().contains(ANSWERED), byHost.toString());
+        } finally {
+            Files.deleteIfExists(hold);
+            assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the run ends with its task");
+        }
+        assertEquals(0, host.exitValue(), Cli.err(tmp, host));
+    }
+
     @Test
     void aSocketAKilledHostLeftIsPassedBy() throws Exception {
         Process host = hostWaitingForHold();
