@@ -21,7 +21,7 @@ import java.util.Map;
  * multiproc command runs with {@link StartupTrace} on, which gives the breakdown of its phases. {@code status} is
  * measured four times: on a journal no host holds (it reads a private copy of the file), on the same journal unchanged
  * (the answer saved by the status before, {@link SavedStatus}), right after a run (the answer the run's host left as it
- * closed the journal), and on one a running host holds (it reads through the host's journal server), as in a {@code
+ * closed the journal), and on one a running host holds (the host answers over its status socket), as in a {@code
  * watch} loop beside a run.
  */
 public final class StartupBench {
@@ -193,7 +193,7 @@ public final class StartupBench {
         }
         out.println("  (status: on a journal no host holds, read from a copy of its file; status, again: the same journal unchanged, "
                 + "its saved answer; status, after run: the answer the run's host left as it closed the journal; status, held: on one "
-                + "a running host holds, through its journal server)");
+                + "a running host holds, which the host answers over its status socket)");
         out.printf(Locale.ROOT, "start-up breakdown through %s, median ms per phase:%n", r.tracedWith());
         r.phases().forEach((command, phases) -> {
             StringBuilder line = new StringBuilder("  " + command + ":");
