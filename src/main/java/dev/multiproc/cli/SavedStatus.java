@@ -15,7 +15,7 @@ import java.util.TimeZone;
 
 /**
  * The answer {@code status} printed about a journal no host holds, kept in the journal directory ({@code
- * status.saved}, 0600) with what it was made from: the database file's identity, size and modification time (as
+ * status.saved}, and {@code status.json.saved} for {@code --json}; 0600) with what it was made from: the database file's identity, size and modification time (as
  * {@link JournalSnapshot} checks them) and the generation of the last commit, the form asked for, the time zone and
  * locale it was printed in, and the build that printed it. Without a host the answer is a function of the file alone, so while all of these are the same it
  * is printed again without copying and opening the file (in a {@code watch} loop, or a script's): that open was most
@@ -25,6 +25,8 @@ import java.util.TimeZone;
  */
 public final class SavedStatus {
     public static final String FILE = "status.saved";
+    /** The JSON form's ({@code status --json}), kept apart: a script's loop and a person's may alternate. */
+    public static final String JSON_FILE = "status.json.saved";
     private static final String FORMAT = "multiproc status.saved 1";
 
     private final JournalDirectory dir;
@@ -35,7 +37,7 @@ public final class SavedStatus {
     private SavedStatus(JournalDirectory dir, boolean json, String key) {
         this.dir = dir;
         this.json = json;
-        this.file = dir.root().resolve(FILE);
+        this.file = dir.root().resolve(json ? JSON_FILE : FILE);
         this.key = key;
     }
 
@@ -91,17 +93,17 @@ public final class SavedStatus {
     }
 
     /**
-     * Keeps {@code answer}, the text form of the status of the journal in {@code dir} as it is now, for a host that
-     * closed that journal and still holds its lock: no other host has changed it since the answer was read.
+     * Keeps {@code answer}, the status of the journal in {@code dir} as it is now in the form {@code json} says, for a host
+     * that closed that journal and still holds its lock: no other host has changed it since the answer was read.
      */
-    static void leftByHost(JournalDirectory dir, String answer) {
-        key(dir, false).ifPresent(k -> new SavedStatus(dir, false, k).write(answer));
+    static void leftByHost(JournalDirectory dir, boolean json, String answer) {
+        key(dir, json).ifPresent(k -> new SavedStatus(dir, json, k).write(answer));
     }
 
     private void write(String answer) {
         Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir.root(), FILE + ".", ".new", PosixFilePermissions.asFileAttribute(
+            tmp = Files.createTempFile(dir.root(), file.getFileName() + ".", ".new", PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, key + "\n" + answer, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

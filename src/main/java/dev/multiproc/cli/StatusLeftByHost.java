@@ -14,7 +14,8 @@ import java.sql.Connection;
  */
 final class StatusLeftByHost implements JournalFarewell {
     private final JournalDirectory dir;
-    private String answer;
+    private String text;
+    private String json;
 
     StatusLeftByHost(JournalDirectory dir) {
         this.dir = dir;
@@ -31,15 +32,21 @@ final class StatusLeftByHost implements JournalFarewell {
 
     @Override
     public void read(Connection journal) throws Exception {
+        text = render(journal, false);
+        json = render(journal, true);
+    }
+
+    private String render(Connection journal, boolean asJson) throws Exception {
         StringWriter printed = new StringWriter();
-        StatusCommand.render(journal, dir.root().toString(), null, false, new PrintWriter(printed));
-        answer = printed.toString();
+        StatusCommand.render(journal, dir.root().toString(), null, asJson, new PrintWriter(printed));
+        return printed.toString();
     }
 
     @Override
     public void closed() {
-        if (answer != null) {
-            SavedStatus.leftByHost(dir, answer);
+        if (text != null && json != null) {
+            SavedStatus.leftByHost(dir, false, text);
+            SavedStatus.leftByHost(dir, true, json);
         }
     }
 }

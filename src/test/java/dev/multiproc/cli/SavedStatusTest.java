@@ -84,8 +84,8 @@ class SavedStatusTest extends JournalTest {
         String json = status("--json");
         assertTrue(json.startsWith("{") && json.contains("\"done\" : 1"), json);
         assertEquals(json, status("--json"));
-        assertEquals(text, status(), "the text form is read again after the JSON one replaced the saved answer");
-        replaceSavedAnswer("saved text\n");
+        assertTrue(Files.readString(journal().resolve(SavedStatus.JSON_FILE)).endsWith(json), "the JSON form is kept apart");
+        assertEquals("saved text\n", status(), "the text form's answer stays, beside the JSON one's");
         assertEquals(text, statusVerbose(), "-v reads the journal");
     }
 
@@ -118,9 +118,12 @@ class SavedStatusTest extends JournalTest {
             assertEquals(4, run.exit(), "the number of failed commands\n" + run);
             assertTrue(Files.exists(saved()), "the run left no answer\n" + run);
             String left = status();
+            String leftJson = status("--json");
             Files.delete(saved());
+            Files.delete(journal().resolve(SavedStatus.JSON_FILE));
             String read = status();
             assertEquals(read, left, "the answer the run left is the one status reads from the journal");
+            assertEquals(status("--json"), leftJson, "and so is its JSON form");
             assertTrue(read.contains("failed=" + (name.equals("first") ? 4 : 8)), read);
         }
         replaceSavedAnswer("left by the run\n");
