@@ -15,9 +15,9 @@ import java.util.TimeZone;
 
 /**
  * The answer {@code status} printed about a journal no host holds, kept in the journal directory ({@code
- * status.saved}, and {@code status.json.saved} for {@code --json}; 0600) with what it was made from: the database file's identity, size and modification time (as
- * {@link JournalSnapshot} checks them) and the generation of the last commit, the form asked for, the time zone and
- * locale it was printed in, and the build that printed it. Without a host the answer is a function of the file alone, so while all of these are the same it
+ * status.saved}, and {@code status.json.saved} for {@code --json}; 0600) with what it was made from: the database
+ * file's identity, size and modification time (as {@link JournalSnapshot} checks them) and the generation of the last
+ * commit, the form asked for, the time zone and locale it was printed in, and the build that printed it. Without a host the answer is a function of the file alone, so while all of these are the same it
  * is printed again without copying and opening the file (in a {@code watch} loop, or a script's): that open was most
  * of {@code status}'s time. A host's writes change the file, and an answer is kept only if no host held the journal and
  * the file did not change from before the reading to after it. A host that closes leaves the answer for the journal as it
