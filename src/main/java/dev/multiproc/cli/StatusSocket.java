@@ -1,6 +1,10 @@
 package dev.multiproc.cli;
 
 import dev.multiproc.MultiprocessDistributor;
+import dev.multiproc.journal.HostLock;
+import dev.multiproc.journal.JournalDirectory;
+import dev.multiproc.journal.SqlTaskJournal;
+import org.jdbi.v3.core.Jdbi;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,11 +26,12 @@ import org.slf4j.LoggerFactory;
  * A command-line host answers {@code status} itself, over a Unix socket in its journal directory
  * ({@value #FILE}, its owner's alone): {@code status} typed beside a running host, as in a {@code watch} loop,
  * then needs neither H2's client nor a database session of its own, a third of its time. The host renders the
- * status as {@code status} would (through its own journal server) and sends the exit status on the first line,
- * then what {@code status} prints. Whatever goes wrong on either side (no socket, one a killed host left, another
+ * status as {@code status} would ({@link StatusCommand#render}, on a connection of its own journal's pool: through its
+ * journal server, each answer took a session of H2's server, 80 ms) and sends the exit status on the first line, then
+ * what {@code status} prints. Whatever goes wrong on either side (no socket, one a killed host left, another
  * user's, a host that cannot answer) sends {@code status} its usual way: the socket only ever saves time.
  */
-record StatusSocket(ServerSocketChannel server, Path path, CommonOptions common) implements AutoCloseable {
+record StatusSocket(ServerSocketChannel server, Path path, JournalDirectory dir, Jdbi journal) implements AutoCloseable {
     static final String FILE = "status.sock";
     private static final String RETRY = "retry";
     private static final int MAX_REQUEST = 64;
@@ -41,10 +46,10 @@ record StatusSocket(ServerSocketChannel server, Path path, CommonOptions common)
 
     /**
      * The socket of the host {@code d}, opened with {@code common}'s journal; empty where it answers nothing: a journal on
-     * PostgreSQL, one it does not serve, or a socket that cannot be made (a path over the 107 bytes a socket's may have).
+     * PostgreSQL, or a socket that cannot be made (a path over the 107 bytes a socket's may have).
      */
     static Optional<StatusSocket> open(CommonOptions common, MultiprocessDistributor d) {
-        if (common.config().journalUrl() != null || !d.engine().settings().journalServer()) {
+        if (common.config().journalUrl() != null || !(d.engine().journal() instanceof SqlTaskJournal journal)) {
             return Optional.empty();
         }
         Path root = common.journalDir().toAbsolutePath().normalize();
@@ -61,7 +66,7 @@ record StatusSocket(ServerSocketChannel server, Path path, CommonOptions common)
                 server.close();
                 throw e;
             }
-            return Optional.of(new StatusSocket(server, root.resolve(FILE), common).start());
+            return Optional.of(new StatusSocket(server, root.resolve(FILE), JournalDirectory.existing(root), journal.store().jdbi()).start());
         } catch (IOException | RuntimeException e) {
             LoggerFactory.getLogger(StatusSocket.class).debug("status is not answered through a socket here: {}", e.toString());
             return Optional.empty();
@@ -116,16 +121,12 @@ record StatusSocket(ServerSocketChannel server, Path path, CommonOptions common)
     private void answer(SocketChannel client) {
         try (client) {
             String request = readRequest(client);
-            StatusCommand status = new StatusCommand();
-            status.common = common;
-            status.json = request.equals("status --json");
+            boolean json = request.equals("status --json");
             String reply;
-            if (!request.equals("status") && !status.json) {
+            if (!request.equals("status") && !json) {
                 reply = RETRY + "\n";
             } else {
-                StringWriter out = new StringWriter();
-                int rc = StatusFastPath.run(status, new PrintWriter(out), new PrintWriter(new StringWriter()));
-                reply = (rc == 0 ? "0" : RETRY) + "\n" + out; // a failure is reported by status's own way, with its message
+                reply = "0\n" + render(json);
             }
             ByteBuffer bytes = ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
@@ -134,6 +135,18 @@ record StatusSocket(ServerSocketChannel server, Path path, CommonOptions common)
         } catch (IOException | RuntimeException e) {
             LoggerFactory.getLogger(StatusSocket.class).debug("a status request failed: {}", e.toString());
         }
+    }
+
+    /** What {@code status} prints; a failure sends status its usual way, which reports it with its message. */
+    private String render(boolean json) {
+        StringWriter out = new StringWriter();
+        String holder = HostLock.holder(dir).map(HostLock.Holder::description).orElse(null);
+        try {
+            journal.useHandle(h -> StatusCommand.render(h.getConnection(), dir.root().toString(), holder, json, new PrintWriter(out)));
+        } catch (java.sql.SQLException | RuntimeException e) {
+            throw new IllegalStateException("cannot render the status: " + e, e);
+        }
+        return out.toString();
     }
 
     private static String readRequest(SocketChannel client) throws IOException {
