@@ -93,11 +93,11 @@ public final class SavedStatus {
     }
 
     /**
-     * Keeps {@code answer}, the status of the journal in {@code dir} as it is now in the form {@code json} says, for a host
-     * that closed that journal and still holds its lock: no other host has changed it since the answer was read.
+     * Keeps {@code answer}, the text form of the status of the journal in {@code dir} as it is now, for a host that
+     * closed that journal and still holds its lock: no other host has changed it since the answer was read.
      */
-    static void leftByHost(JournalDirectory dir, boolean json, String answer) {
-        key(dir, json).ifPresent(k -> new SavedStatus(dir, json, k).write(answer));
+    static void leftByHost(JournalDirectory dir, String answer) {
+        key(dir, false).ifPresent(k -> new SavedStatus(dir, false, k).write(answer));
     }
 
     private void write(String answer) {

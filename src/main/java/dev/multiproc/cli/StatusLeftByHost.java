@@ -40,7 +40,7 @@ final class StatusLeftByHost implements JournalFarewell {
     @Override
     public void closed() {
         if (text != null) {
-            SavedStatus.leftByHost(dir, false, text);
+            SavedStatus.leftByHost(dir, text);
         }
     }
 }

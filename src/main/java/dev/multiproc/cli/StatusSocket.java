@@ -132,20 +132,17 @@ record StatusSocket(ServerSocketChannel server, Path path, JournalDirectory dir,
             while (bytes.hasRemaining()) {
                 client.write(bytes);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | java.sql.SQLException | RuntimeException e) {
+            // no answer: the client goes status's usual way, which reports a failure with its message
             LoggerFactory.getLogger(StatusSocket.class).debug("a status request failed: {}", e.toString());
         }
     }
 
-    /** What {@code status} prints; a failure sends status its usual way, which reports it with its message. */
-    private String render(boolean json) {
+    /** What {@code status} prints. */
+    private String render(boolean json) throws java.sql.SQLException {
         StringWriter out = new StringWriter();
         String holder = HostLock.holder(dir).map(HostLock.Holder::description).orElse(null);
-        try {
-            journal.useHandle(h -> StatusCommand.render(h.getConnection(), dir.root().toString(), holder, json, new PrintWriter(out)));
-        } catch (java.sql.SQLException | RuntimeException e) {
-            throw new IllegalStateException("cannot render the status: " + e, e);
-        }
+        journal.useHandle(h -> StatusCommand.render(h.getConnection(), dir.root().toString(), holder, json, new PrintWriter(out)));
         return out.toString();
     }
 
