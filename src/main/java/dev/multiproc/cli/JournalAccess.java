@@ -30,6 +30,7 @@ final class JournalAccess {
     private final JournalCredentials credentials;
     private final PrintWriter notices;
     private final PostgresJournalSettings postgres;
+    private boolean behind;
 
     private JournalAccess(JournalDirectory dir, JournalCredentials credentials, PrintWriter notices, PostgresJournalSettings postgres) {
         this.dir = dir;
@@ -110,12 +111,24 @@ final class JournalAccess {
                     continue; // the host left meanwhile: read the file
                 }
             }
-            Optional<Connection> copy = JournalSnapshot.open(dir, credentials, user, password);
+            Optional<Connection> copy = JournalSnapshot.open(dir, credentials, user, password, this::behind);
             if (copy.isPresent()) {
                 return copy.get();
             }
             // a host took the journal while we copied it: go through its server
         }
+    }
+
+    /** Says that the copy read shows the journal as it was before its last commits, and why. */
+    private void behind(String why) {
+        behind = true;
+        notices.println("multiproc: warning: " + why);
+        notices.flush();
+    }
+
+    /** Whether a connection given showed the journal as it was before its last commits ({@link #behind(String)}). */
+    boolean readAnOlderState() {
+        return behind;
     }
 
     /**

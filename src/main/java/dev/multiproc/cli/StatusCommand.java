@@ -49,7 +49,9 @@ final class StatusCommand implements Callable<Integer> {
         int status = print(access, new PrintWriter(printed));
         out.print(printed);
         out.flush();
-        saved.ifPresent(s -> s.keep(printed.toString()));
+        if (!access.readAnOlderState()) {
+            saved.ifPresent(s -> s.keep(printed.toString()));
+        }
         dev.multiproc.trace.StartupTrace.mark("queries, output");
         return status;
     }

@@ -68,6 +68,25 @@ final class DatabaseFile {
         }
     }
 
+    /**
+     * Opens the file in H2's recovery mode, which scans every block for the newest complete set of chunks instead of
+     * trusting the file header (and leaves the header naming it), then reads it back: at the generation it then holds,
+     * or failed, saying why, when it does not open or some of its rows cannot be read.
+     */
+    Opened recover() {
+        try {
+            org.h2.mvstore.MVStore store = new org.h2.mvstore.MVStore.Builder().fileName(file().toString()).recoveryMode().open();
+            store.close();
+        } catch (RuntimeException e) {
+            return Opened.failed("H2's recovery mode could not open the file: " + e.getMessage());
+        }
+        Opened r = openReadOnly();
+        if (!r.opened()) {
+            return Opened.failed("after H2's recovery mode the file does not open: " + r.error());
+        }
+        return readsWhole() ? r : Opened.failed("after H2's recovery mode some of its rows cannot be read");
+    }
+
     /** Whether every row of every table can be read: a file whose header opens can still miss pages. */
     boolean readsWhole() {
         try (Connection c = connect(";ACCESS_MODE_DATA=r"); Statement s = c.createStatement()) {

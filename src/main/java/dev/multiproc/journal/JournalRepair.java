@@ -10,7 +10,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,19 +135,11 @@ final class JournalRepair {
         return report(RepairReport.Kind.REBUILT, result.generation(), evidence);
     }
 
-    /** Opens a copy in H2's recovery mode, which scans every block for the newest complete set of chunks, and closes it. */
+    /** Opens a copy in H2's recovery mode ({@link DatabaseFile#recover}). */
     private DatabaseFile.Opened recoverWithMvStore(DatabaseFile copy) {
-        try {
-            MVStore store = new MVStore.Builder().fileName(copy.file().toString()).recoveryMode().open();
-            store.close();
-        } catch (RuntimeException e) {
-            note("H2's recovery mode could not open the file: " + e.getMessage());
-            return DatabaseFile.Opened.failed(String.valueOf(e.getMessage()));
-        }
-        DatabaseFile.Opened r = copy.openReadOnly();
-        note(r.opened() ? "H2's recovery mode opened the file at generation " + r.generation() + "."
-                : "After H2's recovery mode the file does not open: " + r.error());
-        return r.opened() && !copy.readsWhole() ? DatabaseFile.Opened.failed("some of its rows cannot be read") : r;
+        DatabaseFile.Opened r = copy.recover();
+        note(r.opened() ? "H2's recovery mode opened the file at generation " + r.generation() + "." : r.error() + ".");
+        return r;
     }
 
     /** The highest job id named by a task state file ({@code TASKID-ATTEMPT}, TASKID {@code 17} or {@code 18_3}); 0 if none. */

@@ -9,6 +9,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Reading a journal that no host holds, without ever blocking a host. H2 locks the file for every
@@ -23,10 +25,11 @@ public final class JournalSnapshot {
 
     /**
      * A read-only connection to a copy of the journal as it is now; empty when a host took the journal
-     * meanwhile (read it through that host's server then).
+     * meanwhile (read it through that host's server then). When the file lags what was committed (a host was
+     * killed), the copy is first brought up to date ({@link SnapshotCatchUp}); {@code warnings} hears if it cannot be.
      */
-    public static Optional<Connection> open(JournalDirectory dir, JournalCredentials credentials, String user, String password)
-            throws SQLException {
+    public static Optional<Connection> open(JournalDirectory dir, JournalCredentials credentials, String user, String password,
+            Consumer<String> warnings) throws SQLException {
         if (HostLock.isHeld(dir)) {
             return Optional.empty();
         }
@@ -40,6 +43,7 @@ public final class JournalSnapshot {
         try {
             Path copy = copyDir.resolve("journal.mv.db");
             Object before = fingerprint(dbFile);
+            OptionalLong recorded = recordedGeneration(dir);
             try {
                 Files.copy(dbFile, copy, StandardCopyOption.COPY_ATTRIBUTES);
             } catch (IOException e) {
@@ -51,12 +55,39 @@ public final class JournalSnapshot {
             }
             String url = "jdbc:h2:file:" + copyDir.resolve("journal") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
             // no trace file (its directory goes next): only an admin may say so, and the setting stays with the open database
-            try (Connection owner = H2Settings.connect(url + ";TRACE_LEVEL_FILE=0", JournalCredentials.OWNER,
-                    credentials.ownerPassword())) {
+            String ownerUrl = url + ";TRACE_LEVEL_FILE=0";
+            try (Connection owner = H2Settings.connect(ownerUrl, JournalCredentials.OWNER, credentials.ownerPassword())) {
+                long held = generation(owner);
+                if (recorded.isEmpty() || held >= recorded.getAsLong()) {
+                    return Optional.of(H2Settings.connect(url, user, password));
+                }
+                owner.close();
+                SnapshotCatchUp.catchUp(dir, copyDir.resolve("journal"), credentials, held, recorded.getAsLong()).ifPresent(warnings);
+            }
+            try (Connection owner = H2Settings.connect(ownerUrl, JournalCredentials.OWNER, credentials.ownerPassword())) {
                 return Optional.of(H2Settings.connect(url, user, password));
             }
         } finally {
             deleteQuietly(copyDir);
+        }
+    }
+
+    /** The generation the generation file records; empty when there is none, or it cannot be read (by another user, say). */
+    private static OptionalLong recordedGeneration(JournalDirectory dir) {
+        try {
+            return GenerationFile.read(dir.generationFile());
+        } catch (JournalException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The generation a journal database holds; its journal_meta row, read without loading {@link Journal} and its pool. */
+    private static long generation(Connection c) throws SQLException {
+        try (java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT meta_value FROM journal_meta WHERE meta_key = 'generation'")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        } catch (SQLException e) {
+            return Long.MAX_VALUE; // no journal_meta yet: a journal too new to have lost anything, or not a journal
         }
     }
 
