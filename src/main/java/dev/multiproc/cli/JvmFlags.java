@@ -32,6 +32,17 @@ public final class JvmFlags {
         return SHORT_LIVED.contains(command) ? CLIENT_COMPILER_ALONE : List.of();
     }
 
+    /**
+     * What the script also adds for those commands, unless {@code MULTIPROC_JAVA_OPTS} mentions the flight recorder: the
+     * JVM says it has none, so Jdbi does not register its statement event with it (40 ms of a run of one line).
+     */
+    public static final List<String> NO_FLIGHT_RECORDER = List.of("-Djfr.unsupported.vm=true");
+
+    /** The flight recorder's option the script adds for {@code command}. */
+    public static List<String> recorderFor(String command) {
+        return SHORT_LIVED.contains(command) ? NO_FLIGHT_RECORDER : List.of();
+    }
+
     private JvmFlags() {
     }
 }

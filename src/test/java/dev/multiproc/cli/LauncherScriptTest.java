@@ -69,6 +69,7 @@ class LauncherScriptTest {
             List<String> jvm = jvmOptions(command);
             List<String> expected = JvmFlags.compilersFor(command);
             assertTrue(jvm.containsAll(expected), command + ": " + jvm);
+            assertEquals(JvmFlags.recorderFor(command).isEmpty(), !jvm.containsAll(JvmFlags.NO_FLIGHT_RECORDER), command + ": " + jvm);
             if (expected.isEmpty()) {
                 assertFalse(jvm.stream().anyMatch(o -> o.startsWith("-XX:TieredStopAtLevel") || o.startsWith("-XX:CICompilerCount")),
                         command + ": " + jvm);
@@ -84,6 +85,17 @@ class LauncherScriptTest {
         assertFalse(jvm.contains("-XX:CICompilerCount=1") || jvm.contains("-XX:TieredStopAtLevel=1"), jvm.toString());
         assertTrue(jvm.contains("-XX:TieredStopAtLevel=4"), jvm.toString());
         assertTrue(jvmOptions("run").containsAll(JvmFlags.CLIENT_COMPILER_ALONE));
+    }
+
+    @Test
+    void aRecordingOfTheUsersKeepsTheFlightRecorder() throws Exception {
+        assertTrue(jvmOptions("run").containsAll(JvmFlags.NO_FLIGHT_RECORDER));
+        for (String opts : List.of("-XX:StartFlightRecording=filename=r.jfr", "-Djfr.unsupported.vm=false")) {
+            List<String> out = output(List.of("MULTIPROC_JAVA_OPTS=" + opts), "run", "f.txt");
+            List<String> jvm = out.subList(0, out.indexOf("--"));
+            assertFalse(jvm.contains("-Djfr.unsupported.vm=true"), opts + ": " + jvm);
+            assertTrue(jvm.contains(opts), jvm.toString());
+        }
     }
 
     @Test

@@ -56,6 +56,7 @@ public final class FootprintBench {
         cmd.addAll(JvmFlags.HOST);
         if (args.length > 0) {
             cmd.addAll(JvmFlags.compilersFor(args[0]));
+            cmd.addAll(JvmFlags.recorderFor(args[0]));
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.multiproc.cli.Main"));
         cmd.addAll(List.of(args));
