@@ -23,7 +23,7 @@ final class CommonOptions {
 
     /** Applies the verbosity; call first, before any logger is created. */
     void init() {
-        dev.multiproc.trace.StartupTrace.mark("picocli parse");
+        dev.multiproc.trace.StartupTrace.mark("command line parsed");
         Verbosity.set(verbose.length);
     }
 

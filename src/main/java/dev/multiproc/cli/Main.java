@@ -54,7 +54,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         dev.multiproc.trace.StartupTrace.mainEntered();
-        int status = PrintedUsage.print(args, System.out) ? 0 : StatusFastPath.run(args).orElseGet(() -> execute(args));
+        int status = PrintedUsage.print(args, System.out) ? 0
+                : StatusFastPath.run(args).or(() -> RunFastPath.run(args)).orElseGet(() -> execute(args));
         dev.multiproc.trace.StartupTrace.mark("rest of the command");
         dev.multiproc.trace.StartupTrace.print(System.err);
         System.exit(status);

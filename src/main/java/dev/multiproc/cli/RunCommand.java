@@ -72,10 +72,15 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        common.init();
         if (jobs != null && jobs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-j must be at least 1, got " + jobs);
         }
+        return run(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** Runs the file's commands, printing the outcome to {@code out} and progress and notices to {@code err}; the exit status. */
+    int run(PrintWriter out, PrintWriter err) throws Exception {
+        common.init();
         Path logDir = common.config().logDir();
         if (output && (logDir == null || logDir.toString().isEmpty())) {
             throw new IllegalArgumentException("--output prints the tasks' log files, and log_dir is empty in "
@@ -83,8 +88,6 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> commands = CommandFile.read(file, System.in);
         HostMemory.bound();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         if (commands.isEmpty()) {
             err.println("multiproc: " + (file.equals("-") ? "standard input" : file) + " holds no commands");
             err.flush();

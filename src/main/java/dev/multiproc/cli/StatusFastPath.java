@@ -7,6 +7,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -51,6 +52,16 @@ final class StatusFastPath {
     }
 
     static int run(StatusCommand command, PrintWriter out, PrintWriter err) {
+        return answer(command::run, out, err);
+    }
+
+    /** A command that prints to the writers it is given, and returns its exit status. */
+    interface Printing {
+        int run(PrintWriter out, PrintWriter err) throws Exception;
+    }
+
+    /** Runs {@code command} as picocli's {@code execute} would: a failure is one line on {@code err} ({@link Main#failed}). */
+    static int answer(Printing command, PrintWriter out, PrintWriter err) {
         try {
             return command.run(out, err);
         } catch (Exception e) {
@@ -63,42 +74,28 @@ final class StatusFastPath {
 
     /** The command {@code args} ask for, when they are a common form of {@code status}. */
     static Optional<StatusCommand> parse(String[] args) {
-        if (args.length == 0 || !args[0].equals("status")) {
-            return Optional.empty();
-        }
-        StatusCommand status = new StatusCommand();
-        status.common = new CommonOptions();
-        int verbosity = -1;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            String value = null;
-            String name = a;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                name = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            } else if ((a.equals("--journal") || a.equals("--config")) && i + 1 < args.length) {
-                value = args[++i];
-            }
-            boolean wellFormedValue = value != null && !value.isEmpty() && !value.startsWith("-") && value.indexOf('\0') < 0;
-            if (name.equals("--json") && value == null && !status.json) {
-                status.json = true;
-            } else if (name.equals("--journal") && wellFormedValue && status.common.journal == null) {
-                status.common.journal = Path.of(value);
-            } else if (name.equals("--config") && wellFormedValue && status.common.config == null) {
-                status.common.config = Path.of(value);
-            } else if (verbosity < 0 && value == null && (a.equals("-v") || a.equals("-vv") || a.equals("--verbose"))) {
-                verbosity = a.equals("-vv") ? 2 : 1;
-            } else {
-                return Optional.empty();
-            }
-        }
-        status.common.verbose = new boolean[Math.max(0, verbosity)];
-        return Optional.of(status);
+        return PlainCommandLine.parse(args, "status", Map.of("--json", "--json"), COMMON_VALUED, 0).map(line -> {
+            StatusCommand status = new StatusCommand();
+            status.common = common(line);
+            status.json = line.has("--json");
+            return status;
+        });
+    }
+
+    /** The options every command has ({@link CommonOptions}) with a value: each name to its long name. */
+    static final Map<String, String> COMMON_VALUED = Map.of("--journal", "--journal", "--config", "--config");
+
+    /** The {@link CommonOptions} of a plain command line. */
+    static CommonOptions common(PlainCommandLine line) {
+        CommonOptions common = new CommonOptions();
+        common.journal = line.option("--journal").map(Path::of).orElse(null);
+        common.config = line.option("--config").map(Path::of).orElse(null);
+        common.verbose = new boolean[line.verbosity()];
+        return common;
     }
 
     /** A writer as picocli makes for standard output and error: their encoding when the JVM names one, else the default. */
-    private static PrintWriter writer(OutputStream stream, String encodingProperty) {
+    static PrintWriter writer(OutputStream stream, String encodingProperty) {
         String encoding = System.getProperty(encodingProperty);
         Charset charset;
         try {
