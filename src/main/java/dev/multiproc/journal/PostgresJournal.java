@@ -37,6 +37,7 @@ public final class PostgresJournal extends JournalStore {
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         SqlStatements statements = jdbi.getConfig(SqlStatements.class);
         statements.setTemplateEngine(new PostgresDialect(statements.getTemplateEngine()));
+        statements.setSqlParser(new PlainSqlParser());
     }
 
     /** Connects to the server, migrates the journal's schema there and checks that the server commits durably. */
