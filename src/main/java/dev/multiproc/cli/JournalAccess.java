@@ -122,8 +122,10 @@ final class JournalAccess {
     /** Says that the copy read shows the journal as it was before its last commits, and why. */
     private void behind(String why) {
         behind = true;
-        notices.println("multiproc: warning: " + why);
-        notices.flush();
+        if (notices != null) {
+            notices.println("multiproc: warning: " + why);
+            notices.flush();
+        }
     }
 
     /** Whether a connection given showed the journal as it was before its last commits ({@link #behind(String)}). */

@@ -56,14 +56,18 @@ public final class JournalSnapshot {
             String url = "jdbc:h2:file:" + copyDir.resolve("journal") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
             // no trace file (its directory goes next): only an admin may say so, and the setting stays with the open database
             String ownerUrl = url + ";TRACE_LEVEL_FILE=0";
+            long held;
             try (Connection owner = H2Settings.connect(ownerUrl, JournalCredentials.OWNER, credentials.ownerPassword())) {
-                long held = generation(owner);
+                held = generation(owner);
                 if (recorded.isEmpty() || held >= recorded.getAsLong()) {
                     return Optional.of(H2Settings.connect(url, user, password));
                 }
-                owner.close();
-                SnapshotCatchUp.catchUp(dir, copyDir.resolve("journal"), credentials, held, recorded.getAsLong()).ifPresent(warnings);
             }
+            Optional<String> behind = SnapshotCatchUp.catchUp(dir, copyDir.resolve("journal"), credentials, held, recorded.getAsLong());
+            if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile)) || !recorded.equals(recordedGeneration(dir))) {
+                return Optional.empty(); // a host opened the journal meanwhile, and may have repaired it: read it again
+            }
+            behind.ifPresent(warnings);
             try (Connection owner = H2Settings.connect(ownerUrl, JournalCredentials.OWNER, credentials.ownerPassword())) {
                 return Optional.of(H2Settings.connect(url, user, password));
             }
@@ -72,13 +76,21 @@ public final class JournalSnapshot {
         }
     }
 
-    /** The generation the generation file records; empty when there is none, or it cannot be read (by another user, say). */
+    /**
+     * The generation last committed, as the generation file records it after each commit has been told; when it holds none
+     * (empty, cut short, or unreadable), the last one the redo log holds; empty when neither says.
+     */
     private static OptionalLong recordedGeneration(JournalDirectory dir) {
         try {
-            return GenerationFile.read(dir.generationFile());
+            OptionalLong recorded = GenerationFile.read(dir.generationFile());
+            if (recorded.isPresent()) {
+                return recorded;
+            }
         } catch (JournalException e) {
-            return OptionalLong.empty();
+            // as if it held none
         }
+        RedoLog.Contents redo = RedoLog.read(dir.redoFile());
+        return redo.entries().isEmpty() ? OptionalLong.empty() : OptionalLong.of(redo.lastGeneration());
     }
 
     /** The generation a journal database holds; its journal_meta row, read without loading {@link Journal} and its pool. */

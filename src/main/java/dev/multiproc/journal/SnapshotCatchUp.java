@@ -26,33 +26,36 @@ final class SnapshotCatchUp {
         RedoLog.Contents redo = RedoLog.read(dir.redoFile());
         long committed = Math.max(recorded, redo.lastGeneration());
         DatabaseFile copy = new DatabaseFile(base, credentials);
-        DatabaseFile recovered = new DatabaseFile(base.resolveSibling(base.getFileName() + "-recovered"), credentials);
-        DatabaseFile best = copy;
-        long reached = held;
+        // the copy itself changes only once a state is reached: a replay that fails half-way leaves the copy as it was
+        DatabaseFile work = new DatabaseFile(base.resolveSibling(base.getFileName() + "-caught-up"), credentials);
         try {
-            Files.copy(copy.file(), recovered.file());
-            DatabaseFile.Opened r = recovered.recover();
+            Files.copy(copy.file(), work.file());
+            DatabaseFile.Opened r = work.recover();
+            long from = held;
             if (r.opened() && r.generation() > held) {
-                best = recovered;
-                reached = r.generation();
+                from = r.generation();
+            } else {
+                Files.copy(copy.file(), work.file(), StandardCopyOption.REPLACE_EXISTING);
             }
-            if (reached < committed) {
-                RedoReplay replay = new RedoReplay(best, redo);
-                if (!replay.canComplete(reached, committed)) {
-                    return Optional.of(behind(reached, committed, "its redo log does not hold the commits after it"
+            if (from < committed) {
+                RedoReplay replay = new RedoReplay(work, redo);
+                if (!replay.canComplete(from, committed)) {
+                    if (from > held) {
+                        Files.move(work.file(), copy.file(), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    return Optional.of(behind(from, committed, "its redo log does not hold the commits after it"
                             + (redo.stoppedEarly() != null ? " (" + redo.stoppedEarly() + ")" : "")));
                 }
-                reached = replay.applyStrictly(reached);
+                replay.applyStrictly(from);
             }
-            if (best == recovered) {
-                Files.move(recovered.file(), copy.file(), StandardCopyOption.REPLACE_EXISTING);
-            }
+            Files.move(work.file(), copy.file(), StandardCopyOption.REPLACE_EXISTING);
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
-            return Optional.of(behind(held, committed, String.valueOf(e.getMessage())));
+            return Optional.of(behind(held, committed, e.getMessage() + " (working in " + base.getParent().getParent()
+                    + ": set TMPDIR to a directory with room if it is full)"));
         } finally {
             try {
-                Files.deleteIfExists(recovered.file());
+                Files.deleteIfExists(work.file());
             } catch (IOException e) {
                 // in the reader's private directory, which goes next
             }
@@ -61,8 +64,9 @@ final class SnapshotCatchUp {
 
     private static String behind(long shown, long committed, String why) {
         return "the journal's database file holds generation " + shown + " of the " + committed + " committed (a host was "
-                + "killed, and its last commits are not in the file yet), and a copy of it cannot be brought up to date: " + why
-                + ". What follows may be older than the journal's last " + (committed - shown) + " commits; the next host that "
-                + "opens the journal puts them back";
+                + "killed before its last commits reached the file), and a private copy of it cannot be brought up to date: "
+                + why + ". What follows is the journal as it was at generation " + shown + ". The next host that opens the "
+                + "journal repairs it: from its redo log where that holds the missing commits, else by rebuilding it from what "
+                + "survives (the journal_repairs view says which)";
     }
 }

@@ -10,12 +10,14 @@ import dev.multiproc.journal.RepairReport;
 import dev.multiproc.testing.Cli;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
+import dev.multiproc.testing.Tmpfs;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,12 +82,34 @@ class ReadersOfALaggingFileTest extends JournalTest {
     }
 
     @Test
+    void aGenerationFileThatSaysNothingLeavesTheRedoLogToSayWhatWasCommitted() throws Exception {
+        Files.write(journal().resolve("journal.gen"), new byte[0]);
+        String[] answer = status("");
+        assertTrue(answer[0].contains("done=5, failed=11"), answer[0]);
+    }
+
+    @Test
+    void aFullTemporaryDirectoryLeavesTheCopyAsItWasAndSaysWhereItWorked() throws Exception {
+        long size = Files.size(database());
+        try (Tmpfs fs = Tmpfs.mount(tmp.resolve("small-tmp"), "size=" + (size + size / 2) / 1024 + "k")) {
+            Cli.Result r = Cli.runWith(Map.of("TMPDIR", fs.dir().toString()), tmp, "status", "--journal", journal().toString());
+            assertEquals(0, r.exit(), r.toString());
+            assertTrue(r.out().contains("done=2, failed=4"), "the copy as it was: " + r);
+            assertTrue(r.err().contains("What follows is the journal as it was at generation ")
+                    && r.err().contains("set TMPDIR to a directory with room"), r.err());
+            try (var left = Files.list(fs.dir())) {
+                assertEquals(List.of(), left.toList(), "nothing left in TMPDIR");
+            }
+        }
+    }
+
+    @Test
     void withoutTheRecordsToCatchUpTheySaySoAndStatusKeepsNoAnswer() throws Exception {
         Files.delete(journal().resolve("journal.redo"));
         for (int i = 0; i < 2; i++) {
             String[] answer = status("multiproc: warning: the journal's database file holds generation ");
             assertTrue(answer[0].contains("done=2, failed=4"), "the file as it is: " + answer[0]);
-            assertTrue(answer[1].contains("What follows may be older than the journal's last "), answer[1]);
+            assertTrue(answer[1].contains("What follows is the journal as it was at generation "), answer[1]);
             assertFalse(Files.exists(journal().resolve(SavedStatus.FILE)), "an answer that may be older is not kept");
         }
     }
