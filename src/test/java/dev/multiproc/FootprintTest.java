@@ -41,7 +41,7 @@ class FootprintTest {
     void theScriptStartsHostsWithTheChosenOptions() throws Exception {
         String script = Files.readString(Path.of("src/main/sh/multiproc"));
         assertTrue(script.contains("memory=\"" + String.join(" ", JvmFlags.HOST) + "\""), script);
-        assertTrue(script.contains("$memory $compilers $MULTIPROC_JAVA_OPTS -jar"), script);
+        assertTrue(script.contains("$memory $compilers $recorder $MULTIPROC_JAVA_OPTS -jar"), script);
     }
 
     @Test
