@@ -50,11 +50,10 @@ final class PlainSqlParser implements SqlParser {
         while (i < n) {
             char c = sql.charAt(i);
             if (c == '\'') {
-                int close = sql.indexOf('\'', i + 1);
-                if (close < 0 || sql.substring(i, close).indexOf('\\') >= 0) {
+                i = afterPlainQuote(sql, i);
+                if (i < 0) {
                     return null;
                 }
-                i = close + 1;
             } else if (c == ':') {
                 int end = i + 1;
                 while (end < n && (isNameChar(sql.charAt(end)) || sql.charAt(end) == '.')) {
@@ -78,19 +77,25 @@ final class PlainSqlParser implements SqlParser {
         return parsed.build();
     }
 
+    /** Where the quoted string that starts at {@code i} ends, just after its closing quote; -1 if it has a backslash or no end. */
+    static int afterPlainQuote(String sql, int i) {
+        int close = sql.indexOf('\'', i + 1);
+        return close < 0 || sql.substring(i, close).indexOf('\\') >= 0 ? -1 : close + 1;
+    }
+
     /** Whether a comment starts at {@code i}: {@code /*}, or {@code --} or {@code //} to the end of the line. */
-    private static boolean startsComment(String sql, int i) {
+    static boolean startsComment(String sql, int i) {
         char c = sql.charAt(i);
         char next = i + 1 < sql.length() ? sql.charAt(i + 1) : 0;
         return c == '/' && (next == '*' || next == '/') || c == '-' && next == '-';
     }
 
-    private static boolean isNameChar(char c) {
+    static boolean isNameChar(char c) {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_';
     }
 
     /** A character Jdbi's lexer copies as it is wherever it stands outside a parameter. */
-    private static boolean isPlainLiteral(char c) {
+    static boolean isPlainLiteral(char c) {
         return isNameChar(c) || " \t\n\r,@!=;()+-<>%&^|$~{}*/.#".indexOf(c) >= 0;
     }
 }

@@ -36,7 +36,7 @@ public final class PostgresJournal extends JournalStore {
         this.generation = generation;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         SqlStatements statements = jdbi.getConfig(SqlStatements.class);
-        statements.setTemplateEngine(new PostgresDialect(statements.getTemplateEngine()));
+        statements.setTemplateEngine(new PostgresDialect(new PlainTemplateEngine()));
         statements.setSqlParser(new PlainSqlParser());
     }
 

@@ -32,7 +32,7 @@ class PlainSqlParserTest {
         }
     }
 
-    private static List<String> statementsOfTheDaos() {
+    static List<String> statementsOfTheDaos() {
         List<String> all = new ArrayList<>();
         for (Class<?> dao : DAOS) {
             for (Method m : dao.getDeclaredMethods()) {
