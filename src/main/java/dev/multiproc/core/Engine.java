@@ -10,7 +10,6 @@ import dev.multiproc.journal.PostgresTaskJournal;
 import dev.multiproc.journal.SqlTaskJournal;
 import dev.multiproc.journal.JournalDirectory;
 import dev.multiproc.journal.JournalException;
-import dev.multiproc.journal.JournalServer;
 import dev.multiproc.journal.PeriodicTask;
 import dev.multiproc.journal.RecoveryCounts;
 import dev.multiproc.journal.SessionRow;
@@ -54,7 +53,7 @@ public final class Engine implements AutoCloseable {
     private final int sessionId;
     private final Submissions submissions;
     private final Object lifecycle = new Object();
-    private final JournalServer server;
+    private final BackgroundJournalServer server;
     private final Retention retention;
     private final PeriodicTask requestPoller;
     private boolean recovered;
@@ -86,7 +85,7 @@ public final class Engine implements AutoCloseable {
         this.submissions = new Submissions(settings, journal, new JobIds(journal), sessionId, this::ensureOpen, this::enqueue,
                 backend::check);
         dev.multiproc.trace.StartupTrace.mark("host session opened");
-        this.server = settings.journalServer() ? journal.startLocalServer() : null;
+        this.server = settings.journalServer() ? BackgroundJournalServer.start(journal) : null;
         dev.multiproc.trace.StartupTrace.mark("journal server");
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
         this.requestPoller = server == null && !journal.requestsReachTheJournal() ? null : TaskRequests.poll(journal, active, backend);
