@@ -77,6 +77,7 @@ class SecurityTest extends JournalTest {
             assertFalse(Files.exists(journal().resolve("server")));
         }
         try (MultiprocessDistributor d = Hosts.builder(journal(), 2).journalServer(true).build()) {
+            d.start(); // a host starts its server on a thread of its own: start() returns once it listens
             Set<String> now = listeningSocketsOfThisProcess();
             now.removeAll(before);
             assertEquals(1, now.size(), "the journal server, when asked for: " + now);

@@ -153,6 +153,7 @@ public final class Engine implements AutoCloseable {
             recover();
             dev.multiproc.trace.StartupTrace.mark("recovery");
             backend.start();
+            BackgroundJournalServer.awaitStarted(server);
             dev.multiproc.trace.StartupTrace.mark("launcher start");
         }
     }
