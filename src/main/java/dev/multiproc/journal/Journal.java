@@ -220,13 +220,10 @@ public final class Journal extends JournalStore {
 
     /**
      * The JDBC URL of the database file; commits reach the operating system before they return. No trace
-     * file: H2 would create it with the umask's mode, readable by others. A page cache of a bounded size. No
-     * compaction of H2's own when the database closes: it took 20 ms of every closing host (13 to 38 ms, 12 runs of one
-     * line), and the file, whose free space H2 reuses while it is open, stays bounded without it (5 MiB after 80 runs of
-     * one line, and no larger after 10 more); {@link JournalCompaction} compacts it on closing once it passes 8 MiB.
+     * file: H2 would create it with the umask's mode, readable by others. A page cache of a bounded size.
      */
     static String url(JournalDirectory dir) {
-        return "jdbc:h2:file:" + dir.databaseBase() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0;MAX_COMPACT_TIME=0;CACHE_SIZE="
+        return "jdbc:h2:file:" + dir.databaseBase() + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0;CACHE_SIZE="
                 + H2Settings.CACHE_KIB;
     }
 

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 final class JournalCompaction {
     private static final Logger log = LoggerFactory.getLogger(JournalCompaction.class);
     /**
-     * A journal file at least this large is compacted when the journal closes. (H2's own closing compaction, bounded in
-     * time, is off: see {@link Journal#url}.)
+     * A journal file at least this large is compacted when the journal closes. (H2's own closing
+     * compaction, which runs otherwise, is bounded in time and can leave the file larger than it was.)
      */
     static final long ON_CLOSE_ABOVE_BYTES = 8L << 20;
     /** While open: at least this large, and {@link #GROWTH} times what the last compaction (or the open) left. */
