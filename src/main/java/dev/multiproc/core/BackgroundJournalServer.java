@@ -2,30 +2,34 @@ package dev.multiproc.core;
 
 import dev.multiproc.journal.JournalServer;
 import dev.multiproc.journal.TaskJournal;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The host's journal server ({@link JournalServer}), started on a thread of its own while the host opens its session and
  * recovers: starting H2's TCP server took 21 to 43 ms of every host's start. The host's {@code start()} returns once it
- * is published. One that cannot start is logged, and the readers say the host has not published it.
+ * is published, and fails, as it did before, when it could not start (the check that it listens on loopback only comes
+ * first, {@link #checkBeforeTheHostStarts}, before anything starts).
  */
 final class BackgroundJournalServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(BackgroundJournalServer.class);
-
     private final Thread starting;
     private volatile JournalServer server;
+    private volatile RuntimeException failure;
 
     private BackgroundJournalServer(TaskJournal journal) {
         this.starting = new Thread(() -> {
             try {
                 server = journal.startLocalServer();
             } catch (RuntimeException e) {
-                log.error("the journal server did not start, so other processes cannot read the journal while this host runs: {}",
-                        e.getMessage());
+                failure = e;
             }
         }, "multiproc-journal-server-start");
         starting.setDaemon(true);
+    }
+
+    /** Throws, before a host starts anything, when it is to serve an H2 journal and H2's servers would not listen on loopback only. */
+    static void checkBeforeTheHostStarts(EngineSettings settings) {
+        if (settings.journalServer() && settings.postgres() == null) {
+            JournalServer.requireLoopbackOnly();
+        }
     }
 
     static BackgroundJournalServer start(TaskJournal journal) {
@@ -34,8 +38,18 @@ final class BackgroundJournalServer implements AutoCloseable {
         return s;
     }
 
-    /** Waits until {@code s}'s start has ended (null: no server), so that a started host has published its server. */
+    /**
+     * Waits until {@code s}'s start has ended (null: no server), so that a started host has published its server; throws
+     * what kept it from starting, as the host's start did when the server started on its thread.
+     */
     static void awaitStarted(BackgroundJournalServer s) {
+        awaitEnd(s);
+        if (s != null && s.failure != null) {
+            throw s.failure;
+        }
+    }
+
+    private static void awaitEnd(BackgroundJournalServer s) {
         if (s == null) {
             return;
         }
@@ -56,7 +70,7 @@ final class BackgroundJournalServer implements AutoCloseable {
     /** Waits for the start to end, then stops the server if it started. */
     @Override
     public void close() {
-        awaitStarted(this);
+        awaitEnd(this);
         if (server != null) {
             server.close();
         }

@@ -85,15 +85,16 @@ public final class Engine implements AutoCloseable {
         this.submissions = new Submissions(settings, journal, new JobIds(journal), sessionId, this::ensureOpen, this::enqueue,
                 backend::check);
         dev.multiproc.trace.StartupTrace.mark("host session opened");
-        this.server = settings.journalServer() ? BackgroundJournalServer.start(journal) : null;
-        dev.multiproc.trace.StartupTrace.mark("journal server");
         this.retention = new Retention(journal, settings.historyRetention(), settings.historyMaxTasks(), settings.retentionCheckInterval());
-        this.requestPoller = server == null && !journal.requestsReachTheJournal() ? null : TaskRequests.poll(journal, active, backend);
+        this.requestPoller = !settings.journalServer() && !journal.requestsReachTheJournal() ? null : TaskRequests.poll(journal, active, backend);
+        this.server = settings.journalServer() ? BackgroundJournalServer.start(journal) : null; // last: nothing after it fails
+        dev.multiproc.trace.StartupTrace.mark("journal server");
     }
 
     /** Opens the journal in the settings' directory (taking the host lock), migrates it and opens a host session. */
     public static Engine open(EngineSettings settings) {
         dev.multiproc.trace.StartupTrace.mark("configuration");
+        BackgroundJournalServer.checkBeforeTheHostStarts(settings);
         JournalDirectory dir = JournalDirectory.prepare(settings.journalDir());
         HostLock lock = HostLock.acquire(dir, settings.journalServer());
         dev.multiproc.trace.StartupTrace.mark("host lock");

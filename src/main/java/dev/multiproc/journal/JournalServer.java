@@ -33,12 +33,17 @@ public final class JournalServer implements AutoCloseable {
         this.endpointFile = endpointFile;
     }
 
-    public static JournalServer start(Journal journal) {
+    /** Throws unless H2's servers would listen on 127.0.0.1 only: a host checks it before it starts anything. */
+    public static void requireLoopbackOnly() {
         if (!"127.0.0.1".equals(SysProperties.BIND_ADDRESS)) {
             throw new JournalException("refusing to start the journal server: H2 would listen on "
                     + (SysProperties.BIND_ADDRESS == null ? "every interface" : SysProperties.BIND_ADDRESS)
                     + " (h2.bindAddress), not on 127.0.0.1 only");
         }
+    }
+
+    public static JournalServer start(Journal journal) {
+        requireLoopbackOnly();
         JournalDirectory dir = journal.directory();
         Server server;
         try {

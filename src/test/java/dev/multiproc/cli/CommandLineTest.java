@@ -25,6 +25,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -383,6 +384,15 @@ class CommandLineTest extends JournalTest {
             Cli.run(tmp, "kill", "1");
             run.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aHostWhoseJournalServerWouldNotListenOnLoopbackOnlyRefusesAtOnceAndStartsNothing() throws Exception {
+        commands("one.txt", "echo ran > " + tmp.resolve("ran"));
+        Cli.Result r = Cli.runWith(Map.of("JAVA_TOOL_OPTIONS", "-Dh2.bindAddress=0.0.0.0"), tmp, "run", "one.txt");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("refusing to start the journal server: H2 would listen on 0.0.0.0"), r.toString());
+        assertFalse(Files.exists(tmp.resolve("ran")), "no task started");
     }
 
     @Test
