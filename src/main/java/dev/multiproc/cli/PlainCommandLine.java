@@ -13,7 +13,8 @@ import java.util.Set;
  * {@code --name=value}, the value neither empty nor starting with {@code -}, with no NUL), {@code -v}, {@code -vv} or
  * {@code --verbose} at most once, and the expected number of operands ({@code -} alone is one: standard input). Anything
  * else (help, an unknown or repeated option, a missing value, {@code --}) is not plain: picocli answers it, or says what is
- * wrong, as it always did.
+ * wrong, as it always did. So does any argument that starts with {@code @}, which picocli takes for a file of
+ * arguments.
  */
 final class PlainCommandLine {
     private final Map<String, String> options;
@@ -38,6 +39,11 @@ final class PlainCommandLine {
         Map<String, String> options = new HashMap<>();
         List<String> operands = new ArrayList<>();
         int verbosity = -1;
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].startsWith("@")) {
+                return Optional.empty(); // picocli reads the arguments from that file
+            }
+        }
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             int eq = a.indexOf('=');

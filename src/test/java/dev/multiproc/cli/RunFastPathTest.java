@@ -45,7 +45,8 @@ class RunFastPathTest extends JournalTest {
                 List.of("run", "-j", "-1", "f"), List.of("run", "-j4", "f"), List.of("run", "-j", "1", "--jobs", "2", "f"),
                 List.of("run", "--name", "f"), List.of("run", "--name", "--output", "f"), List.of("run", "--output", "--output", "f"),
                 List.of("run", "--frobnicate", "f"), List.of("run", "--", "f"), List.of("run", "f", "--retry-failed=yes"),
-                List.of("run", "-j", "99999999999", "f"), List.of("run", "-vvv", "f"), List.of("run", "-x"), List.of("status", "f"))) {
+                List.of("run", "-j", "99999999999", "f"), List.of("run", "-vvv", "f"), List.of("run", "-x"), List.of("status", "f"),
+                List.of("run", "@args"), List.of("run", "--name", "@n", "f"))) {
             assertTrue(RunFastPath.parse(args.toArray(String[]::new)).isEmpty(), "picocli answers " + args);
         }
     }

@@ -36,7 +36,8 @@ class StatusFastPathTest extends JournalTest {
                 List.of("status", "--jason"), List.of("status", "--json", "--json"), List.of("status", "--journal"),
                 List.of("status", "--journal", "--json"), List.of("status", "--journal="), List.of("status", "--journal", "a", "--journal", "b"),
                 List.of("status", "--json=yes"), List.of("status", "-v", "-v"), List.of("status", "-vvv"), List.of("status", "extra"),
-                List.of("status", "--journal", "a\0b"), List.of("status", "--"))) {
+                List.of("status", "--journal", "a\0b"), List.of("status", "--"), List.of("status", "--journal", "@x"),
+                List.of("status", "@args"))) {
             assertTrue(StatusFastPath.parse(args.toArray(String[]::new)).isEmpty(), "picocli answers " + args);
         }
     }
