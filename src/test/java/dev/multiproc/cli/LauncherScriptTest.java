@@ -96,6 +96,11 @@ class LauncherScriptTest {
             assertFalse(jvm.contains("-Djfr.unsupported.vm=true"), opts + ": " + jvm);
             assertTrue(jvm.contains(opts), jvm.toString());
         }
+        // the JVM reads these itself: with the property as well, a recording asked for there would stop it at start
+        for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            List<String> out = output(List.of(variable + "=-XX:StartFlightRecording=filename=" + tmp.resolve(variable + ".jfr")), "run", "f.txt");
+            assertFalse(out.contains("-Djfr.unsupported.vm=true"), variable + ": " + out);
+        }
     }
 
     @Test
