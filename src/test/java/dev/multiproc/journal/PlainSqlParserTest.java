@@ -75,7 +75,7 @@ class PlainSqlParserTest {
 
     @Test
     void onRandomSqlBothParsersAgreeWhereverThePlainOneAnswers() {
-        String alphabet = "aZb_1 :::''',.*//#?\\\"()=<>--\n[]é@$";
+        String alphabet = "aZb_1 :::''',.*//#?\\\"()=<>--\n\t[]é@$;{}|~+!%&^`";
         Random random = new Random(20261203);
         int plain = 0;
         for (int i = 0; i < 50_000; i++) {

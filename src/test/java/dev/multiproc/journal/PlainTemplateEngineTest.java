@@ -27,7 +27,7 @@ class PlainTemplateEngineTest {
     void context() {
         handle = Jdbi.create("jdbc:h2:mem:templates").open();
         var query = handle.createQuery("SELECT 1");
-        for (String name : List.of("a", "b", "1", "_", "ab", "ba", "a1", "_a", "own", "andOwn", "taskIds")) {
+        for (String name : List.of("a", "b", "1", "_", "ab", "ba", "a1", "_a", "A", "Ab", "1a", "own", "andOwn", "taskIds")) {
             query.define(name, "[" + name + "]");
         }
         ctx = query.getContext();
@@ -72,7 +72,7 @@ class PlainTemplateEngineTest {
 
     @Test
     void onRandomTemplatesBothEnginesAgreeWhereverThePlainOneAnswers() {
-        String alphabet = "ab1_<<<>>>'':?.$ -/*\n\"\\é=";
+        String alphabet = "abA1_<<<>>>'':?.$ -/*\n\t\"\\é=#;(),{}|~+";
         Random random = new Random(20261203);
         int plain = 0;
         for (int i = 0; i < 50_000; i++) {
