@@ -90,7 +90,7 @@ class LauncherScriptTest {
     @Test
     void aRecordingOfTheUsersKeepsTheFlightRecorder() throws Exception {
         assertTrue(jvmOptions("run").containsAll(JvmFlags.NO_FLIGHT_RECORDER));
-        for (String opts : List.of("-XX:StartFlightRecording=filename=r.jfr", "-Djfr.unsupported.vm=false")) {
+        for (String opts : List.of("-XX:StartFlightRecording=filename=" + tmp.resolve("r.jfr"), "-Djfr.unsupported.vm=false")) {
             List<String> out = output(List.of("MULTIPROC_JAVA_OPTS=" + opts), "run", "f.txt");
             List<String> jvm = out.subList(0, out.indexOf("--"));
             assertFalse(jvm.contains("-Djfr.unsupported.vm=true"), opts + ": " + jvm);
