@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Brings a reader's private copy of the journal up to what was committed. After a host was killed, its database file
- * can hold fewer commits than had returned (H2 2.5 can leave the file's header behind its newest chunk), and the
- * generation file and the redo log say so. A host that opens the journal repairs the file ({@link JournalRepair}); a
+ * can hold fewer commits than had returned (a CI run saw it once; H2 2.5 is one known cause, its header left behind its
+ * newest chunk), and the generation file and the redo log say so. A host that opens the journal repairs the file ({@link JournalRepair}); a
  * reader may not write the journal, and must not show an older state as the present one. So it does to its copy what
  * a repair would do without losing anything: H2's recovery mode, then the redo log's records.
  */
