@@ -30,7 +30,7 @@ final class JournalAccess {
     private final JournalCredentials credentials;
     private final PrintWriter notices;
     private final PostgresJournalSettings postgres;
-    private boolean behind;
+    private boolean olderStateRead;
 
     private JournalAccess(JournalDirectory dir, JournalCredentials credentials, PrintWriter notices, PostgresJournalSettings postgres) {
         this.dir = dir;
@@ -121,7 +121,7 @@ final class JournalAccess {
 
     /** Says that the copy read shows the journal as it was before its last commits, and why. */
     private void behind(String why) {
-        behind = true;
+        olderStateRead = true;
         if (notices != null) {
             notices.println("multiproc: warning: " + why);
             notices.flush();
@@ -130,7 +130,7 @@ final class JournalAccess {
 
     /** Whether a connection given showed the journal as it was before its last commits ({@link #behind(String)}). */
     boolean readAnOlderState() {
-        return behind;
+        return olderStateRead;
     }
 
     /**

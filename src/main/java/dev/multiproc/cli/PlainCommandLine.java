@@ -39,10 +39,8 @@ final class PlainCommandLine {
         Map<String, String> options = new HashMap<>();
         List<String> operands = new ArrayList<>();
         int verbosity = -1;
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].startsWith("@")) {
-                return Optional.empty(); // picocli reads the arguments from that file
-            }
+        if (java.util.Arrays.stream(args, 1, args.length).anyMatch(a -> a.startsWith("@"))) {
+            return Optional.empty(); // picocli reads the arguments from that file
         }
         for (int i = 1; i < args.length; i++) {
             String a = args[i];

@@ -64,8 +64,9 @@ public final class Journal extends JournalStore {
         // one Jdbi for both (each builds its SQL objects' handlers at first use): the writer's transactions get recorded connections
         this.jdbi = Jdbi.create(() -> recorder.recordsThisThread() ? recorder.wrap(dataSource.getConnection()) : dataSource.getConnection())
                 .installPlugin(new SqlObjectPlugin());
-        jdbi.getConfig(org.jdbi.v3.core.statement.SqlStatements.class).setSqlParser(new PlainSqlParser())
-                .setTemplateEngine(new PlainTemplateEngine());
+        org.jdbi.v3.core.statement.SqlStatements statements = jdbi.getConfig(org.jdbi.v3.core.statement.SqlStatements.class);
+        statements.setSqlParser(new PlainSqlParser(statements.getSqlParser()))
+                .setTemplateEngine(new PlainTemplateEngine(statements.getTemplateEngine()));
     }
 
     /**

@@ -18,27 +18,22 @@ import org.jdbi.v3.core.statement.StatementContext;
  * quote, a backslash, a bracket) goes to Jdbi's parser, which says what it means.
  */
 final class PlainSqlParser implements SqlParser {
-    /** Created at the first SQL that is not plain: most hosts never need it. */
-    private volatile SqlParser jdbis;
+    private final SqlParser jdbis;
+
+    /** @param jdbis the parser of what is not plain: Jdbi's, whose lexer runs only when it parses */
+    PlainSqlParser(SqlParser jdbis) {
+        this.jdbis = jdbis;
+    }
 
     @Override
     public ParsedSql parse(String sql, StatementContext ctx) {
         ParsedSql plain = parsePlain(sql);
-        return plain != null ? plain : jdbis().parse(sql, ctx);
+        return plain != null ? plain : jdbis.parse(sql, ctx);
     }
 
     @Override
     public String nameParameter(String rawName, StatementContext ctx) {
         return ":" + rawName;
-    }
-
-    private SqlParser jdbis() {
-        SqlParser p = jdbis;
-        if (p == null) {
-            p = new ColonPrefixSqlParser();
-            jdbis = p;
-        }
-        return p;
     }
 
     /** The parsed form of plain SQL; null when {@code sql} is not plain. */

@@ -14,21 +14,17 @@ import org.jdbi.v3.core.statement.TemplateEngine;
  * it means ({@code PlainTemplateEngineTest} compares them).
  */
 final class PlainTemplateEngine implements TemplateEngine {
-    /** Created at the first template that is not plain. */
-    private volatile TemplateEngine jdbis;
+    private final TemplateEngine jdbis;
+
+    /** @param jdbis the engine of what is not plain: Jdbi's, whose lexer runs only when it renders */
+    PlainTemplateEngine(TemplateEngine jdbis) {
+        this.jdbis = jdbis;
+    }
 
     @Override
     public String render(String template, StatementContext ctx) {
         String plain = renderPlain(template, ctx::getAttribute);
-        if (plain != null) {
-            return plain;
-        }
-        TemplateEngine e = jdbis;
-        if (e == null) {
-            e = new DefinedAttributeTemplateEngine();
-            jdbis = e;
-        }
-        return e.render(template, ctx);
+        return plain != null ? plain : jdbis.render(template, ctx);
     }
 
     /** {@code template} with its attributes put in; null when it is not plain. */

@@ -36,8 +36,8 @@ public final class PostgresJournal extends JournalStore {
         this.generation = generation;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
         SqlStatements statements = jdbi.getConfig(SqlStatements.class);
-        statements.setTemplateEngine(new PostgresDialect(new PlainTemplateEngine()));
-        statements.setSqlParser(new PlainSqlParser());
+        statements.setTemplateEngine(new PostgresDialect(new PlainTemplateEngine(statements.getTemplateEngine())));
+        statements.setSqlParser(new PlainSqlParser(statements.getSqlParser()));
     }
 
     /** Connects to the server, migrates the journal's schema there and checks that the server commits durably. */

@@ -67,9 +67,9 @@ class PlainSqlParserTest {
                 "SELECT 1 /* :x */", "SELECT 1 -- :x", "SELECT 1 // :x", "SELECT :1", "SELECT :a$b", "SELECT :a#b", "SELECT :a?.b", "SET @x := 1", "SELECT a[1:2]", "SELECT 'open",
                 "SELECT :", "SELECT ': ' || é", "SELECT `x`")) {
             assertNull(PlainSqlParser.parsePlain(sql), sql);
-            assertEquals(jdbis(sql), jdbis(sql) == null ? null : new PlainSqlParser().parse(sql, null), sql);
+            assertEquals(jdbis(sql), jdbis(sql) == null ? null : new PlainSqlParser(jdbis).parse(sql, null), sql);
         }
-        assertEquals(jdbis("SELECT ?"), new PlainSqlParser().parse("SELECT ?", null));
+        assertEquals(jdbis("SELECT ?"), new PlainSqlParser(jdbis).parse("SELECT ?", null));
         assertEquals(List.of("r.kind"), PlainSqlParser.parsePlain("VALUES (:r.kind)").getParameters().getParameterNames(), "a bean's property");
     }
 

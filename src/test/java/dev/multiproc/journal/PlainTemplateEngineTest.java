@@ -64,9 +64,9 @@ class PlainTemplateEngineTest {
         for (String template : List.of("<a.b>", "<a$>", "<é>", "\\<a>", "\"<a>\"", "-- <a>\n<b>", "/* <a> */", "'<a>\\'", "<zz>")) {
             assertNull(PlainTemplateEngine.renderPlain(template, ctx::getAttribute), template);
         }
-        assertEquals("[a]=1 AND '<b>'", new PlainTemplateEngine().render("<a>=1 AND '<b>'", ctx));
-        assertEquals("<a>", new PlainTemplateEngine().render("\\<a>", ctx), "Jdbi's engine answers it");
-        assertThrows(UnableToCreateStatementException.class, () -> new PlainTemplateEngine().render("<missing>", ctx),
+        assertEquals("[a]=1 AND '<b>'", new PlainTemplateEngine(jdbis).render("<a>=1 AND '<b>'", ctx));
+        assertEquals("<a>", new PlainTemplateEngine(jdbis).render("\\<a>", ctx), "Jdbi's engine answers it");
+        assertThrows(UnableToCreateStatementException.class, () -> new PlainTemplateEngine(jdbis).render("<missing>", ctx),
                 "Jdbi's engine names what is missing");
     }
 
