@@ -60,19 +60,58 @@ public final class JournalSnapshot {
             try (Connection owner = H2Settings.connect(ownerUrl, JournalCredentials.OWNER, credentials.ownerPassword())) {
                 held = generation(owner);
                 if (recorded.isEmpty() || held >= recorded.getAsLong()) {
+                    CaughtUpCopy.forget(dir);
                     return Optional.of(H2Settings.connect(url, user, password));
                 }
             }
-            Optional<String> behind = SnapshotCatchUp.catchUp(dir, copyDir.resolve("journal"), credentials, held, recorded.getAsLong());
+            String key = CaughtUpCopy.key(before, recorded.getAsLong(), fingerprint(dir.redoFile()));
+            boolean kept = tookKeptCopy(dir, key, copyDir, credentials, recorded.getAsLong());
+            Optional<String> behind = kept ? Optional.empty()
+                    : SnapshotCatchUp.catchUp(dir, copyDir.resolve("journal"), credentials, held, recorded.getAsLong());
             if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile)) || !recorded.equals(recordedGeneration(dir))) {
                 return Optional.empty(); // a host opened the journal meanwhile, and may have repaired it: read it again
             }
             behind.ifPresent(warnings);
+            if (behind.isEmpty() && !kept) {
+                CaughtUpCopy.keep(dir, key, copy);
+            }
             try (Connection owner = H2Settings.connect(ownerUrl, JournalCredentials.OWNER, credentials.ownerPassword())) {
                 return Optional.of(H2Settings.connect(url, user, password));
             }
         } finally {
             deleteQuietly(copyDir);
+        }
+    }
+
+    /**
+     * Puts in place of the reader's copy the one a reader before it brought up to date from the same state ({@link
+     * CaughtUpCopy}), once it opens at generation {@code committed} or later; false, leaving the reader's copy as it was,
+     * when there is none or it is not whole.
+     */
+    private static boolean tookKeptCopy(JournalDirectory dir, String key, Path copyDir, JournalCredentials credentials, long committed) {
+        Optional<Path> kept = CaughtUpCopy.find(dir, key);
+        if (kept.isEmpty()) {
+            return false;
+        }
+        Path candidate = copyDir.resolve("kept.mv.db");
+        try {
+            Files.copy(kept.get(), candidate);
+            String url = "jdbc:h2:file:" + copyDir.resolve("kept") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE;TRACE_LEVEL_FILE=0";
+            try (Connection owner = H2Settings.connect(url, JournalCredentials.OWNER, credentials.ownerPassword())) {
+                if (generation(owner) < committed) {
+                    return false;
+                }
+            }
+            Files.move(candidate, copyDir.resolve("journal.mv.db"), StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        } catch (IOException | SQLException e) {
+            return false; // deleted by another reader meanwhile, or damaged: catch up instead
+        } finally {
+            try {
+                Files.deleteIfExists(candidate);
+            } catch (IOException e) {
+                // in the reader's private directory, which goes next
+            }
         }
     }
 

@@ -81,6 +81,53 @@ class ReadersOfALaggingFileTest extends JournalTest {
         }
     }
 
+    private Cli.Result history() throws Exception {
+        Cli.Result r = Cli.run(tmp, "history", "--journal", journal().toString(), "--csv");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(17, r.out().strip().split("\n").length, "a header and 16 tasks: " + r);
+        assertEquals("", r.err(), r.toString());
+        return r;
+    }
+
+    /** The copies kept in the journal's caught-up directory: their names and file keys (a copy made again has a new one). */
+    private Map<String, Object> keptCopies() throws Exception {
+        Path kept = journal().resolve("caught-up");
+        if (!Files.exists(kept)) {
+            return Map.of();
+        }
+        Map<String, Object> copies = new java.util.TreeMap<>();
+        try (var files = Files.list(kept)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                copies.put(f.getFileName().toString(), Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+            }
+        }
+        return copies;
+    }
+
+    @Test
+    void theReadersAfterTheFirstTakeTheCopyItBroughtUpToDateUntilAHostOpensTheJournal() throws Exception {
+        byte[] lagging = Files.readAllBytes(database());
+        String first = history().out();
+        Map<String, Object> kept = keptCopies();
+        assertEquals(1, kept.size(), "the first reader keeps the copy it brought up to date: " + kept);
+
+        assertEquals(first, history().out());
+        assertEquals(kept, keptCopies(), "the second reader took the kept copy: it did not catch up and keep one again");
+
+        Path copy = journal().resolve("caught-up").resolve(kept.keySet().iterator().next());
+        Files.write(copy, "not a database".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(first, history().out(), "a damaged kept copy is not taken: the reader catches up again");
+        assertEquals(kept.keySet(), keptCopies().keySet());
+        assertFalse(kept.equals(keptCopies()), "and keeps a whole copy in its place");
+        assertArrayEquals(lagging, Files.readAllBytes(database()), "a reader does not write the journal");
+
+        try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
+            assertFalse(Files.exists(journal().resolve("caught-up")), "a host's open deletes the kept copy, which its writes make stale");
+        }
+        assertEquals(first, history().out());
+        assertEquals(Map.of(), keptCopies(), "a journal whose file does not lag needs no copy");
+    }
+
     @Test
     void aGenerationFileThatSaysNothingLeavesTheRedoLogToSayWhatWasCommitted() throws Exception {
         Files.write(journal().resolve("journal.gen"), new byte[0]);
