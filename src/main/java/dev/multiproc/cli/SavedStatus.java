@@ -101,6 +101,9 @@ public final class SavedStatus {
     }
 
     private void write(String answer) {
+        if (!dir.ownedByThisUser()) {
+            return; // another user's journal (root reading it, say): a file of this user's there would stop its owner's next host
+        }
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir.root(), file.getFileName() + ".", ".new", PosixFilePermissions.asFileAttribute(

@@ -83,8 +83,8 @@ public final class Journal extends JournalStore {
      */
     public static Journal open(JournalDirectory dir, boolean syncCommits) {
         JournalCredentials credentials = JournalCredentials.loadOrCreate(dir.credentialsFile(), Files.exists(dir.databaseFile()));
+        CaughtUpCopy.forget(dir); // the readers' copy of a lagging file: this host's writes make it stale, and a repair needs room
         RepairReport repair = JournalRepair.verifyOrRepair(dir, credentials).orElse(null);
-        CaughtUpCopy.forget(dir); // the readers' copy of a lagging file: this host's writes make it stale
         dev.multiproc.trace.StartupTrace.mark("journal credentials, repair check");
         HikariDataSource ds = dataSource(dir, credentials);
         dev.multiproc.trace.StartupTrace.mark("H2 open, HikariCP pool");

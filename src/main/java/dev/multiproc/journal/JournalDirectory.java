@@ -100,6 +100,20 @@ public final class JournalDirectory {
         return root.resolve("bin");
     }
 
+    /**
+     * Whether this process's user owns the journal directory itself (a link is not followed). A reader of another
+     * user's journal (root's, say) writes nothing into it: what it left there would be its own, and the owner's next host
+     * could neither tighten nor remove it.
+     */
+    public boolean ownedByThisUser() {
+        try {
+            // /proc/self is this process's directory, which the kernel gives its effective user
+            return Files.getOwner(Path.of("/proc/self")).equals(Files.getOwner(root, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Creates {@code dir} if needed, and makes it private (0700). */
     static void privateDirectory(Path dir) throws IOException {
         Files.createDirectories(dir);

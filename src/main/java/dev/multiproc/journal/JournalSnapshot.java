@@ -74,6 +74,9 @@ public final class JournalSnapshot {
             behind.ifPresent(warnings);
             if (behind.isEmpty() && !kept) {
                 CaughtUpCopy.keep(dir, key, copy);
+                if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile))) {
+                    CaughtUpCopy.forget(dir); // a host opened the journal after the check above, maybe before it deleted copies
+                }
             }
             try (Connection owner = H2Settings.connect(ownerUrl, JournalCredentials.OWNER, credentials.ownerPassword())) {
                 return Optional.of(H2Settings.connect(url, user, password));
@@ -85,20 +88,20 @@ public final class JournalSnapshot {
 
     /**
      * Puts in place of the reader's copy the one a reader before it brought up to date from the same state ({@link
-     * CaughtUpCopy}), once it opens at generation {@code committed} or later; false, leaving the reader's copy as it was,
-     * when there is none or it is not whole.
+     * CaughtUpCopy}), once its bytes are the ones kept and it opens at generation {@code committed} or later; false,
+     * leaving the reader's copy as it was, when there is none or it is not whole.
      */
     private static boolean tookKeptCopy(JournalDirectory dir, String key, Path copyDir, JournalCredentials credentials, long committed) {
-        Optional<Path> kept = CaughtUpCopy.find(dir, key);
-        if (kept.isEmpty()) {
-            return false;
-        }
         Path candidate = copyDir.resolve("kept.mv.db");
         try {
-            Files.copy(kept.get(), candidate);
+            if (!CaughtUpCopy.copyKept(dir, key, candidate)) {
+                return false;
+            }
             String url = "jdbc:h2:file:" + copyDir.resolve("kept") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE;TRACE_LEVEL_FILE=0";
-            try (Connection owner = H2Settings.connect(url, JournalCredentials.OWNER, credentials.ownerPassword())) {
-                if (generation(owner) < committed) {
+            try (Connection owner = H2Settings.connect(url, JournalCredentials.OWNER, credentials.ownerPassword());
+                 java.sql.Statement s = owner.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT meta_value FROM journal_meta WHERE meta_key = 'generation'")) {
+                if (!rs.next() || rs.getLong(1) < committed) {
                     return false;
                 }
             }

@@ -4,21 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.multiproc.MultiprocessDistributor;
 import dev.multiproc.journal.RepairReport;
 import dev.multiproc.testing.Cli;
 import dev.multiproc.testing.Hosts;
 import dev.multiproc.testing.JournalTest;
+import dev.multiproc.testing.OtherUser;
 import dev.multiproc.testing.Tmpfs;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -110,15 +115,30 @@ class ReadersOfALaggingFileTest extends JournalTest {
         String first = history().out();
         Map<String, Object> kept = keptCopies();
         assertEquals(1, kept.size(), "the first reader keeps the copy it brought up to date: " + kept);
+        String name = kept.keySet().iterator().next();
+        assertTrue(name.matches("[0-9a-f]{32}-[0-9a-f]{64}\\.mv\\.db"), "named by the state it was made from and its SHA-256: " + name);
+        Path copy = journal().resolve("caught-up").resolve(name);
+        assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(copy));
 
         assertEquals(first, history().out());
         assertEquals(kept, keptCopies(), "the second reader took the kept copy: it did not catch up and keep one again");
 
-        Path copy = journal().resolve("caught-up").resolve(kept.keySet().iterator().next());
-        Files.write(copy, "not a database".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        assertEquals(first, history().out(), "a damaged kept copy is not taken: the reader catches up again");
-        assertEquals(kept.keySet(), keptCopies().keySet());
-        assertFalse(kept.equals(keptCopies()), "and keeps a whole copy in its place");
+        // changed under its name: it still opens at the committed generation, and only the SHA-256 in its name tells
+        Path changed = tmp.resolve("changed.mv.db");
+        Files.copy(copy, changed);
+        String password = dev.multiproc.journal.JournalCredentials.load(journal().resolve("credentials")).ownerPassword();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("changed"),
+                dev.multiproc.journal.JournalCredentials.OWNER, password); java.sql.Statement st = c.createStatement()) {
+            assertEquals(16, st.executeUpdate("UPDATE task SET state = 'DONE', exit_code = 0"));
+        }
+        Files.copy(changed, copy, StandardCopyOption.REPLACE_EXISTING);
+        Path killedReaders = journal().resolve("caught-up").resolve("partial-4194305-1.tmp"); // above Linux's largest pid
+        Files.write(killedReaders, new byte[1000]);
+        assertEquals(first, history().out(), "a kept copy changed since is not taken: the reader catches up again");
+        Map<String, Object> again = keptCopies();
+        assertEquals(1, again.size(), "a whole copy in its place, and a killed reader's partial copy gone: " + again);
+        assertEquals(name.substring(0, 32), again.keySet().iterator().next().substring(0, 32), "made from the same state");
+        assertFalse(kept.equals(again));
         assertArrayEquals(lagging, Files.readAllBytes(database()), "a reader does not write the journal");
 
         try (MultiprocessDistributor d = Hosts.open(journal(), 2)) {
@@ -126,6 +146,29 @@ class ReadersOfALaggingFileTest extends JournalTest {
         }
         assertEquals(first, history().out());
         assertEquals(Map.of(), keptCopies(), "a journal whose file does not lag needs no copy");
+    }
+
+    @Test
+    void aReaderKeepsNothingInALinkNorInAnotherUsersJournal() throws Exception {
+        Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+        Path precious = Files.writeString(elsewhere.resolve("precious"), "keep me");
+        Files.createSymbolicLink(journal().resolve("caught-up"), elsewhere);
+        history();
+        assertEquals(List.of(precious), Files.list(elsewhere).toList(), "the link was not followed");
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(elsewhere)));
+        Files.delete(journal().resolve("caught-up"));
+
+        assumeTrue(OtherUser.available(), "another user's journal needs root, to give it to " + OtherUser.NAME);
+        var nobody = journal().getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(OtherUser.NAME);
+        try (var files = Files.walk(journal())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.setOwner(f, nobody);
+            }
+        }
+        history();
+        assertTrue(status("")[0].contains("done=5, failed=11"));
+        assertFalse(Files.exists(journal().resolve("caught-up")), "root reading " + OtherUser.NAME + "'s journal kept no copy in it");
+        assertFalse(Files.exists(journal().resolve(SavedStatus.FILE)), "nor a saved answer, which would stop its owner's next host");
     }
 
     @Test
