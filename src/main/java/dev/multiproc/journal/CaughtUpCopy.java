@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,12 +55,18 @@ final class CaughtUpCopy {
         if (directory == null) {
             return false;
         }
+        List<Path> candidates;
         try (var files = Files.list(directory)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Matcher m = KEPT.matcher(f.getFileName().toString());
-                if (m.matches() && m.group(1).equals(key) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                    return m.group(2).equals(copy(f, target, false));
-                }
+            candidates = files.filter(f -> keyOf(f).equals(key) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList();
+        }
+        for (Path f : candidates) { // several readers that caught up at once each keep theirs
+            Matcher m = KEPT.matcher(f.getFileName().toString());
+            if (m.matches() && m.group(2).equals(copy(f, target, false))) {
+                return true;
+            }
+            Files.deleteIfExists(target);
+            if (dir.ownedByThisUser()) {
+                Files.deleteIfExists(f); // damaged since it was kept
             }
         }
         return false;
@@ -85,11 +92,18 @@ final class CaughtUpCopy {
             String digest = copy(caughtUp, partial, true);
             String name = key + "-" + digest + ".mv.db";
             Files.move(partial, directory.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            List<Path> present;
             try (var files = Files.list(directory)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    if (!f.getFileName().toString().equals(name) && !partialOfALiveReader(f)) {
-                        Files.deleteIfExists(f);
-                    }
+                present = files.toList();
+            }
+            // readers that caught up beside this one keep copies of the same state (each of other bytes): all keep the one
+            // of the least name, which none deletes, so one stays whatever order they list and delete in
+            String least = present.stream().filter(f -> keyOf(f).equals(key)).map(f -> f.getFileName().toString()).min(String::compareTo)
+                    .orElse(name);
+            for (Path f : present) {
+                boolean sameState = keyOf(f).equals(key);
+                if (sameState ? f.getFileName().toString().compareTo(least) > 0 : !partialOfALiveReader(f)) {
+                    Files.deleteIfExists(f);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -109,22 +123,32 @@ final class CaughtUpCopy {
         }
     }
 
-    /** The caught-up directory, when it is a directory (not a link) of the journal's owner, private to it. */
+    /** The caught-up directory, when it is a directory (not a link) of the journal directory's owner, private to it. */
     private static Optional<Path> ownDirectory(JournalDirectory dir) throws IOException {
         Path directory = dir.root().resolve(DIRECTORY);
         if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
         PosixFileAttributes a = Files.readAttributes(directory, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        boolean own = a.isDirectory() && a.owner().equals(Files.getOwner(dir.root(), LinkOption.NOFOLLOW_LINKS))
+        boolean own = a.isDirectory() && a.owner().equals(Files.getOwner(dir.root()))
                 && a.permissions().equals(JournalDirectory.DIR_MODE);
         return own ? Optional.of(directory) : Optional.empty();
+    }
+
+    /** The state a kept copy was made from (the first part of its name); empty for any other file. */
+    private static String keyOf(Path f) {
+        Matcher m = KEPT.matcher(f.getFileName().toString());
+        return m.matches() ? m.group(1) : "";
     }
 
     /** A partial copy whose reader still runs (its pid is in its name); one that was killed leaves it to the next keeper. */
     private static boolean partialOfALiveReader(Path f) {
         Matcher m = PARTIAL_OF.matcher(f.getFileName().toString());
-        return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false);
+        try {
+            return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return false; // no pid of this system's
+        }
     }
 
     /** Copies {@code from} to a new file {@code to} (0600), on the disk when {@code sync}; returns the SHA-256 of the bytes copied. */

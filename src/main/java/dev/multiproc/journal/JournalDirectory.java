@@ -101,14 +101,14 @@ public final class JournalDirectory {
     }
 
     /**
-     * Whether this process's user owns the journal directory itself (a link is not followed). A reader of another
-     * user's journal (root's, say) writes nothing into it: what it left there would be its own, and the owner's next host
-     * could neither tighten nor remove it.
+     * Whether this process's user owns the journal directory: the one its files are in, when it was named through a
+     * link. A reader of another user's journal (root's, say) writes nothing into it: what it left there would be its
+     * own, and the owner's next host could neither tighten nor remove it.
      */
     public boolean ownedByThisUser() {
         try {
             // /proc/self is this process's directory, which the kernel gives its effective user
-            return Files.getOwner(Path.of("/proc/self")).equals(Files.getOwner(root, LinkOption.NOFOLLOW_LINKS));
+            return Files.getOwner(Path.of("/proc/self")).equals(Files.getOwner(root));
         } catch (IOException | RuntimeException e) {
             return false;
         }

@@ -165,10 +165,18 @@ class ReadersOfALaggingFileTest extends JournalTest {
                 Files.setOwner(f, nobody);
             }
         }
-        history();
-        assertTrue(status("")[0].contains("done=5, failed=11"));
-        assertFalse(Files.exists(journal().resolve("caught-up")), "root reading " + OtherUser.NAME + "'s journal kept no copy in it");
-        assertFalse(Files.exists(journal().resolve(SavedStatus.FILE)), "nor a saved answer, which would stop its owner's next host");
+        Path link = Files.createSymbolicLink(tmp.resolve("roots-link"), journal()); // a link of root's, to nobody's journal
+        for (Path named : List.of(journal(), link)) {
+            Cli.Result r = Cli.run(tmp, "history", "--journal", named.toString(), "--csv");
+            assertEquals(17, r.out().strip().split("\n").length, r.toString());
+            StringWriter out = new StringWriter();
+            String[] args = {"status", "--journal", named.toString()};
+            assertEquals(0, StatusFastPath.run(StatusFastPath.parse(args).orElseThrow(), new PrintWriter(out), new PrintWriter(new StringWriter())));
+            assertTrue(out.toString().contains("done=5, failed=11"), out.toString());
+            assertFalse(Files.exists(journal().resolve("caught-up")), "root reading " + OtherUser.NAME + "'s journal as " + named
+                    + " kept no copy in it");
+            assertFalse(Files.exists(journal().resolve(SavedStatus.FILE)), "nor a saved answer, which would stop its owner's next host");
+        }
     }
 
     @Test
