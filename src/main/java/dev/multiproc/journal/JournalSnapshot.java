@@ -20,6 +20,9 @@ import java.util.function.Consumer;
  * it is deleted as soon as H2 has it open (the open file stays readable until its connection closes).
  */
 public final class JournalSnapshot {
+    private static final String READER_COPY = "multiproc-read-";
+    private static final java.util.regex.Pattern KILLED_READERS_COPY = java.util.regex.Pattern.compile(READER_COPY + "(\\d{1,9})-.*");
+
     private JournalSnapshot() {
     }
 
@@ -36,7 +39,8 @@ public final class JournalSnapshot {
         Path dbFile = dir.databaseFile();
         Path copyDir;
         try {
-            copyDir = Files.createTempDirectory(temporaryRoot(), "multiproc-read-"); // 0700
+            deleteCopiesOfKilledReaders(temporaryRoot());
+            copyDir = Files.createTempDirectory(temporaryRoot(), READER_COPY + ProcessHandle.current().pid() + "-"); // 0700
         } catch (IOException e) {
             throw new JournalException("cannot make a private copy of the journal to read it: " + e, e);
         }
@@ -186,6 +190,30 @@ public final class JournalSnapshot {
             return java.util.List.of(String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime());
         } catch (IOException e) {
             return e.toString();
+        }
+    }
+
+    /**
+     * Deletes the private copies that readers killed while reading left behind: this user's, named by a process that is
+     * gone, and untouched for an hour (a reader in another pid namespace sharing the directory may not be gone).
+     */
+    private static void deleteCopiesOfKilledReaders(Path root) {
+        try (java.nio.file.DirectoryStream<Path> copies = Files.newDirectoryStream(root, READER_COPY + "*")) {
+            java.nio.file.attribute.UserPrincipal me = Files.getOwner(Path.of("/proc/self"));
+            java.nio.file.attribute.FileTime anHourAgo = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+            for (Path copy : copies) {
+                java.util.regex.Matcher m = KILLED_READERS_COPY.matcher(copy.getFileName().toString());
+                if (!m.matches() || ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(copy, java.nio.file.attribute.PosixFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (a.isDirectory() && a.owner().equals(me) && a.lastModifiedTime().compareTo(anHourAgo) < 0) {
+                    deleteQuietly(copy);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // what is left stays for the system's cleaning of its temporary directory
         }
     }
 

@@ -201,6 +201,28 @@ class ReadersOfALaggingFileTest extends JournalTest {
         }
     }
 
+    /** A private copy as a reader of process {@code pid} leaves it when killed while copying, last touched {@code ago}. */
+    private static Path copyLeftBy(Path tmpdir, long pid, Duration ago) throws Exception {
+        Path copy = Files.createDirectory(tmpdir.resolve("multiproc-read-" + pid + "-123"));
+        Files.write(copy.resolve("journal.mv.db"), new byte[4096]);
+        Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - ago.toMillis()));
+        return copy;
+    }
+
+    @Test
+    void theCopiesOfReadersKilledWhileReadingGoAnHourLater() throws Exception {
+        Path tmpdir = Files.createDirectory(tmp.resolve("tmpdir"));
+        Path killed = copyLeftBy(tmpdir, 4_194_305, Duration.ofHours(2)); // above Linux's largest pid: gone
+        Path recent = copyLeftBy(tmpdir, 4_194_306, Duration.ofMinutes(10));
+        Path running = copyLeftBy(tmpdir, ProcessHandle.current().pid(), Duration.ofHours(2));
+        Cli.Result r = Cli.runWith(Map.of("TMPDIR", tmpdir.toString()), tmp, "history", "--journal", journal().toString(), "--csv");
+        assertEquals(0, r.exit(), r.toString());
+        try (var left = Files.list(tmpdir)) {
+            assertEquals(Set.of(recent, running), Set.copyOf(left.toList()), "only the hour-old copy of a process that is gone was deleted");
+        }
+        assertFalse(Files.exists(killed));
+    }
+
     @Test
     void withoutTheRecordsToCatchUpTheySaySoAndStatusKeepsNoAnswer() throws Exception {
         Files.delete(journal().resolve("journal.redo"));
