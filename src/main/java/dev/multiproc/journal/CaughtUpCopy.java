@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
 final class CaughtUpCopy {
     private static final String DIRECTORY = "caught-up";
     private static final String PARTIAL = "partial-";
+    private static final String FORMAT = "caught-up 1";
     private static final Pattern KEPT = Pattern.compile("([0-9a-f]{32})-([0-9a-f]{64})\\.mv\\.db");
     private static final Pattern PARTIAL_OF = Pattern.compile(PARTIAL + "(\\d+)-.*");
 
@@ -42,31 +43,48 @@ final class CaughtUpCopy {
 
     /** The name of the copy made from these: the database file's and the redo log's fingerprints, and the generation committed. */
     static String key(Object databaseFingerprint, long committed, Object redoFingerprint) {
-        return HexFormat.of().formatHex(sha256().digest((databaseFingerprint + "|" + committed + "|" + redoFingerprint)
+        // and H2's version: another one writes other files, which may not open at the same state
+        return HexFormat.of().formatHex(sha256().digest((FORMAT + "|" + org.h2.engine.Constants.FULL_VERSION + "|" + databaseFingerprint
+                + "|" + committed + "|" + redoFingerprint)
                 .getBytes(StandardCharsets.UTF_8)), 0, 16);
     }
 
+    /** Whether a kept copy, copied to a reader's directory, opens as a journal at the generation committed. */
+    interface Acceptance {
+        boolean accepts(Path copied) throws java.sql.SQLException;
+    }
+
     /**
-     * Copies the kept copy made from the state {@code key} names to {@code target}; false, with {@code target} left
-     * absent or partial, when there is none or its bytes are not the ones kept.
+     * Copies to {@code target} a kept copy made from the state {@code key} names, whose bytes are the ones kept and which
+     * {@code acceptance} accepts; false, with {@code target} absent, when there is none. The journal's owner deletes the
+     * ones that fail: damaged since, or made by another version.
      */
-    static boolean copyKept(JournalDirectory dir, String key, Path target) throws IOException {
+    static boolean copyKept(JournalDirectory dir, String key, Path target, Acceptance acceptance) throws IOException {
         Path directory = ownDirectory(dir).orElse(null);
         if (directory == null) {
             return false;
         }
         List<Path> candidates;
         try (var files = Files.list(directory)) {
-            candidates = files.filter(f -> keyOf(f).equals(key) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList();
+            // the least name first: that is the one that readers keeping at once leave (see keep)
+            candidates = files.filter(f -> keyOf(f).equals(key)).sorted().toList();
         }
-        for (Path f : candidates) { // several readers that caught up at once each keep theirs
+        for (Path f : candidates) {
             Matcher m = KEPT.matcher(f.getFileName().toString());
-            if (m.matches() && m.group(2).equals(copy(f, target, false))) {
-                return true;
+            try {
+                if (m.matches() && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && m.group(2).equals(copy(f, target, false))
+                        && acceptance.accepts(target)) {
+                    return true;
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                Files.deleteIfExists(target);
+                continue; // deleted meanwhile by a reader that kept another
+            } catch (java.sql.SQLException | RuntimeException e) {
+                // it does not open: as one that fails
             }
             Files.deleteIfExists(target);
             if (dir.ownedByThisUser()) {
-                Files.deleteIfExists(f); // damaged since it was kept
+                Files.deleteIfExists(f);
             }
         }
         return false;
@@ -92,20 +110,7 @@ final class CaughtUpCopy {
             String digest = copy(caughtUp, partial, true);
             String name = key + "-" + digest + ".mv.db";
             Files.move(partial, directory.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            List<Path> present;
-            try (var files = Files.list(directory)) {
-                present = files.toList();
-            }
-            // readers that caught up beside this one keep copies of the same state (each of other bytes): all keep the one
-            // of the least name, which none deletes, so one stays whatever order they list and delete in
-            String least = present.stream().filter(f -> keyOf(f).equals(key)).map(f -> f.getFileName().toString()).min(String::compareTo)
-                    .orElse(name);
-            for (Path f : present) {
-                boolean sameState = keyOf(f).equals(key);
-                if (sameState ? f.getFileName().toString().compareTo(least) > 0 : !partialOfALiveReader(f)) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            sweep(directory, key, name);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(partial); // a full disk, a read-only directory: the next reader catches up again
         }
@@ -135,17 +140,42 @@ final class CaughtUpCopy {
         return own ? Optional.of(directory) : Optional.empty();
     }
 
+    /**
+     * Deletes what no longer stands for the journal beside the copy just kept as {@code name}: copies of other states, and
+     * partial copies of readers that are gone. Readers that caught up beside this one keep copies of the same state (each
+     * of other bytes): all keep the one of the least name, which none deletes, so one stays in whatever order they list
+     * and delete.
+     */
+    private static void sweep(Path directory, String key, String name) throws IOException {
+        List<Path> present;
+        try (var files = Files.list(directory)) {
+            present = files.toList();
+        }
+        String least = present.stream().filter(f -> keyOf(f).equals(key)).map(f -> f.getFileName().toString()).min(String::compareTo)
+                .orElse(name);
+        for (Path f : present) {
+            boolean superseded = keyOf(f).equals(key) ? f.getFileName().toString().compareTo(least) > 0 : !partialOfALiveReader(f);
+            if (superseded) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
     /** The state a kept copy was made from (the first part of its name); empty for any other file. */
     private static String keyOf(Path f) {
         Matcher m = KEPT.matcher(f.getFileName().toString());
         return m.matches() ? m.group(1) : "";
     }
 
-    /** A partial copy whose reader still runs (its pid is in its name); one that was killed leaves it to the next keeper. */
-    private static boolean partialOfALiveReader(Path f) {
+    /**
+     * A partial copy whose reader may still be writing it: its pid (in its name) runs, and it is not an hour old (that
+     * pid may since name another process). A reader of another pid namespace looks gone: its copy is then not kept.
+     */
+    private static boolean partialOfALiveReader(Path f) throws IOException {
         Matcher m = PARTIAL_OF.matcher(f.getFileName().toString());
         try {
-            return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false);
+            return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false)
+                    && Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).toMillis() > System.currentTimeMillis() - 3_600_000;
         } catch (NumberFormatException e) {
             return false; // no pid of this system's
         }

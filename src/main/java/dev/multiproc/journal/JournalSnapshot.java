@@ -57,7 +57,7 @@ public final class JournalSnapshot {
             if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile))) {
                 return Optional.empty();
             }
-            String url = "jdbc:h2:file:" + copyDir.resolve("journal") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
+            String url = readOnlyUrl(copyDir.resolve("journal"));
             // no trace file (its directory goes next): only an admin may say so, and the setting stays with the open database
             String ownerUrl = url + ";TRACE_LEVEL_FILE=0";
             long held;
@@ -68,15 +68,17 @@ public final class JournalSnapshot {
                     return Optional.of(H2Settings.connect(url, user, password));
                 }
             }
-            String key = CaughtUpCopy.key(before, recorded.getAsLong(), fingerprint(dir.redoFile()));
-            boolean kept = tookKeptCopy(dir, key, copyDir, credentials, recorded.getAsLong());
-            Optional<String> behind = kept ? Optional.empty()
+            Object redoBefore = fingerprint(dir.redoFile());
+            String key = CaughtUpCopy.key(before, recorded.getAsLong(), redoBefore);
+            boolean reusedKeptCopy = tookKeptCopy(dir, key, copyDir, credentials, recorded.getAsLong());
+            Optional<String> behind = reusedKeptCopy ? Optional.empty()
                     : SnapshotCatchUp.catchUp(dir, copyDir.resolve("journal"), credentials, held, recorded.getAsLong());
-            if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile)) || !recorded.equals(recordedGeneration(dir))) {
+            if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile)) || !recorded.equals(recordedGeneration(dir))
+                    || !Objects.equals(redoBefore, fingerprint(dir.redoFile()))) {
                 return Optional.empty(); // a host opened the journal meanwhile, and may have repaired it: read it again
             }
             behind.ifPresent(warnings);
-            if (behind.isEmpty() && !kept) {
+            if (behind.isEmpty() && !reusedKeptCopy) {
                 CaughtUpCopy.keep(dir, key, copy);
                 if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile))) {
                     CaughtUpCopy.forget(dir); // a host opened the journal after the check above, maybe before it deleted copies
@@ -92,27 +94,25 @@ public final class JournalSnapshot {
 
     /**
      * Puts in place of the reader's copy the one a reader before it brought up to date from the same state ({@link
-     * CaughtUpCopy}), once its bytes are the ones kept and it opens at generation {@code committed} or later; false,
-     * leaving the reader's copy as it was, when there is none or it is not whole.
+     * CaughtUpCopy}), once it opens at generation {@code committed} or later; false, leaving the reader's copy as it was,
+     * when there is none that does.
      */
     private static boolean tookKeptCopy(JournalDirectory dir, String key, Path copyDir, JournalCredentials credentials, long committed) {
         Path candidate = copyDir.resolve("kept.mv.db");
         try {
-            if (!CaughtUpCopy.copyKept(dir, key, candidate)) {
-                return false;
-            }
-            String url = "jdbc:h2:file:" + copyDir.resolve("kept") + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE;TRACE_LEVEL_FILE=0";
-            try (Connection owner = H2Settings.connect(url, JournalCredentials.OWNER, credentials.ownerPassword());
-                 java.sql.Statement s = owner.createStatement();
-                 java.sql.ResultSet rs = s.executeQuery("SELECT meta_value FROM journal_meta WHERE meta_key = 'generation'")) {
-                if (!rs.next() || rs.getLong(1) < committed) {
-                    return false;
+            if (!CaughtUpCopy.copyKept(dir, key, candidate, copied -> {
+                try (Connection owner = H2Settings.connect(readOnlyUrl(copyDir.resolve("kept")) + ";TRACE_LEVEL_FILE=0",
+                        JournalCredentials.OWNER, credentials.ownerPassword())) {
+                    long g = generation(owner);
+                    return g != Long.MAX_VALUE && g >= committed; // none at all: not a journal's
                 }
+            })) {
+                return false;
             }
             Files.move(candidate, copyDir.resolve("journal.mv.db"), StandardCopyOption.REPLACE_EXISTING);
             return true;
-        } catch (IOException | SQLException e) {
-            return false; // deleted by another reader meanwhile, or damaged: catch up instead
+        } catch (IOException | RuntimeException e) {
+            return false; // catch up instead
         } finally {
             try {
                 Files.deleteIfExists(candidate);
@@ -120,6 +120,10 @@ public final class JournalSnapshot {
                 // in the reader's private directory, which goes next
             }
         }
+    }
+
+    private static String readOnlyUrl(Path base) {
+        return "jdbc:h2:file:" + base + ";ACCESS_MODE_DATA=r;IFEXISTS=TRUE";
     }
 
     /**
