@@ -168,18 +168,14 @@ final class CaughtUpCopy {
     }
 
     /**
-     * A partial copy whose reader may still be writing it: its pid (in its name) runs, and it is not an hour old (that
-     * pid may since name another process). A reader of another pid namespace looks gone: its copy is then not kept.
+     * A partial copy whose reader may still be writing it: its pid (in its name) runs, and it was touched within the hour.
+     * A reader of another pid namespace looks gone: its copy is then not kept, and it reads on.
      */
     private static boolean partialOfALiveReader(Path f) throws IOException {
         Matcher m = PARTIAL_OF.matcher(f.getFileName().toString());
-        try {
-            return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false)
-                    && Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).toMillis() > System.currentTimeMillis() - 3_600_000;
-        } catch (NumberFormatException e) {
-            return false; // no pid of this system's
-        }
+        return m.matches() && !LeftBehind.processGone(m.group(1)) && !LeftBehind.untouchedForAnHour(f);
     }
+
 
     /** Copies {@code from} to a new file {@code to} (0600), on the disk when {@code sync}; returns the SHA-256 of the bytes copied. */
     private static String copy(Path from, Path to, boolean sync) throws IOException {

@@ -107,8 +107,7 @@ public final class JournalDirectory {
      */
     public boolean ownedByThisUser() {
         try {
-            // /proc/self is this process's directory, which the kernel gives its effective user
-            return Files.getOwner(Path.of("/proc/self")).equals(Files.getOwner(root));
+            return LeftBehind.thisUser().equals(Files.getOwner(root));
         } catch (IOException | RuntimeException e) {
             return false;
         }

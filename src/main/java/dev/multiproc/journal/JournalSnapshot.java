@@ -54,7 +54,7 @@ public final class JournalSnapshot {
                 throw new JournalException("cannot copy the journal " + dbFile + " (" + (sizeOf(dbFile) >> 20) + " MiB) to " + copyDir
                         + " to read it: " + e.getMessage() + " (set TMPDIR to a directory with room)", e);
             }
-            if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile))) {
+            if (tookOverOrChanged(dir, before)) {
                 return Optional.empty();
             }
             String url = readOnlyUrl(copyDir.resolve("journal"));
@@ -73,14 +73,14 @@ public final class JournalSnapshot {
             boolean reusedKeptCopy = tookKeptCopy(dir, key, copyDir, credentials, recorded.getAsLong());
             Optional<String> behind = reusedKeptCopy ? Optional.empty()
                     : SnapshotCatchUp.catchUp(dir, copyDir.resolve("journal"), credentials, held, recorded.getAsLong());
-            if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile)) || !recorded.equals(recordedGeneration(dir))
+            if (tookOverOrChanged(dir, before) || !recorded.equals(recordedGeneration(dir))
                     || !Objects.equals(redoBefore, fingerprint(dir.redoFile()))) {
                 return Optional.empty(); // a host opened the journal meanwhile, and may have repaired it: read it again
             }
             behind.ifPresent(warnings);
             if (behind.isEmpty() && !reusedKeptCopy) {
                 CaughtUpCopy.keep(dir, key, copy);
-                if (HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dbFile))) {
+                if (tookOverOrChanged(dir, before)) {
                     CaughtUpCopy.forget(dir); // a host opened the journal after the check above, maybe before it deleted copies
                 }
             }
@@ -90,6 +90,11 @@ public final class JournalSnapshot {
         } finally {
             deleteQuietly(copyDir);
         }
+    }
+
+    /** Whether a host holds the journal now, or its file is no longer as it was when {@code before} was taken. */
+    private static boolean tookOverOrChanged(JournalDirectory dir, Object before) {
+        return HostLock.isHeld(dir) || !Objects.equals(before, fingerprint(dir.databaseFile()));
     }
 
     /**
@@ -112,13 +117,7 @@ public final class JournalSnapshot {
             Files.move(candidate, copyDir.resolve("journal.mv.db"), StandardCopyOption.REPLACE_EXISTING);
             return true;
         } catch (IOException | RuntimeException e) {
-            return false; // catch up instead
-        } finally {
-            try {
-                Files.deleteIfExists(candidate);
-            } catch (IOException e) {
-                // in the reader's private directory, which goes next
-            }
+            return false; // catch up instead; what is left of it goes with the reader's directory
         }
     }
 
@@ -199,20 +198,17 @@ public final class JournalSnapshot {
 
     /**
      * Deletes the private copies that readers killed while reading left behind: this user's, named by a process that is
-     * gone, and untouched for an hour (a reader in another pid namespace sharing the directory may not be gone).
+     * gone, and untouched for an hour (a reader in another pid namespace sharing the directory may not be gone, and would
+     * fail).
      */
     private static void deleteCopiesOfKilledReaders(Path root) {
         try (java.nio.file.DirectoryStream<Path> copies = Files.newDirectoryStream(root, READER_COPY + "*")) {
-            java.nio.file.attribute.UserPrincipal me = Files.getOwner(Path.of("/proc/self"));
-            java.nio.file.attribute.FileTime anHourAgo = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+            java.nio.file.attribute.UserPrincipal me = LeftBehind.thisUser();
             for (Path copy : copies) {
                 java.util.regex.Matcher m = KILLED_READERS_COPY.matcher(copy.getFileName().toString());
-                if (!m.matches() || ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false)) {
-                    continue;
-                }
-                java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(copy, java.nio.file.attribute.PosixFileAttributes.class,
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                if (a.isDirectory() && a.owner().equals(me) && a.lastModifiedTime().compareTo(anHourAgo) < 0) {
+                if (m.matches() && LeftBehind.processGone(m.group(1)) && LeftBehind.untouchedForAnHour(copy)
+                        && Files.isDirectory(copy, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && Files.getOwner(copy, java.nio.file.LinkOption.NOFOLLOW_LINKS).equals(me)) {
                     deleteQuietly(copy);
                 }
             }
